@@ -1,0 +1,241 @@
+//! The one error type of the crate, [`KafkaError`], and the table of broker error codes,
+//! [`ErrorCode`].
+//!
+//! Every fallible call returns `Result<T, KafkaError>`. A `KafkaError` has an
+//! [`ErrorKind`] a caller can match on (for a broker error it carries the broker's
+//! [`ErrorCode`]), a message that says what happened and what to do about it, and
+//! [`KafkaError::is_retriable`], which says whether trying the same call again may
+//! succeed.
+//!
+//! ```
+//! use kafka_sync::{ErrorCode, ErrorKind, KafkaError};
+//!
+//! let err = KafkaError::broker(ErrorCode::NOT_LEADER_OR_FOLLOWER, "produce to events-0");
+//! assert_eq!(err.kind(), ErrorKind::Broker(ErrorCode::NOT_LEADER_OR_FOLLOWER));
+//! assert!(err.is_retriable());
+//! assert!(ErrorCode::NOT_LEADER_OR_FOLLOWER.is_invalid_metadata());
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+mod codes;
+
+pub use codes::ErrorCode;
+
+/// A specialised `Result` whose error is [`KafkaError`].
+pub type Result<T, E = KafkaError> = std::result::Result<T, E>;
+
+/// What kind of failure a [`KafkaError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The broker answered with this error code.
+    Broker(ErrorCode),
+    /// An operation did not finish within its timeout.
+    Timeout,
+    /// A broker could not be reached, or the connection to it broke.
+    Connection,
+    /// Bytes from the broker (or a stored batch) are malformed: a bad length, a CRC
+    /// mismatch, a truncated field, an unknown enum value.
+    CorruptMessage,
+    /// The broker answered something the client did not expect (a wrong correlation
+    /// id, a response for another API, a missing partition).
+    UnexpectedResponse,
+    /// No API version is supported by both the client and the broker.
+    UnsupportedVersion,
+    /// A configuration value is unknown, malformed or inconsistent with another.
+    Config,
+    /// A caller-supplied argument is invalid (an empty topic name, a negative partition).
+    InvalidArgument,
+    /// A user's serializer or deserializer failed.
+    Serialization,
+    /// A record is larger than the configured maximum request or batch size.
+    RecordTooLarge,
+    /// The producer's buffer memory stayed full for longer than `max_block`.
+    BufferExhausted,
+    /// The client was closed before or while the operation ran.
+    Closed,
+    /// The TLS handshake or a TLS setting failed.
+    Tls,
+    /// SASL authentication failed.
+    Authentication,
+}
+
+impl ErrorKind {
+    /// A short lowercase name, used at the start of the error's message.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Broker(_) => "broker error",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Connection => "connection error",
+            ErrorKind::CorruptMessage => "corrupt message",
+            ErrorKind::UnexpectedResponse => "unexpected response",
+            ErrorKind::UnsupportedVersion => "unsupported version",
+            ErrorKind::Config => "configuration error",
+            ErrorKind::InvalidArgument => "invalid argument",
+            ErrorKind::Serialization => "serialization error",
+            ErrorKind::RecordTooLarge => "record too large",
+            ErrorKind::BufferExhausted => "buffer exhausted",
+            ErrorKind::Closed => "closed",
+            ErrorKind::Tls => "TLS error",
+            ErrorKind::Authentication => "authentication failed",
+        }
+    }
+}
+
+/// The error type of every fallible call in this crate.
+///
+/// It is cheap to clone (the message is shared), so one failure can be handed to all
+/// the futures of a batch.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KafkaError {
+    kind: ErrorKind,
+    message: Arc<str>,
+}
+
+impl KafkaError {
+    /// An error of `kind` with a message that says what happened.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        KafkaError {
+            kind,
+            message: Arc::from(message.into()),
+        }
+    }
+
+    /// A broker error: `code` was returned for the operation named by `context`.
+    pub fn broker(code: ErrorCode, context: impl fmt::Display) -> Self {
+        KafkaError::new(
+            ErrorKind::Broker(code),
+            format!("{} ({}) for {}: {}", code.name(), code.code(), context, code.description()),
+        )
+    }
+
+    /// A timeout while doing `what`.
+    pub fn timeout(what: impl Into<String>) -> Self {
+        KafkaError::new(ErrorKind::Timeout, what)
+    }
+
+    /// A connection failure.
+    pub fn connection(what: impl Into<String>) -> Self {
+        KafkaError::new(ErrorKind::Connection, what)
+    }
+
+    /// Malformed bytes.
+    pub fn corrupt(what: impl Into<String>) -> Self {
+        KafkaError::new(ErrorKind::CorruptMessage, what)
+    }
+
+    /// An invalid configuration value: `key` names the setting.
+    pub fn config(key: &str, problem: impl fmt::Display) -> Self {
+        KafkaError::new(ErrorKind::Config, format!("`{key}`: {problem}"))
+    }
+
+    /// An invalid argument to a call.
+    pub fn invalid_argument(what: impl Into<String>) -> Self {
+        KafkaError::new(ErrorKind::InvalidArgument, what)
+    }
+
+    /// The client is closed.
+    pub fn closed(what: impl Into<String>) -> Self {
+        KafkaError::new(ErrorKind::Closed, what)
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The broker's error code, if the broker returned one.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self.kind {
+            ErrorKind::Broker(code) => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The message, without the kind's name.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Whether the same operation may succeed if tried again (after a metadata refresh
+    /// or a back-off). Broker errors follow the broker's table; timeouts and broken
+    /// connections are retriable; everything else is not.
+    pub fn is_retriable(&self) -> bool {
+        match self.kind {
+            ErrorKind::Broker(code) => code.is_retriable(),
+            ErrorKind::Timeout | ErrorKind::Connection => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the client's metadata may be stale (the leader moved, a topic is
+    /// unknown): refresh it before retrying.
+    pub fn is_invalid_metadata(&self) -> bool {
+        match self.kind {
+            ErrorKind::Broker(code) => code.is_invalid_metadata(),
+            ErrorKind::Connection => true,
+            _ => false,
+        }
+    }
+
+    /// The same error with `context` put in front of its message.
+    pub fn context(self, context: impl fmt::Display) -> Self {
+        KafkaError::new(self.kind, format!("{context}: {}", self.message))
+    }
+}
+
+impl fmt::Display for KafkaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.name(), self.message)
+    }
+}
+
+impl fmt::Debug for KafkaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KafkaError")
+            .field("kind", &self.kind)
+            .field("message", &&*self.message)
+            .finish()
+    }
+}
+
+impl std::error::Error for KafkaError {}
+
+impl From<std::io::Error> for KafkaError {
+    fn from(err: std::io::Error) -> Self {
+        match err.kind() {
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+                KafkaError::timeout(err.to_string())
+            }
+            _ => KafkaError::connection(err.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broker_errors_carry_code_and_retriability() {
+        let err = KafkaError::broker(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, "topic `x`");
+        assert_eq!(err.code(), Some(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION));
+        assert!(err.is_retriable());
+        assert!(err.is_invalid_metadata());
+        let text = err.to_string();
+        assert!(text.contains("UNKNOWN_TOPIC_OR_PARTITION"), "{text}");
+        assert!(text.contains("topic `x`"), "{text}");
+
+        let fatal = KafkaError::broker(ErrorCode::TOPIC_AUTHORIZATION_FAILED, "topic `x`");
+        assert!(!fatal.is_retriable());
+    }
+
+    #[test]
+    fn client_kinds() {
+        assert!(KafkaError::timeout("fetch").is_retriable());
+        assert!(!KafkaError::config("acks", "must be 0, 1 or all").is_retriable());
+        assert_eq!(KafkaError::config("acks", "x").to_string(), "configuration error: `acks`: x");
+    }
+}

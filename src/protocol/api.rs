@@ -1,0 +1,304 @@
+//! The API table: every API key with its name, and for each API this client speaks,
+//! the request and response types, the version range it supports and the first
+//! flexible version. Version negotiation picks, per broker and per API, the highest
+//! version both sides support.
+
+use std::fmt;
+
+use bytes::Bytes;
+
+use super::header::{decode_response_header, RequestHeader};
+use super::primitives::{Reader, Write};
+use super::schema::{Ctx, Field};
+use crate::error::{KafkaError, Result};
+
+/// An API key, as sent in request headers.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ApiKey(pub i16);
+
+macro_rules! api_keys {
+    ($($key:literal $name:ident $text:literal;)*) => {
+        impl ApiKey {
+            $(
+                #[doc = concat!("The ", $text, " API (key ", stringify!($key), ").")]
+                pub const $name: ApiKey = ApiKey($key);
+            )*
+
+            /// The API's name as in the protocol documentation, e.g. `"Metadata"`.
+            pub fn name(self) -> &'static str {
+                match self.0 {
+                    $( $key => $text, )*
+                    _ => "Unknown",
+                }
+            }
+        }
+    };
+}
+
+api_keys! {
+    0 PRODUCE "Produce";
+    1 FETCH "Fetch";
+    2 LIST_OFFSETS "ListOffsets";
+    3 METADATA "Metadata";
+    8 OFFSET_COMMIT "OffsetCommit";
+    9 OFFSET_FETCH "OffsetFetch";
+    10 FIND_COORDINATOR "FindCoordinator";
+    11 JOIN_GROUP "JoinGroup";
+    12 HEARTBEAT "Heartbeat";
+    13 LEAVE_GROUP "LeaveGroup";
+    14 SYNC_GROUP "SyncGroup";
+    15 DESCRIBE_GROUPS "DescribeGroups";
+    16 LIST_GROUPS "ListGroups";
+    17 SASL_HANDSHAKE "SaslHandshake";
+    18 API_VERSIONS "ApiVersions";
+    19 CREATE_TOPICS "CreateTopics";
+    20 DELETE_TOPICS "DeleteTopics";
+    21 DELETE_RECORDS "DeleteRecords";
+    22 INIT_PRODUCER_ID "InitProducerId";
+    23 OFFSET_FOR_LEADER_EPOCH "OffsetForLeaderEpoch";
+    24 ADD_PARTITIONS_TO_TXN "AddPartitionsToTxn";
+    25 ADD_OFFSETS_TO_TXN "AddOffsetsToTxn";
+    26 END_TXN "EndTxn";
+    27 WRITE_TXN_MARKERS "WriteTxnMarkers";
+    28 TXN_OFFSET_COMMIT "TxnOffsetCommit";
+    29 DESCRIBE_ACLS "DescribeAcls";
+    30 CREATE_ACLS "CreateAcls";
+    31 DELETE_ACLS "DeleteAcls";
+    32 DESCRIBE_CONFIGS "DescribeConfigs";
+    33 ALTER_CONFIGS "AlterConfigs";
+    34 ALTER_REPLICA_LOG_DIRS "AlterReplicaLogDirs";
+    35 DESCRIBE_LOG_DIRS "DescribeLogDirs";
+    36 SASL_AUTHENTICATE "SaslAuthenticate";
+    37 CREATE_PARTITIONS "CreatePartitions";
+    38 CREATE_DELEGATION_TOKEN "CreateDelegationToken";
+    39 RENEW_DELEGATION_TOKEN "RenewDelegationToken";
+    40 EXPIRE_DELEGATION_TOKEN "ExpireDelegationToken";
+    41 DESCRIBE_DELEGATION_TOKEN "DescribeDelegationToken";
+    42 DELETE_GROUPS "DeleteGroups";
+    43 ELECT_LEADERS "ElectLeaders";
+    44 INCREMENTAL_ALTER_CONFIGS "IncrementalAlterConfigs";
+    45 ALTER_PARTITION_REASSIGNMENTS "AlterPartitionReassignments";
+    46 LIST_PARTITION_REASSIGNMENTS "ListPartitionReassignments";
+    47 OFFSET_DELETE "OffsetDelete";
+    48 DESCRIBE_CLIENT_QUOTAS "DescribeClientQuotas";
+    49 ALTER_CLIENT_QUOTAS "AlterClientQuotas";
+    50 DESCRIBE_USER_SCRAM_CREDENTIALS "DescribeUserScramCredentials";
+    51 ALTER_USER_SCRAM_CREDENTIALS "AlterUserScramCredentials";
+    55 DESCRIBE_QUORUM "DescribeQuorum";
+    57 UPDATE_FEATURES "UpdateFeatures";
+    60 DESCRIBE_CLUSTER "DescribeCluster";
+    61 DESCRIBE_PRODUCERS "DescribeProducers";
+    64 UNREGISTER_BROKER "UnregisterBroker";
+    65 DESCRIBE_TRANSACTIONS "DescribeTransactions";
+    66 LIST_TRANSACTIONS "ListTransactions";
+    68 CONSUMER_GROUP_HEARTBEAT "ConsumerGroupHeartbeat";
+    69 CONSUMER_GROUP_DESCRIBE "ConsumerGroupDescribe";
+    71 GET_TELEMETRY_SUBSCRIPTIONS "GetTelemetrySubscriptions";
+    72 PUSH_TELEMETRY "PushTelemetry";
+    75 DESCRIBE_TOPIC_PARTITIONS "DescribeTopicPartitions";
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({})", self.name(), self.0)
+    }
+}
+
+impl fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What this client supports of one API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiSupport {
+    /// The API.
+    pub key: ApiKey,
+    /// The lowest version this client speaks.
+    pub min_version: i16,
+    /// The highest version this client speaks.
+    pub max_version: i16,
+    /// The first flexible version (KIP-482), or `i16::MAX` if none is.
+    pub first_flexible: i16,
+}
+
+impl ApiSupport {
+    /// Whether `version` of this API is flexible.
+    pub fn is_flexible(&self, version: i16) -> bool {
+        version >= self.first_flexible
+    }
+
+    /// The encoding context of `version`.
+    pub fn ctx(&self, version: i16) -> Ctx {
+        Ctx {
+            version,
+            flexible: self.is_flexible(version),
+        }
+    }
+
+    /// The request header version for `version` of this API.
+    pub fn request_header_version(&self, version: i16) -> i16 {
+        if self.is_flexible(version) {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// The response header version for `version` of this API. ApiVersions responses
+    /// always use header v0 (KIP-511).
+    pub fn response_header_version(&self, version: i16) -> i16 {
+        if self.is_flexible(version) && self.key != ApiKey::API_VERSIONS {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// The highest version in both this client's range and the broker's
+    /// `[broker_min, broker_max]`, or `None` if the ranges do not meet.
+    pub fn negotiate(&self, broker_min: i16, broker_max: i16) -> Option<i16> {
+        let version = self.max_version.min(broker_max);
+        (version >= self.min_version.max(broker_min)).then_some(version)
+    }
+}
+
+/// A request of one API: its response type and its row in the API table.
+pub trait Request: Field + fmt::Debug {
+    /// The response type.
+    type Response: Field + fmt::Debug;
+    /// What this client supports of the API.
+    const SUPPORT: ApiSupport;
+}
+
+/// A top-level request or response body: knows whether a version is flexible.
+pub trait Versioned {
+    /// The encoding context of `version`.
+    fn ctx(version: i16) -> Ctx;
+}
+
+macro_rules! api_table {
+    ($($key:ident => $req:ty, $resp:ty, [$min:literal ..= $max:literal], flexible $flex:tt;)*) => {
+        $(
+            impl Request for $req {
+                type Response = $resp;
+                const SUPPORT: ApiSupport = ApiSupport {
+                    key: ApiKey::$key,
+                    min_version: $min,
+                    max_version: $max,
+                    first_flexible: api_table!(@flex $flex),
+                };
+            }
+            impl Versioned for $req {
+                fn ctx(version: i16) -> Ctx {
+                    <$req as Request>::SUPPORT.ctx(version)
+                }
+            }
+            impl Versioned for $resp {
+                fn ctx(version: i16) -> Ctx {
+                    <$req as Request>::SUPPORT.ctx(version)
+                }
+            }
+        )*
+
+        /// Every API this client speaks, with its supported versions.
+        pub const SUPPORTED_APIS: &[ApiSupport] = &[ $( <$req as Request>::SUPPORT, )* ];
+    };
+    (@flex none) => { i16::MAX };
+    (@flex $v:literal) => { $v };
+}
+
+use super::messages::*;
+
+// One row per API: the request and response types, the versions this client speaks
+// (the lowest is what Kafka 0.11 brokers speak, or the first that carries record batch
+// v2; the highest is the newest in the message spec), and the first flexible version.
+api_table! {
+    API_VERSIONS => ApiVersionsRequest, ApiVersionsResponse, [0..=4], flexible 3;
+    METADATA => MetadataRequest, MetadataResponse, [0..=12], flexible 9;
+}
+
+/// The [`ApiSupport`] row of `key`, if this client speaks that API.
+pub fn support(key: ApiKey) -> Option<&'static ApiSupport> {
+    SUPPORTED_APIS.iter().find(|s| s.key == key)
+}
+
+/// Appends a whole request frame: the `INT32` size, the header and the body of
+/// `request` at `version`.
+pub fn encode_request<R: Request>(
+    buf: &mut Vec<u8>,
+    request: &R,
+    version: i16,
+    correlation_id: i32,
+    client_id: Option<&str>,
+) {
+    let support = R::SUPPORT;
+    let start = buf.len();
+    buf.put_i32(0); // size, patched below
+    RequestHeader {
+        api_key: support.key,
+        api_version: version,
+        correlation_id,
+        client_id,
+    }
+    .encode(buf, support.request_header_version(version));
+    request.encode(buf, support.ctx(version));
+    let size = (buf.len() - start - 4) as i32;
+    buf[start..start + 4].copy_from_slice(&size.to_be_bytes());
+}
+
+/// Reads the correlation id at the start of a response frame (the frame without its
+/// size prefix). Every response header starts with it.
+pub fn peek_correlation_id(frame: &[u8]) -> Result<i32> {
+    match frame.get(..4) {
+        Some(b) => Ok(i32::from_be_bytes([b[0], b[1], b[2], b[3]])),
+        None => Err(KafkaError::corrupt(format!(
+            "response frame of {} bytes is too short for a header",
+            frame.len()
+        ))),
+    }
+}
+
+/// Decodes a response frame (without its size prefix) of `R` at `version`.
+pub fn decode_response<R: Request>(frame: Bytes, version: i16) -> Result<R::Response> {
+    let support = R::SUPPORT;
+    let mut r = Reader::new(frame);
+    decode_response_header(&mut r, support.response_header_version(version))?;
+    R::Response::decode(&mut r, support.ctx(version)).map_err(|e| {
+        e.context(format!("decoding {} v{} response", support.key.name(), version))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation_picks_highest_common_version() {
+        let s = ApiSupport {
+            key: ApiKey::PRODUCE,
+            min_version: 3,
+            max_version: 11,
+            first_flexible: 9,
+        };
+        assert_eq!(s.negotiate(0, 11), Some(11));
+        assert_eq!(s.negotiate(0, 7), Some(7));
+        assert_eq!(s.negotiate(0, 13), Some(11));
+        assert_eq!(s.negotiate(0, 2), None);
+        assert_eq!(s.negotiate(12, 13), None);
+        assert!(s.is_flexible(9) && !s.is_flexible(8));
+    }
+
+    #[test]
+    fn supported_apis_are_unique_and_ordered_ranges() {
+        for (i, a) in SUPPORTED_APIS.iter().enumerate() {
+            assert!(a.min_version <= a.max_version, "{:?}", a.key);
+            assert!(
+                SUPPORTED_APIS[i + 1..].iter().all(|b| b.key != a.key),
+                "{:?} listed twice",
+                a.key
+            );
+        }
+    }
+}
