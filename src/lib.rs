@@ -5,7 +5,17 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod admin;
+pub mod client;
+pub mod config;
 pub mod error;
+pub mod net;
 pub mod protocol;
+pub mod record;
 
+pub use admin::{ClusterDescription, KafkaAdminClient, NewTopic, TopicResult};
+pub use client::TopicPartition;
+pub use config::{AdminConfig, ClientConfig};
 pub use error::{ErrorCode, ErrorKind, KafkaError, Result};
+pub use record::compression::Compression;
+pub use record::Header;

@@ -215,8 +215,24 @@ use super::messages::*;
 // (the lowest is what Kafka 0.11 brokers speak, or the first that carries record batch
 // v2; the highest is the newest in the message spec), and the first flexible version.
 api_table! {
-    API_VERSIONS => ApiVersionsRequest, ApiVersionsResponse, [0..=4], flexible 3;
+    PRODUCE => ProduceRequest, ProduceResponse, [3..=11], flexible 9;
+    FETCH => FetchRequest, FetchResponse, [4..=17], flexible 12;
+    LIST_OFFSETS => ListOffsetsRequest, ListOffsetsResponse, [1..=9], flexible 6;
     METADATA => MetadataRequest, MetadataResponse, [0..=12], flexible 9;
+    OFFSET_COMMIT => OffsetCommitRequest, OffsetCommitResponse, [2..=9], flexible 8;
+    OFFSET_FETCH => OffsetFetchRequest, OffsetFetchResponse, [1..=9], flexible 6;
+    FIND_COORDINATOR => FindCoordinatorRequest, FindCoordinatorResponse, [0..=6], flexible 3;
+    JOIN_GROUP => JoinGroupRequest, JoinGroupResponse, [0..=9], flexible 6;
+    HEARTBEAT => HeartbeatRequest, HeartbeatResponse, [0..=4], flexible 4;
+    LEAVE_GROUP => LeaveGroupRequest, LeaveGroupResponse, [0..=5], flexible 4;
+    SYNC_GROUP => SyncGroupRequest, SyncGroupResponse, [0..=5], flexible 4;
+    SASL_HANDSHAKE => SaslHandshakeRequest, SaslHandshakeResponse, [0..=1], flexible none;
+    API_VERSIONS => ApiVersionsRequest, ApiVersionsResponse, [0..=4], flexible 3;
+    CREATE_TOPICS => CreateTopicsRequest, CreateTopicsResponse, [2..=7], flexible 5;
+    DELETE_TOPICS => DeleteTopicsRequest, DeleteTopicsResponse, [1..=6], flexible 4;
+    INIT_PRODUCER_ID => InitProducerIdRequest, InitProducerIdResponse, [0..=5], flexible 2;
+    SASL_AUTHENTICATE => SaslAuthenticateRequest, SaslAuthenticateResponse, [0..=2], flexible 2;
+    DESCRIBE_CLUSTER => DescribeClusterRequest, DescribeClusterResponse, [0..=1], flexible 0;
 }
 
 /// The [`ApiSupport`] row of `key`, if this client speaks that API.

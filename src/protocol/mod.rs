@@ -9,7 +9,22 @@ pub mod primitives;
 pub mod schema;
 
 pub mod api_versions;
+pub mod create_topics;
+pub mod delete_topics;
+pub mod describe_cluster;
+pub mod fetch;
+pub mod find_coordinator;
+pub mod heartbeat;
+pub mod init_producer_id;
+pub mod join_group;
+pub mod leave_group;
+pub mod list_offsets;
 pub mod metadata;
+pub mod offset_commit;
+pub mod offset_fetch;
+pub mod produce;
+pub mod sasl;
+pub mod sync_group;
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -17,7 +32,22 @@ pub(crate) mod testing;
 /// Every request and response type, for `use kafka_sync::protocol::messages::*`.
 pub mod messages {
     pub use super::api_versions::*;
+    pub use super::create_topics::*;
+    pub use super::delete_topics::*;
+    pub use super::describe_cluster::*;
+    pub use super::fetch::*;
+    pub use super::find_coordinator::*;
+    pub use super::heartbeat::*;
+    pub use super::init_producer_id::*;
+    pub use super::join_group::*;
+    pub use super::leave_group::*;
+    pub use super::list_offsets::*;
     pub use super::metadata::*;
+    pub use super::offset_commit::*;
+    pub use super::offset_fetch::*;
+    pub use super::produce::*;
+    pub use super::sasl::*;
+    pub use super::sync_group::*;
 }
 
 pub use api::{ApiKey, ApiSupport, Request};

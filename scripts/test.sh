@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project. This is the README's test command and
+# what CI runs (.ci/run). On a fresh machine it first installs the pinned tansu broker
+# into .cache/ (reused afterwards). With KAFKA_BOOTSTRAP=host:port set, the
+# integration tests use that broker instead of starting their own.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+echo "== installing the embedded test broker (tansu) if needed"
+./scripts/install-tansu.sh
+
+echo "== formatting"
+cargo fmt --all -- --check
+
+echo "== lints"
+cargo clippy --all-targets -- -D warnings
+
+echo "== tests"
+cargo test --all-targets --no-fail-fast
+
+echo "== doc tests"
+cargo test --doc

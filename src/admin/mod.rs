@@ -1,0 +1,95 @@
+//! [`KafkaAdminClient`]: manage topics and inspect the cluster.
+//!
+//! Every call blocks the calling thread until the broker answers or the call's timeout
+//! passes. Calls that act on several topics return one result per topic, so one bad
+//! topic does not hide what happened to the others.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use kafka_sync::{AdminConfig, KafkaAdminClient, NewTopic};
+//!
+//! let admin = KafkaAdminClient::new(AdminConfig::new("127.0.0.1:9092"))?;
+//! for result in admin.create_topics(&[NewTopic::new("events", 3, 1)], Duration::from_secs(10))? {
+//!     match result.result {
+//!         Ok(()) => println!("created {}", result.topic),
+//!         Err(e) => println!("{}: {e}", result.topic),
+//!     }
+//! }
+//! println!("{:?}", admin.list_topics(Duration::from_secs(10))?);
+//! # Ok::<(), kafka_sync::KafkaError>(())
+//! ```
+
+mod cluster;
+mod topics;
+
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use crate::client::KafkaClient;
+use crate::config::AdminConfig;
+use crate::error::{ErrorCode, KafkaError, Result};
+
+pub use cluster::ClusterDescription;
+pub use topics::{NewTopic, TopicResult};
+
+/// A client for cluster administration. `Send + Sync`: share it between threads; calls
+/// from several threads take turns.
+#[derive(Debug)]
+pub struct KafkaAdminClient {
+    client: Mutex<KafkaClient>,
+}
+
+impl KafkaAdminClient {
+    /// An admin client for the cluster `config` names. It connects on first use; an
+    /// invalid configuration is an error here.
+    pub fn new(config: AdminConfig) -> Result<Self> {
+        Ok(KafkaAdminClient {
+            client: Mutex::new(KafkaClient::new(config.client)?),
+        })
+    }
+
+    /// Runs `call` with the client; each call gets the lock for its whole exchange.
+    fn with_client<T>(&self, call: impl FnOnce(&mut KafkaClient) -> Result<T>) -> Result<T> {
+        let mut client = self.client.lock();
+        call(&mut client)
+    }
+
+    /// Finds the controller (for topic creation and deletion), refreshing metadata.
+    fn controller(client: &mut KafkaClient, deadline: Instant) -> Result<i32> {
+        client.update_metadata(Some(&[]), false, remaining(deadline)?)?;
+        match client.cluster().controller {
+            Some(id) => Ok(id),
+            None => {
+                // Brokers without a controller id (old versions, some implementations):
+                // any broker forwards the request.
+                client
+                    .least_loaded_node(Instant::now())
+                    .ok_or_else(|| KafkaError::timeout("no broker is reachable"))
+            }
+        }
+    }
+}
+
+/// The time left until `deadline`, or a timeout error.
+fn remaining(deadline: Instant) -> Result<Duration> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        Err(KafkaError::timeout("the admin call's timeout passed"))
+    } else {
+        Ok(left)
+    }
+}
+
+/// Turns a per-item error code and message into a result.
+fn item_result(code: i16, message: Option<&str>, context: &str) -> Result<()> {
+    let code = ErrorCode(code);
+    if code.is_ok() {
+        return Ok(());
+    }
+    let err = KafkaError::broker(code, context);
+    Err(match message {
+        Some(m) if !m.is_empty() => err.context(m),
+        _ => err,
+    })
+}

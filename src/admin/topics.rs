@@ -1,0 +1,315 @@
+//! Topic admin calls: create, delete, list and describe topics.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use super::{item_result, remaining, KafkaAdminClient};
+use crate::client::{KafkaClient, TopicMetadata};
+use crate::error::{ErrorCode, KafkaError, Result};
+use crate::protocol::messages::{
+    CreateTopicsRequestTopic, CreateTopicsRequestConfig, CreateTopicsRequest, DeleteTopicsRequestTopic, DeleteTopicsRequest,
+    MetadataRequest, MetadataRequestTopic,
+};
+use crate::protocol::Request;
+
+/// A topic to create.
+///
+/// ```
+/// use kafka_sync::NewTopic;
+///
+/// let topic = NewTopic::new("events", 3, 1).config("retention.ms", "86400000");
+/// assert_eq!(topic.num_partitions, 3);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTopic {
+    /// The topic name.
+    pub name: String,
+    /// The number of partitions, or -1 for the broker's default.
+    pub num_partitions: i32,
+    /// The replication factor, or -1 for the broker's default.
+    pub replication_factor: i16,
+    /// Explicit replica assignment: partition -> broker ids. When set, the partition
+    /// count and replication factor must be -1.
+    pub replica_assignment: BTreeMap<i32, Vec<i32>>,
+    /// Topic configs (`cleanup.policy`, `retention.ms`, ...).
+    pub configs: BTreeMap<String, String>,
+}
+
+impl NewTopic {
+    /// A topic with `num_partitions` partitions of `replication_factor` replicas each.
+    pub fn new(name: impl Into<String>, num_partitions: i32, replication_factor: i16) -> Self {
+        NewTopic {
+            name: name.into(),
+            num_partitions,
+            replication_factor,
+            replica_assignment: BTreeMap::new(),
+            configs: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a topic config.
+    pub fn config(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.configs.insert(key.into(), value.into());
+        self
+    }
+
+    /// Assigns `partition` to the replicas `brokers` (the first is the preferred
+    /// leader).
+    pub fn assign(mut self, partition: i32, brokers: Vec<i32>) -> Self {
+        self.replica_assignment.insert(partition, brokers);
+        self
+    }
+}
+
+/// What happened to one topic of a create or delete call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicResult {
+    /// The topic name.
+    pub topic: String,
+    /// `Ok` if the operation succeeded for this topic.
+    pub result: Result<()>,
+}
+
+impl KafkaAdminClient {
+    /// Creates topics. Returns one result per topic, in the order given; the outer
+    /// error is for failures of the whole call (no broker reachable, timeout).
+    pub fn create_topics(&self, topics: &[NewTopic], timeout: Duration) -> Result<Vec<TopicResult>> {
+        self.create_topics_inner(topics, timeout, false)
+    }
+
+    /// Asks the broker to check whether the topics could be created, without creating
+    /// them (`validate_only`).
+    pub fn validate_new_topics(&self, topics: &[NewTopic], timeout: Duration) -> Result<Vec<TopicResult>> {
+        self.create_topics_inner(topics, timeout, true)
+    }
+
+    fn create_topics_inner(&self, topics: &[NewTopic], timeout: Duration, validate_only: bool) -> Result<Vec<TopicResult>> {
+        for topic in topics {
+            validate_topic_name(&topic.name)?;
+        }
+        let mut request = CreateTopicsRequest::default();
+        request.topics = topics.iter().map(creatable).collect();
+        request.timeout_ms = timeout_ms(timeout);
+        request.validate_only = validate_only;
+        let deadline = Instant::now() + timeout;
+        self.with_client(|client| {
+            let responses = send_to_controller(client, &request, deadline, |r: &crate::protocol::messages::CreateTopicsResponse| {
+                r.topics.iter().any(|t| t.error_code == ErrorCode::NOT_CONTROLLER.0)
+            })?;
+            let by_name: BTreeMap<&str, Result<()>> = responses
+                .topics
+                .iter()
+                .map(|t| {
+                    let context = format!("creating topic `{}`", t.name);
+                    (t.name.as_str(), item_result(t.error_code, t.error_message.as_deref(), &context))
+                })
+                .collect();
+            client.request_metadata_update();
+            Ok(collect_results(topics.iter().map(|t| t.name.as_str()), by_name))
+        })
+    }
+
+    /// Deletes topics. Returns one result per topic, in the order given.
+    pub fn delete_topics(&self, topics: &[&str], timeout: Duration) -> Result<Vec<TopicResult>> {
+        for topic in topics {
+            validate_topic_name(topic)?;
+        }
+        let mut request = DeleteTopicsRequest::default();
+        request.topic_names = topics.iter().map(|t| (*t).to_owned()).collect();
+        request.topics = topics
+            .iter()
+            .map(|t| {
+                let mut state = DeleteTopicsRequestTopic::default();
+                state.name = Some((*t).to_owned());
+                state
+            })
+            .collect();
+        request.timeout_ms = timeout_ms(timeout);
+        let deadline = Instant::now() + timeout;
+        self.with_client(|client| {
+            let response = send_to_controller(client, &request, deadline, |r: &crate::protocol::messages::DeleteTopicsResponse| {
+                r.responses.iter().any(|t| t.error_code == ErrorCode::NOT_CONTROLLER.0)
+            })?;
+            let by_name: BTreeMap<&str, Result<()>> = response
+                .responses
+                .iter()
+                .filter_map(|t| {
+                    let name = t.name.as_deref()?;
+                    let context = format!("deleting topic `{name}`");
+                    Some((name, item_result(t.error_code, t.error_message.as_deref(), &context)))
+                })
+                .collect();
+            client.request_metadata_update();
+            Ok(collect_results(topics.iter().copied(), by_name))
+        })
+    }
+
+    /// The names of all topics, sorted, without internal topics (such as
+    /// `__consumer_offsets`).
+    pub fn list_topics(&self, timeout: Duration) -> Result<Vec<String>> {
+        self.with_client(|client| {
+            let response = client.update_metadata(None, false, timeout)?;
+            let mut names: Vec<String> = response
+                .topics
+                .iter()
+                .filter(|t| !t.is_internal && t.error_code == 0)
+                .filter_map(|t| t.name.clone())
+                .collect();
+            names.sort();
+            Ok(names)
+        })
+    }
+
+    /// Describes topics: partitions, leaders, replicas and in-sync replicas. A topic
+    /// that does not exist comes back with the error UNKNOWN_TOPIC_OR_PARTITION in its
+    /// `error` field and no partitions.
+    pub fn describe_topics(&self, topics: &[&str], timeout: Duration) -> Result<Vec<TopicMetadata>> {
+        for topic in topics {
+            validate_topic_name(topic)?;
+        }
+        let mut request = MetadataRequest::default();
+        request.topics = Some(
+            topics
+                .iter()
+                .map(|t| {
+                    let mut m = MetadataRequestTopic::default();
+                    m.name = Some((*t).to_owned());
+                    m
+                })
+                .collect(),
+        );
+        request.allow_auto_topic_creation = false;
+        self.with_client(|client| {
+            let (_, response) = client.send_to_any(&request, timeout)?;
+            let mut cluster = crate::client::Cluster::default();
+            cluster.update(&response, false);
+            Ok(topics
+                .iter()
+                .map(|name| {
+                    cluster.topic(name).cloned().unwrap_or_else(|| {
+                        let error = response
+                            .topics
+                            .iter()
+                            .find(|t| t.name.as_deref() == Some(*name))
+                            .map_or(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, |t| ErrorCode(t.error_code));
+                        TopicMetadata {
+                            name: (*name).to_owned(),
+                            topic_id: Default::default(),
+                            is_internal: false,
+                            error,
+                            partitions: Vec::new(),
+                        }
+                    })
+                })
+                .collect())
+        })
+    }
+}
+
+fn creatable(topic: &NewTopic) -> CreateTopicsRequestTopic {
+    let mut t = CreateTopicsRequestTopic::default();
+    t.name = topic.name.clone();
+    t.num_partitions = topic.num_partitions;
+    t.replication_factor = topic.replication_factor;
+    t.assignments = topic
+        .replica_assignment
+        .iter()
+        .map(|(partition, brokers)| {
+            let mut a = crate::protocol::messages::CreateTopicsRequestAssignment::default();
+            a.partition_index = *partition;
+            a.broker_ids = brokers.clone();
+            a
+        })
+        .collect();
+    t.configs = topic
+        .configs
+        .iter()
+        .map(|(k, v)| {
+            let mut c = CreateTopicsRequestConfig::default();
+            c.name = k.clone();
+            c.value = Some(v.clone());
+            c
+        })
+        .collect();
+    t
+}
+
+/// Sends a request that must go to the controller, retrying on NOT_CONTROLLER (the
+/// controller moved) after refreshing metadata, until `deadline`.
+fn send_to_controller<R: Request>(
+    client: &mut KafkaClient,
+    request: &R,
+    deadline: Instant,
+    not_controller: impl Fn(&R::Response) -> bool,
+) -> Result<R::Response> {
+    loop {
+        let controller = KafkaAdminClient::controller(client, deadline)?;
+        let response = client.send_and_wait(controller, request, remaining(deadline)?)?;
+        if !not_controller(&response) {
+            return Ok(response);
+        }
+        log::debug!("node {controller} is no longer the controller; retrying");
+        remaining(deadline)?;
+        std::thread::sleep(client.config().retry_backoff.min(remaining(deadline)?));
+    }
+}
+
+fn collect_results<'a>(names: impl Iterator<Item = &'a str>, mut by_name: BTreeMap<&str, Result<()>>) -> Vec<TopicResult> {
+    names
+        .map(|name| TopicResult {
+            topic: name.to_owned(),
+            result: by_name.remove(name).unwrap_or_else(|| {
+                Err(KafkaError::new(
+                    crate::ErrorKind::UnexpectedResponse,
+                    format!("the broker's response did not mention topic `{name}`"),
+                ))
+            }),
+        })
+        .collect()
+}
+
+fn timeout_ms(timeout: Duration) -> i32 {
+    i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX)
+}
+
+/// Checks a topic name the way brokers do: 1 to 249 characters of `[a-zA-Z0-9._-]`,
+/// not `.` or `..`.
+pub(crate) fn validate_topic_name(name: &str) -> Result<()> {
+    let bad = |why: &str| KafkaError::invalid_argument(format!("invalid topic name `{name}`: {why}"));
+    if name.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    if name == "." || name == ".." {
+        return Err(bad("`.` and `..` are not allowed"));
+    }
+    if name.len() > 249 {
+        return Err(bad("longer than 249 characters"));
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+        return Err(bad("only ASCII letters, digits, `.`, `_` and `-` are allowed"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_names() {
+        assert!(validate_topic_name("events_1.a-b").is_ok());
+        for bad in ["", ".", "..", "a b", "ä", &"x".repeat(250)] {
+            assert!(validate_topic_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn results_follow_the_callers_order_and_flag_missing_topics() {
+        let mut by_name = BTreeMap::new();
+        by_name.insert("b", Ok(()));
+        let results = collect_results(["a", "b"].into_iter(), by_name);
+        assert_eq!(results[0].topic, "a");
+        assert!(results[0].result.is_err());
+        assert!(results[1].result.is_ok());
+    }
+}

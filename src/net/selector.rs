@@ -1,0 +1,329 @@
+//! The selector-style poll loop: one [`mio::Poll`] over every broker connection.
+//!
+//! A [`NetworkClient`] is owned by one thread (the producer's sender thread, a
+//! consumer's caller, an admin call). That thread sends requests with
+//! [`NetworkClient::send`], which only queues bytes and returns a correlation id, and
+//! then calls [`NetworkClient::poll`], which does all reading and writing, enforces
+//! connect and request timeouts, and returns the responses that completed. Other
+//! threads may interrupt a poll through [`NetworkClient::waker`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use mio::{Events, Poll, Token, Waker};
+
+use super::connection::{BrokerAddress, Connection, ConnectionSettings, Event};
+use super::ApiVersionTable;
+use crate::error::{ErrorKind, KafkaError, Result};
+use crate::protocol::api::{decode_response, ApiKey, Request};
+
+const WAKER_TOKEN: Token = Token(0);
+
+/// A completed request: its response frame, or why it failed.
+#[derive(Debug)]
+pub struct Response {
+    /// The broker the request went to.
+    pub node_id: i32,
+    /// The request's correlation id, as returned by [`NetworkClient::send`].
+    pub correlation_id: i32,
+    /// The request's API.
+    pub api_key: ApiKey,
+    /// The version it was sent at.
+    pub api_version: i16,
+    /// The response frame, or the failure (timeout, broken connection).
+    pub result: Result<Bytes>,
+}
+
+impl Response {
+    /// Decodes the frame as the response of `R`.
+    pub fn decode<R: Request>(self) -> Result<R::Response> {
+        if self.api_key != R::SUPPORT.key {
+            return Err(KafkaError::new(
+                ErrorKind::UnexpectedResponse,
+                format!("expected a {} response, got {}", R::SUPPORT.key, self.api_key),
+            ));
+        }
+        decode_response::<R>(self.result?, self.api_version)
+    }
+}
+
+/// Connections to many brokers, driven by one poll loop.
+#[derive(Debug)]
+pub struct NetworkClient {
+    poll: Poll,
+    events: Events,
+    waker: Arc<Waker>,
+    connections: HashMap<i32, Connection>,
+    tokens: HashMap<Token, i32>,
+    next_token: usize,
+    next_correlation_id: i32,
+    settings: ConnectionSettings,
+    request_timeout: Duration,
+    completed: Vec<Response>,
+    last_errors: HashMap<i32, KafkaError>,
+    scratch: Vec<Event>,
+}
+
+impl NetworkClient {
+    /// A client with no connections yet.
+    pub fn new(settings: ConnectionSettings, request_timeout: Duration) -> Result<Self> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER_TOKEN)?);
+        Ok(NetworkClient {
+            poll,
+            events: Events::with_capacity(256),
+            waker,
+            connections: HashMap::new(),
+            tokens: HashMap::new(),
+            next_token: 1,
+            next_correlation_id: 0,
+            settings,
+            request_timeout,
+            completed: Vec::new(),
+            last_errors: HashMap::new(),
+            scratch: Vec::new(),
+        })
+    }
+
+    /// A handle that interrupts a [`NetworkClient::poll`] from another thread.
+    pub fn waker(&self) -> Arc<Waker> {
+        Arc::clone(&self.waker)
+    }
+
+    /// The default request timeout.
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    /// Adds a broker, or updates its address if it moved.
+    pub fn add_node(&mut self, node_id: i32, address: BrokerAddress) {
+        match self.connections.get_mut(&node_id) {
+            Some(conn) => {
+                let mut events = std::mem::take(&mut self.scratch);
+                conn.set_address(address, self.poll.registry(), &mut events);
+                self.absorb(node_id, &mut events);
+                self.scratch = events;
+            }
+            None => {
+                let token = Token(self.next_token);
+                self.next_token += 1;
+                self.tokens.insert(token, node_id);
+                self.connections
+                    .insert(node_id, Connection::new(node_id, address, token, self.settings.clone()));
+            }
+        }
+    }
+
+    /// Whether `node_id` is known.
+    pub fn has_node(&self, node_id: i32) -> bool {
+        self.connections.contains_key(&node_id)
+    }
+
+    /// The address of `node_id`.
+    pub fn address(&self, node_id: i32) -> Option<&BrokerAddress> {
+        self.connections.get(&node_id).map(Connection::address)
+    }
+
+    /// Whether requests can be sent to `node_id` now.
+    pub fn is_ready(&self, node_id: i32) -> bool {
+        self.connections.get(&node_id).is_some_and(Connection::is_ready)
+    }
+
+    /// Whether `node_id` has no socket and its back-off forbids connecting yet.
+    pub fn is_blacked_out(&self, node_id: i32, now: Instant) -> bool {
+        self.connections
+            .get(&node_id)
+            .is_some_and(|c| c.is_disconnected() && !c.can_connect(now))
+    }
+
+    /// Whether `node_id` is connecting (socket open, not ready yet).
+    pub fn is_connecting(&self, node_id: i32) -> bool {
+        self.connections
+            .get(&node_id)
+            .is_some_and(|c| !c.is_ready() && !c.is_disconnected())
+    }
+
+    /// Makes sure `node_id` is connected or connecting; returns whether it is ready.
+    /// A connect attempt that fails at once (e.g. the name does not resolve) is
+    /// recorded as the node's last error and returns `false`.
+    pub fn ensure_connecting(&mut self, node_id: i32, now: Instant) -> bool {
+        let Some(conn) = self.connections.get_mut(&node_id) else {
+            return false;
+        };
+        if conn.is_ready() {
+            return true;
+        }
+        if conn.can_connect(now) {
+            if let Err(err) = conn.connect(self.poll.registry(), now) {
+                log::debug!("connect to node {node_id} failed: {err}");
+                self.last_errors.insert(node_id, err);
+            }
+        }
+        false
+    }
+
+    /// Why the last connection to `node_id` closed or failed, if it did.
+    pub fn last_error(&self, node_id: i32) -> Option<&KafkaError> {
+        self.last_errors.get(&node_id)
+    }
+
+    /// Requests in flight to `node_id`.
+    pub fn in_flight(&self, node_id: i32) -> usize {
+        self.connections.get(&node_id).map_or(0, Connection::in_flight)
+    }
+
+    /// Requests in flight to all brokers.
+    pub fn total_in_flight(&self) -> usize {
+        self.connections.values().map(Connection::in_flight).sum()
+    }
+
+    /// The API versions `node_id` announced, once connected.
+    pub fn api_versions(&self, node_id: i32) -> Option<&ApiVersionTable> {
+        self.connections.get(&node_id).and_then(Connection::api_versions)
+    }
+
+    /// The version of `R` to speak with `node_id`: the highest both sides support.
+    pub fn negotiate<R: Request>(&self, node_id: i32) -> Result<i16> {
+        let versions = self.api_versions(node_id).ok_or_else(|| {
+            KafkaError::connection(format!("node {node_id} is not connected"))
+        })?;
+        let key = R::SUPPORT.key;
+        versions.negotiate(key).ok_or_else(|| {
+            let theirs = versions
+                .range(key)
+                .map_or_else(|| "none".to_owned(), |(lo, hi)| format!("{lo} to {hi}"));
+            KafkaError::new(
+                ErrorKind::UnsupportedVersion,
+                format!(
+                    "node {node_id} supports {key} versions {theirs}; this client speaks {} to {}",
+                    R::SUPPORT.min_version,
+                    R::SUPPORT.max_version
+                ),
+            )
+        })
+    }
+
+    /// Sends `request` to a ready `node_id` at the negotiated version with the default
+    /// timeout. Returns the correlation id its [`Response`] will carry.
+    pub fn send<R: Request>(&mut self, node_id: i32, request: &R) -> Result<i32> {
+        let version = self.negotiate::<R>(node_id)?;
+        self.send_with(node_id, request, version, self.request_timeout, true)
+    }
+
+    /// Sends `request` at `version` with `timeout`. With `expect_response == false`
+    /// (acks=0 produce) the response completes, empty, once the request is written.
+    pub fn send_with<R: Request>(
+        &mut self,
+        node_id: i32,
+        request: &R,
+        version: i16,
+        timeout: Duration,
+        expect_response: bool,
+    ) -> Result<i32> {
+        let conn = self
+            .connections
+            .get_mut(&node_id)
+            .ok_or_else(|| KafkaError::connection(format!("unknown node {node_id}")))?;
+        let correlation_id = self.next_correlation_id;
+        self.next_correlation_id = self.next_correlation_id.wrapping_add(1) & i32::MAX;
+        conn.send(request, version, correlation_id, timeout, expect_response, Instant::now())?;
+        let mut events = std::mem::take(&mut self.scratch);
+        conn.flush(self.poll.registry(), &mut events);
+        self.absorb(node_id, &mut events);
+        self.scratch = events;
+        Ok(correlation_id)
+    }
+
+    /// Closes the connection to `node_id`, failing its in-flight requests.
+    pub fn close(&mut self, node_id: i32, reason: KafkaError) {
+        if let Some(conn) = self.connections.get_mut(&node_id) {
+            let mut events = std::mem::take(&mut self.scratch);
+            conn.close(self.poll.registry(), reason, &mut events);
+            self.absorb(node_id, &mut events);
+            self.scratch = events;
+        }
+    }
+
+    /// Closes every connection.
+    pub fn close_all(&mut self) {
+        let ids: Vec<i32> = self.connections.keys().copied().collect();
+        for id in ids {
+            self.close(id, KafkaError::closed("client closed"));
+        }
+    }
+
+    /// Waits up to `timeout` for I/O (less if a request or connect deadline comes
+    /// sooner, or another thread wakes the client), does it, and returns the requests
+    /// that completed.
+    pub fn poll(&mut self, timeout: Duration) -> Result<Vec<Response>> {
+        let now = Instant::now();
+        let mut wait = if self.completed.is_empty() { timeout } else { Duration::ZERO };
+        for conn in self.connections.values() {
+            if let Some(deadline) = conn.next_deadline() {
+                wait = wait.min(deadline.saturating_duration_since(now));
+            }
+        }
+        if let Err(e) = self.poll.poll(&mut self.events, Some(wait)) {
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(KafkaError::connection(format!("poll failed: {e}")));
+            }
+        }
+        let now = Instant::now();
+        let ready: Vec<(Token, bool, bool)> = self
+            .events
+            .iter()
+            .filter(|e| e.token() != WAKER_TOKEN)
+            .map(|e| (e.token(), e.is_readable() || e.is_read_closed() || e.is_error(), e.is_writable() || e.is_write_closed()))
+            .collect();
+        let mut events = std::mem::take(&mut self.scratch);
+        for (token, readable, writable) in ready {
+            let Some(&node_id) = self.tokens.get(&token) else { continue };
+            if let Some(conn) = self.connections.get_mut(&node_id) {
+                conn.on_ready(self.poll.registry(), readable, writable, now, &mut events);
+                self.absorb(node_id, &mut events);
+            }
+        }
+        let ids: Vec<i32> = self.connections.keys().copied().collect();
+        for node_id in ids {
+            if let Some(conn) = self.connections.get_mut(&node_id) {
+                conn.check_timeouts(self.poll.registry(), now, &mut events);
+                self.absorb(node_id, &mut events);
+            }
+        }
+        self.scratch = events;
+        Ok(std::mem::take(&mut self.completed))
+    }
+
+    fn absorb(&mut self, node_id: i32, events: &mut Vec<Event>) {
+        for event in events.drain(..) {
+            match event {
+                Event::Response {
+                    correlation_id,
+                    api_key,
+                    api_version,
+                    result,
+                } => self.completed.push(Response {
+                    node_id,
+                    correlation_id,
+                    api_key,
+                    api_version,
+                    result,
+                }),
+                Event::Ready => {
+                    self.last_errors.remove(&node_id);
+                }
+                Event::Closed(reason) => {
+                    self.last_errors.insert(node_id, reason);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for NetworkClient {
+    fn drop(&mut self) {
+        self.close_all();
+    }
+}

@@ -1,0 +1,169 @@
+//! The broker harness shared by the integration tests.
+//!
+//! By default each test binary starts one embedded tansu broker on a free port (the
+//! pinned build that `scripts/install-tansu.sh` installs into `.cache/`), waits until it
+//! answers ApiVersions, and makes sure it stops when the test process ends, however it
+//! ends: the broker runs under a small watchdog shell that kills it once the test
+//! process is gone. With `KAFKA_BOOTSTRAP=host:port` set, tests use that broker instead
+//! and start nothing.
+#![allow(dead_code)]
+
+use std::fs::File;
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use kafka_sync::{AdminConfig, KafkaAdminClient};
+
+/// A broker the tests can talk to.
+pub struct Broker {
+    /// `host:port` to bootstrap from.
+    pub bootstrap: String,
+    /// The embedded broker's process (None for an external broker).
+    process: Option<Child>,
+    port: u16,
+}
+
+/// Whether the tests run against an external broker named by `KAFKA_BOOTSTRAP`.
+pub fn external_bootstrap() -> Option<String> {
+    std::env::var("KAFKA_BOOTSTRAP").ok().filter(|s| !s.trim().is_empty())
+}
+
+/// The broker shared by all tests of this test binary.
+pub fn broker() -> &'static Broker {
+    static BROKER: OnceLock<Broker> = OnceLock::new();
+    BROKER.get_or_init(|| match external_bootstrap() {
+        Some(bootstrap) => Broker {
+            bootstrap,
+            process: None,
+            port: 0,
+        },
+        None => Broker::start_embedded(free_port()).expect("start the embedded tansu broker"),
+    })
+}
+
+/// The bootstrap address of the shared broker.
+pub fn bootstrap() -> String {
+    broker().bootstrap.clone()
+}
+
+/// A topic name no other test uses.
+pub fn unique_topic(prefix: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{prefix}-{}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        Instant::now().elapsed().subsec_nanos() % 1000
+    )
+}
+
+/// An admin client for the shared broker.
+pub fn admin() -> KafkaAdminClient {
+    KafkaAdminClient::new(AdminConfig::new(&bootstrap())).expect("admin client")
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local addr").port()
+}
+
+fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The tansu binary, installed on first use.
+pub fn tansu_binary() -> PathBuf {
+    let bin = project_root().join(".cache/tansu/tansu");
+    if !bin.exists() {
+        let status = Command::new("bash")
+            .arg(project_root().join("scripts/install-tansu.sh"))
+            .stdout(Stdio::null())
+            .status()
+            .expect("run scripts/install-tansu.sh");
+        assert!(status.success(), "scripts/install-tansu.sh failed");
+    }
+    bin
+}
+
+impl Broker {
+    /// Starts an embedded tansu broker on `port` and waits until it answers.
+    pub fn start_embedded(port: u16) -> Result<Broker, String> {
+        let bin = tansu_binary();
+        let log_dir = project_root().join("target/tansu-logs");
+        std::fs::create_dir_all(&log_dir).map_err(|e| e.to_string())?;
+        let log = File::create(log_dir.join(format!("tansu-{port}.log"))).map_err(|e| e.to_string())?;
+        let url = format!("tcp://127.0.0.1:{port}");
+        // The watchdog: runs the broker in the background and kills it as soon as the
+        // test process (its parent's pid, passed as $1) is gone, or when told to stop.
+        let watchdog = r#"parent=$1; shift
+"$@" & child=$!
+trap 'kill $child 2>/dev/null; wait $child 2>/dev/null; exit 0' TERM INT
+while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 0.2; done
+kill $child 2>/dev/null; wait $child 2>/dev/null"#;
+        let child = Command::new("bash")
+            .arg("-c")
+            .arg(watchdog)
+            .arg("watchdog")
+            .arg(std::process::id().to_string())
+            .arg(&bin)
+            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
+            .args(["--storage-engine", "memory://tansu/"])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("spawn {}: {e}", bin.display()))?;
+        let broker = Broker {
+            bootstrap: format!("127.0.0.1:{port}"),
+            process: Some(child),
+            port,
+        };
+        broker.wait_until_answering(Duration::from_secs(20))?;
+        Ok(broker)
+    }
+
+    /// The port of an embedded broker.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    fn wait_until_answering(&self, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if TcpStream::connect(&self.bootstrap).is_ok() {
+                let admin = KafkaAdminClient::new(AdminConfig::new(&self.bootstrap)).map_err(|e| e.to_string())?;
+                match admin.describe_cluster(Duration::from_secs(5)) {
+                    Ok(_) => return Ok(()),
+                    Err(e) if Instant::now() >= deadline => return Err(format!("broker never answered: {e}")),
+                    Err(_) => {}
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(format!("nothing listens on {} after {timeout:?}", self.bootstrap));
+            }
+            // Polling a port that is still being bound: there is no event to wait on.
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops an embedded broker and waits for its process to exit.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.process.take() {
+            // SIGTERM to the watchdog, which kills the broker and waits for it.
+            let _ = Command::new("kill").arg(child.id().to_string()).status();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
