@@ -11,7 +11,9 @@ use kafka_sync::protocol::api::SUPPORTED_APIS;
 use kafka_sync::{AdminConfig, KafkaAdminClient, NewTopic};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let bootstrap = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9092".to_owned());
+    let bootstrap = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:9092".to_owned());
     let timeout = Duration::from_secs(10);
     let admin = KafkaAdminClient::new(AdminConfig::new(&bootstrap).client_id("kafka-sync-demo"))?;
 
@@ -24,17 +26,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let cluster = admin.describe_cluster(timeout)?;
-    println!("\ncluster id: {}", cluster.cluster_id.as_deref().unwrap_or("(none)"));
+    println!(
+        "\ncluster id: {}",
+        cluster.cluster_id.as_deref().unwrap_or("(none)")
+    );
     if let Some(controller) = &cluster.controller {
-        println!("controller: node {} at {}:{}", controller.id, controller.host, controller.port);
+        println!(
+            "controller: node {} at {}:{}",
+            controller.id, controller.host, controller.port
+        );
     }
     for broker in &cluster.brokers {
-        println!("broker:     node {} at {}:{}", broker.id, broker.host, broker.port);
+        println!(
+            "broker:     node {} at {}:{}",
+            broker.id, broker.host, broker.port
+        );
     }
 
     println!("\ntopics: {:?}", admin.list_topics(timeout)?);
     for description in admin.describe_topics(&[topic], timeout)? {
-        println!("topic `{}` ({} partitions):", description.name, description.partitions.len());
+        println!(
+            "topic `{}` ({} partitions):",
+            description.name,
+            description.partitions.len()
+        );
         for p in &description.partitions {
             println!(
                 "  partition {}: leader {:?}, replicas {:?}, in sync {:?}",

@@ -107,7 +107,13 @@ impl KafkaError {
     pub fn broker(code: ErrorCode, context: impl fmt::Display) -> Self {
         KafkaError::new(
             ErrorKind::Broker(code),
-            format!("{} ({}) for {}: {}", code.name(), code.code(), context, code.description()),
+            format!(
+                "{} ({}) for {}: {}",
+                code.name(),
+                code.code(),
+                context,
+                code.description()
+            ),
         )
     }
 
@@ -236,6 +242,9 @@ mod tests {
     fn client_kinds() {
         assert!(KafkaError::timeout("fetch").is_retriable());
         assert!(!KafkaError::config("acks", "must be 0, 1 or all").is_retriable());
-        assert_eq!(KafkaError::config("acks", "x").to_string(), "configuration error: `acks`: x");
+        assert_eq!(
+            KafkaError::config("acks", "x").to_string(),
+            "configuration error: `acks`: x"
+        );
     }
 }

@@ -10,12 +10,16 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod net;
+pub mod producer;
 pub mod protocol;
 pub mod record;
 
 pub use admin::{ClusterDescription, KafkaAdminClient, NewTopic, TopicResult};
 pub use client::TopicPartition;
-pub use config::{AdminConfig, ClientConfig};
+pub use config::{Acks, AdminConfig, ClientConfig, ProducerConfig};
 pub use error::{ErrorCode, ErrorKind, KafkaError, Result};
+pub use producer::{
+    FutureRecordMetadata, KafkaProducer, ProducerMetrics, ProducerRecord, RecordMetadata,
+};
 pub use record::compression::Compression;
 pub use record::Header;

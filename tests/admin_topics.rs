@@ -26,7 +26,10 @@ fn create_list_describe_delete_round_trip() {
 
     let listed = admin.list_topics(TIMEOUT).unwrap();
     assert!(listed.contains(&a) && listed.contains(&b), "{listed:?}");
-    assert!(listed.windows(2).all(|w| w[0] <= w[1]), "sorted: {listed:?}");
+    assert!(
+        listed.windows(2).all(|w| w[0] <= w[1]),
+        "sorted: {listed:?}"
+    );
 
     let described = admin.describe_topics(&[&a, &b], TIMEOUT).unwrap();
     assert_eq!(described[0].name, a);
@@ -53,11 +56,16 @@ fn creating_an_existing_topic_fails_for_that_topic_only() {
     let admin = common::admin();
     let existing = common::unique_topic("admin-existing");
     let fresh = common::unique_topic("admin-fresh");
-    let first = admin.create_topics(&[NewTopic::new(&existing, 1, 1)], TIMEOUT).unwrap();
+    let first = admin
+        .create_topics(&[NewTopic::new(&existing, 1, 1)], TIMEOUT)
+        .unwrap();
     assert!(first[0].result.is_ok(), "{:?}", first[0].result);
 
     let results = admin
-        .create_topics(&[NewTopic::new(&existing, 1, 1), NewTopic::new(&fresh, 2, 1)], TIMEOUT)
+        .create_topics(
+            &[NewTopic::new(&existing, 1, 1), NewTopic::new(&fresh, 2, 1)],
+            TIMEOUT,
+        )
         .unwrap();
     let err = results[0].result.as_ref().unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::TOPIC_ALREADY_EXISTS), "{err}");
@@ -69,8 +77,12 @@ fn describing_a_missing_topic_reports_it_per_topic() {
     let admin = common::admin();
     let present = common::unique_topic("admin-present");
     let missing = common::unique_topic("admin-missing");
-    admin.create_topics(&[NewTopic::new(&present, 2, 1)], TIMEOUT).unwrap();
-    let described = admin.describe_topics(&[&present, &missing], TIMEOUT).unwrap();
+    admin
+        .create_topics(&[NewTopic::new(&present, 2, 1)], TIMEOUT)
+        .unwrap();
+    let described = admin
+        .describe_topics(&[&present, &missing], TIMEOUT)
+        .unwrap();
     assert_eq!(described[0].partitions.len(), 2);
     assert_eq!(described[1].name, missing);
     assert_eq!(described[1].error, ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
@@ -89,7 +101,9 @@ fn deleting_a_missing_topic_fails_for_that_topic() {
 #[test]
 fn invalid_topic_names_are_rejected_before_sending() {
     let admin = common::admin();
-    let err = admin.create_topics(&[NewTopic::new("bad name", 1, 1)], TIMEOUT).unwrap_err();
+    let err = admin
+        .create_topics(&[NewTopic::new("bad name", 1, 1)], TIMEOUT)
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(err.to_string().contains("bad name"), "{err}");
 }

@@ -26,11 +26,22 @@ fn api_versions_are_reported_and_negotiated_per_api() {
     let versions = common::admin().broker_api_versions(TIMEOUT).unwrap();
     assert!(!versions.is_empty());
     for table in versions.values() {
-        for key in [ApiKey::API_VERSIONS, ApiKey::METADATA, ApiKey::PRODUCE, ApiKey::FETCH] {
-            let (min, max) = table.range(key).unwrap_or_else(|| panic!("broker lacks {key}"));
+        for key in [
+            ApiKey::API_VERSIONS,
+            ApiKey::METADATA,
+            ApiKey::PRODUCE,
+            ApiKey::FETCH,
+        ] {
+            let (min, max) = table
+                .range(key)
+                .unwrap_or_else(|| panic!("broker lacks {key}"));
             let ours = SUPPORTED_APIS.iter().find(|s| s.key == key).unwrap();
             let chosen = table.negotiate(key).expect("a common version");
-            assert_eq!(chosen, ours.max_version.min(max), "{key}: highest common version");
+            assert_eq!(
+                chosen,
+                ours.max_version.min(max),
+                "{key}: highest common version"
+            );
             assert!(chosen >= min.max(ours.min_version), "{key}");
         }
     }

@@ -18,15 +18,25 @@ fn bootstrap_skips_a_dead_server() {
 
 #[test]
 fn only_dead_servers_give_a_timeout_error_within_the_timeout() {
-    let servers = format!("127.0.0.1:{},127.0.0.1:{}", common::free_port(), common::free_port());
+    let servers = format!(
+        "127.0.0.1:{},127.0.0.1:{}",
+        common::free_port(),
+        common::free_port()
+    );
     let admin = KafkaAdminClient::new(AdminConfig::new(&servers)).unwrap();
     let timeout = Duration::from_secs(2);
     let started = Instant::now();
     let err = admin.describe_cluster(timeout).unwrap_err();
     let took = started.elapsed();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
-    assert!(err.to_string().contains("refused") || err.to_string().contains("connect"), "{err}");
-    assert!(took < timeout + Duration::from_secs(2), "returned after {took:?}");
+    assert!(
+        err.to_string().contains("refused") || err.to_string().contains("connect"),
+        "{err}"
+    );
+    assert!(
+        took < timeout + Duration::from_secs(2),
+        "returned after {took:?}"
+    );
 }
 
 #[test]
@@ -51,7 +61,10 @@ fn a_listener_that_never_answers_times_out_without_hanging() {
     let err = admin.describe_cluster(timeout).unwrap_err();
     let took = started.elapsed();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
-    assert!(took < timeout + Duration::from_secs(2), "returned after {took:?}");
+    assert!(
+        took < timeout + Duration::from_secs(2),
+        "returned after {took:?}"
+    );
 }
 
 #[test]

@@ -27,7 +27,9 @@ impl KafkaAdminClient {
             let cluster = client.cluster();
             Ok(ClusterDescription {
                 cluster_id: cluster.cluster_id.clone(),
-                controller: cluster.controller.and_then(|id| cluster.broker(id).cloned()),
+                controller: cluster
+                    .controller
+                    .and_then(|id| cluster.broker(id).cloned()),
                 brokers: cluster.brokers.values().cloned().collect(),
             })
         })

@@ -7,8 +7,8 @@ use super::{item_result, remaining, KafkaAdminClient};
 use crate::client::{KafkaClient, TopicMetadata};
 use crate::error::{ErrorCode, KafkaError, Result};
 use crate::protocol::messages::{
-    CreateTopicsRequestTopic, CreateTopicsRequestConfig, CreateTopicsRequest, DeleteTopicsRequestTopic, DeleteTopicsRequest,
-    MetadataRequest, MetadataRequestTopic,
+    CreateTopicsRequest, CreateTopicsRequestAssignment, CreateTopicsRequestConfig,
+    CreateTopicsRequestTopic, DeleteTopicsRequest, DeleteTopicsRequestTopic, MetadataRequest,
 };
 use crate::protocol::Request;
 
@@ -73,39 +73,66 @@ pub struct TopicResult {
 impl KafkaAdminClient {
     /// Creates topics. Returns one result per topic, in the order given; the outer
     /// error is for failures of the whole call (no broker reachable, timeout).
-    pub fn create_topics(&self, topics: &[NewTopic], timeout: Duration) -> Result<Vec<TopicResult>> {
+    pub fn create_topics(
+        &self,
+        topics: &[NewTopic],
+        timeout: Duration,
+    ) -> Result<Vec<TopicResult>> {
         self.create_topics_inner(topics, timeout, false)
     }
 
     /// Asks the broker to check whether the topics could be created, without creating
     /// them (`validate_only`).
-    pub fn validate_new_topics(&self, topics: &[NewTopic], timeout: Duration) -> Result<Vec<TopicResult>> {
+    pub fn validate_new_topics(
+        &self,
+        topics: &[NewTopic],
+        timeout: Duration,
+    ) -> Result<Vec<TopicResult>> {
         self.create_topics_inner(topics, timeout, true)
     }
 
-    fn create_topics_inner(&self, topics: &[NewTopic], timeout: Duration, validate_only: bool) -> Result<Vec<TopicResult>> {
+    fn create_topics_inner(
+        &self,
+        topics: &[NewTopic],
+        timeout: Duration,
+        validate_only: bool,
+    ) -> Result<Vec<TopicResult>> {
         for topic in topics {
             validate_topic_name(&topic.name)?;
         }
-        let mut request = CreateTopicsRequest::default();
-        request.topics = topics.iter().map(creatable).collect();
-        request.timeout_ms = timeout_ms(timeout);
-        request.validate_only = validate_only;
+        let request = CreateTopicsRequest {
+            topics: topics.iter().map(creatable).collect(),
+            timeout_ms: timeout_ms(timeout),
+            validate_only,
+        };
         let deadline = Instant::now() + timeout;
         self.with_client(|client| {
-            let responses = send_to_controller(client, &request, deadline, |r: &crate::protocol::messages::CreateTopicsResponse| {
-                r.topics.iter().any(|t| t.error_code == ErrorCode::NOT_CONTROLLER.0)
-            })?;
+            let responses = send_to_controller(
+                client,
+                &request,
+                deadline,
+                |r: &crate::protocol::messages::CreateTopicsResponse| {
+                    r.topics
+                        .iter()
+                        .any(|t| t.error_code == ErrorCode::NOT_CONTROLLER.0)
+                },
+            )?;
             let by_name: BTreeMap<&str, Result<()>> = responses
                 .topics
                 .iter()
                 .map(|t| {
                     let context = format!("creating topic `{}`", t.name);
-                    (t.name.as_str(), item_result(t.error_code, t.error_message.as_deref(), &context))
+                    (
+                        t.name.as_str(),
+                        item_result(t.error_code, t.error_message.as_deref(), &context),
+                    )
                 })
                 .collect();
             client.request_metadata_update();
-            Ok(collect_results(topics.iter().map(|t| t.name.as_str()), by_name))
+            Ok(collect_results(
+                topics.iter().map(|t| t.name.as_str()),
+                by_name,
+            ))
         })
     }
 
@@ -114,29 +141,39 @@ impl KafkaAdminClient {
         for topic in topics {
             validate_topic_name(topic)?;
         }
-        let mut request = DeleteTopicsRequest::default();
-        request.topic_names = topics.iter().map(|t| (*t).to_owned()).collect();
-        request.topics = topics
-            .iter()
-            .map(|t| {
-                let mut state = DeleteTopicsRequestTopic::default();
-                state.name = Some((*t).to_owned());
-                state
-            })
-            .collect();
-        request.timeout_ms = timeout_ms(timeout);
+        let request = DeleteTopicsRequest {
+            topic_names: topics.iter().map(|t| (*t).to_owned()).collect(),
+            topics: topics
+                .iter()
+                .map(|t| DeleteTopicsRequestTopic {
+                    name: Some((*t).to_owned()),
+                    ..Default::default()
+                })
+                .collect(),
+            timeout_ms: timeout_ms(timeout),
+        };
         let deadline = Instant::now() + timeout;
         self.with_client(|client| {
-            let response = send_to_controller(client, &request, deadline, |r: &crate::protocol::messages::DeleteTopicsResponse| {
-                r.responses.iter().any(|t| t.error_code == ErrorCode::NOT_CONTROLLER.0)
-            })?;
+            let response = send_to_controller(
+                client,
+                &request,
+                deadline,
+                |r: &crate::protocol::messages::DeleteTopicsResponse| {
+                    r.responses
+                        .iter()
+                        .any(|t| t.error_code == ErrorCode::NOT_CONTROLLER.0)
+                },
+            )?;
             let by_name: BTreeMap<&str, Result<()>> = response
                 .responses
                 .iter()
                 .filter_map(|t| {
                     let name = t.name.as_deref()?;
                     let context = format!("deleting topic `{name}`");
-                    Some((name, item_result(t.error_code, t.error_message.as_deref(), &context)))
+                    Some((
+                        name,
+                        item_result(t.error_code, t.error_message.as_deref(), &context),
+                    ))
                 })
                 .collect();
             client.request_metadata_update();
@@ -163,22 +200,15 @@ impl KafkaAdminClient {
     /// Describes topics: partitions, leaders, replicas and in-sync replicas. A topic
     /// that does not exist comes back with the error UNKNOWN_TOPIC_OR_PARTITION in its
     /// `error` field and no partitions.
-    pub fn describe_topics(&self, topics: &[&str], timeout: Duration) -> Result<Vec<TopicMetadata>> {
+    pub fn describe_topics(
+        &self,
+        topics: &[&str],
+        timeout: Duration,
+    ) -> Result<Vec<TopicMetadata>> {
         for topic in topics {
             validate_topic_name(topic)?;
         }
-        let mut request = MetadataRequest::default();
-        request.topics = Some(
-            topics
-                .iter()
-                .map(|t| {
-                    let mut m = MetadataRequestTopic::default();
-                    m.name = Some((*t).to_owned());
-                    m
-                })
-                .collect(),
-        );
-        request.allow_auto_topic_creation = false;
+        let request = MetadataRequest::for_topics(Some(topics), false);
         self.with_client(|client| {
             let (_, response) = client.send_to_any(&request, timeout)?;
             let mut cluster = crate::client::Cluster::default();
@@ -191,7 +221,9 @@ impl KafkaAdminClient {
                             .topics
                             .iter()
                             .find(|t| t.name.as_deref() == Some(*name))
-                            .map_or(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, |t| ErrorCode(t.error_code));
+                            .map_or(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, |t| {
+                                ErrorCode(t.error_code)
+                            });
                         TopicMetadata {
                             name: (*name).to_owned(),
                             topic_id: Default::default(),
@@ -207,31 +239,27 @@ impl KafkaAdminClient {
 }
 
 fn creatable(topic: &NewTopic) -> CreateTopicsRequestTopic {
-    let mut t = CreateTopicsRequestTopic::default();
-    t.name = topic.name.clone();
-    t.num_partitions = topic.num_partitions;
-    t.replication_factor = topic.replication_factor;
-    t.assignments = topic
-        .replica_assignment
-        .iter()
-        .map(|(partition, brokers)| {
-            let mut a = crate::protocol::messages::CreateTopicsRequestAssignment::default();
-            a.partition_index = *partition;
-            a.broker_ids = brokers.clone();
-            a
-        })
-        .collect();
-    t.configs = topic
-        .configs
-        .iter()
-        .map(|(k, v)| {
-            let mut c = CreateTopicsRequestConfig::default();
-            c.name = k.clone();
-            c.value = Some(v.clone());
-            c
-        })
-        .collect();
-    t
+    CreateTopicsRequestTopic {
+        name: topic.name.clone(),
+        num_partitions: topic.num_partitions,
+        replication_factor: topic.replication_factor,
+        assignments: topic
+            .replica_assignment
+            .iter()
+            .map(|(partition, brokers)| CreateTopicsRequestAssignment {
+                partition_index: *partition,
+                broker_ids: brokers.clone(),
+            })
+            .collect(),
+        configs: topic
+            .configs
+            .iter()
+            .map(|(k, v)| CreateTopicsRequestConfig {
+                name: k.clone(),
+                value: Some(v.clone()),
+            })
+            .collect(),
+    }
 }
 
 /// Sends a request that must go to the controller, retrying on NOT_CONTROLLER (the
@@ -254,7 +282,10 @@ fn send_to_controller<R: Request>(
     }
 }
 
-fn collect_results<'a>(names: impl Iterator<Item = &'a str>, mut by_name: BTreeMap<&str, Result<()>>) -> Vec<TopicResult> {
+fn collect_results<'a>(
+    names: impl Iterator<Item = &'a str>,
+    mut by_name: BTreeMap<&str, Result<()>>,
+) -> Vec<TopicResult> {
     names
         .map(|name| TopicResult {
             topic: name.to_owned(),
@@ -275,7 +306,8 @@ fn timeout_ms(timeout: Duration) -> i32 {
 /// Checks a topic name the way brokers do: 1 to 249 characters of `[a-zA-Z0-9._-]`,
 /// not `.` or `..`.
 pub(crate) fn validate_topic_name(name: &str) -> Result<()> {
-    let bad = |why: &str| KafkaError::invalid_argument(format!("invalid topic name `{name}`: {why}"));
+    let bad =
+        |why: &str| KafkaError::invalid_argument(format!("invalid topic name `{name}`: {why}"));
     if name.is_empty() {
         return Err(bad("it is empty"));
     }
@@ -285,8 +317,13 @@ pub(crate) fn validate_topic_name(name: &str) -> Result<()> {
     if name.len() > 249 {
         return Err(bad("longer than 249 characters"));
     }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
-        return Err(bad("only ASCII letters, digits, `.`, `_` and `-` are allowed"));
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(bad(
+            "only ASCII letters, digits, `.`, `_` and `-` are allowed",
+        ));
     }
     Ok(())
 }

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use super::cluster::Cluster;
 use crate::config::ClientConfig;
 use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
-use crate::net::{ApiVersionTable, BrokerAddress, NetworkClient};
-use crate::protocol::messages::{MetadataRequest, MetadataRequestTopic, MetadataResponse};
+use crate::net::{ApiVersionTable, BrokerAddress, NetworkClient, Response};
+use crate::protocol::messages::{MetadataRequest, MetadataResponse};
 use crate::protocol::Request;
 
 /// How long a poll waits at most when nothing else bounds it, so deadlines are checked.
@@ -29,6 +29,9 @@ pub struct KafkaClient {
     cluster: Cluster,
     metadata_updated: Option<Instant>,
     metadata_stale: bool,
+    /// Responses that arrived while a blocking call waited for its own; handed out by
+    /// the next [`KafkaClient::poll`].
+    stashed: Vec<Response>,
 }
 
 impl KafkaClient {
@@ -49,6 +52,7 @@ impl KafkaClient {
             cluster: Cluster::default(),
             metadata_updated: None,
             metadata_stale: true,
+            stashed: Vec::new(),
         })
     }
 
@@ -60,6 +64,11 @@ impl KafkaClient {
     /// The network layer, for callers that drive their own poll loop.
     pub fn network(&mut self) -> &mut NetworkClient {
         &mut self.net
+    }
+
+    /// The network layer, read-only.
+    pub fn network_ref(&self) -> &NetworkClient {
+        &self.net
     }
 
     /// The cluster as last seen.
@@ -116,7 +125,10 @@ impl KafkaClient {
         if let Some(&connecting) = candidates.iter().find(|&&id| self.net.is_connecting(id)) {
             return Some(connecting);
         }
-        candidates.iter().copied().find(|&id| !self.net.is_blacked_out(id, now))
+        candidates
+            .iter()
+            .copied()
+            .find(|&id| !self.net.is_blacked_out(id, now))
     }
 
     /// Registers the brokers of the current metadata with the network layer.
@@ -139,7 +151,9 @@ impl KafkaClient {
                 let address = node.address();
                 self.net.add_node(node_id, address);
             } else {
-                return Err(KafkaError::connection(format!("unknown broker id {node_id}")));
+                return Err(KafkaError::connection(format!(
+                    "unknown broker id {node_id}"
+                )));
             }
         }
         loop {
@@ -152,7 +166,10 @@ impl KafkaClient {
                     .net
                     .last_error(node_id)
                     .map_or_else(String::new, |e| format!(" (last error: {e})"));
-                let address = self.net.address(node_id).map_or_else(String::new, |a| a.to_string());
+                let address = self
+                    .net
+                    .address(node_id)
+                    .map_or_else(String::new, |a| a.to_string());
                 return Err(KafkaError::timeout(format!(
                     "could not connect to broker {address} (node {node_id}) in time{why}"
                 )));
@@ -163,33 +180,48 @@ impl KafkaClient {
             } else {
                 wait
             };
-            // Responses to other requests cannot be pending here: blocking calls are
-            // the only users of this client while they run.
-            self.net.poll(wait)?;
+            let responses = self.net.poll(wait)?;
+            self.stashed.extend(responses);
         }
     }
 
     /// Sends `request` to `node_id` and waits for its response, up to `timeout`
     /// (connecting first if needed).
-    pub fn send_and_wait<R: Request>(&mut self, node_id: i32, request: &R, timeout: Duration) -> Result<R::Response> {
+    pub fn send_and_wait<R: Request>(
+        &mut self,
+        node_id: i32,
+        request: &R,
+        timeout: Duration,
+    ) -> Result<R::Response> {
         let deadline = Instant::now() + timeout;
         self.wait_ready(node_id, deadline)?;
         let version = self.net.negotiate::<R>(node_id)?;
-        let remaining = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
-        let correlation_id = self.net.send_with(node_id, request, version, remaining, true)?;
+        let remaining = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
+        let correlation_id = self
+            .net
+            .send_with(node_id, request, version, remaining, true)?;
         loop {
-            for response in self.net.poll(MAX_POLL.min(deadline.saturating_duration_since(Instant::now())))? {
+            for response in self
+                .net
+                .poll(MAX_POLL.min(deadline.saturating_duration_since(Instant::now())))?
+            {
                 if response.node_id == node_id && response.correlation_id == correlation_id {
                     return response.decode::<R>();
                 }
-                log::debug!("dropping unexpected response {} from node {}", response.correlation_id, response.node_id);
+                self.stashed.push(response);
             }
         }
     }
 
     /// Sends `request` to the least loaded broker, moving on to another broker when one
     /// cannot be reached, until `timeout`. Returns the responding node and the response.
-    pub fn send_to_any<R: Request>(&mut self, request: &R, timeout: Duration) -> Result<(i32, R::Response)> {
+    pub fn send_to_any<R: Request>(
+        &mut self,
+        request: &R,
+        timeout: Duration,
+    ) -> Result<(i32, R::Response)> {
         let deadline = Instant::now() + timeout;
         let mut last_error: Option<KafkaError> = None;
         loop {
@@ -204,19 +236,30 @@ impl KafkaClient {
             }
             let Some(node) = self.least_loaded_node(now) else {
                 // Every broker is backing off; wait for the earliest to allow a retry.
-                self.net.poll(Duration::from_millis(10).min(deadline - now))?;
+                let responses = self
+                    .net
+                    .poll(Duration::from_millis(10).min(deadline - now))?;
+                self.stashed.extend(responses);
                 continue;
             };
             // Give one broker at most the connect timeout, so others get their turn.
             let attempt_deadline = deadline.min(now + self.config.connect_timeout);
             match self.wait_ready(node, attempt_deadline) {
                 Ok(()) => {}
+                // Another broker would refuse the same credentials or certificate.
+                Err(e) if matches!(e.kind(), ErrorKind::Authentication | ErrorKind::Tls) => {
+                    return Err(e)
+                }
                 Err(e) => {
                     last_error = Some(e);
                     continue;
                 }
             }
-            match self.send_and_wait(node, request, deadline.saturating_duration_since(Instant::now())) {
+            match self.send_and_wait(
+                node,
+                request,
+                deadline.saturating_duration_since(Instant::now()),
+            ) {
                 Ok(response) => return Ok((node, response)),
                 Err(e) if matches!(e.kind(), ErrorKind::Connection) => last_error = Some(e),
                 Err(e) => return Err(e),
@@ -233,27 +276,24 @@ impl KafkaClient {
         allow_auto_create: bool,
         timeout: Duration,
     ) -> Result<MetadataResponse> {
-        let mut request = MetadataRequest::default();
-        request.topics = topics.map(|names| {
-            names
-                .iter()
-                .map(|name| {
-                    let mut t = MetadataRequestTopic::default();
-                    t.name = Some(name.clone());
-                    t
-                })
-                .collect()
-        });
-        request.allow_auto_topic_creation = allow_auto_create;
+        let request = MetadataRequest::for_topics(topics, allow_auto_create);
         let (_, response) = self.send_to_any(&request, timeout)?;
+        self.apply_metadata(&response, topics.is_none())?;
+        Ok(response)
+    }
+
+    /// Applies a Metadata response obtained by the caller's own (non-blocking) request:
+    /// updates the cluster view and registers its brokers. `all_topics` says whether
+    /// the request asked for every topic.
+    pub fn apply_metadata(&mut self, response: &MetadataResponse, all_topics: bool) -> Result<()> {
         if response.error_code != 0 {
             ErrorCode(response.error_code).check("metadata request")?;
         }
-        self.cluster.update(&response, topics.is_none());
+        self.cluster.update(response, all_topics);
         self.sync_nodes();
         self.metadata_updated = Some(Instant::now());
         self.metadata_stale = false;
-        Ok(response)
+        Ok(())
     }
 
     /// Makes sure metadata for `topics` is known, fetching it if any is missing or the
@@ -269,8 +309,17 @@ impl KafkaClient {
         Ok(())
     }
 
-    /// Waits up to `timeout` for I/O and returns the requests that completed.
-    pub fn poll(&mut self, timeout: Duration) -> Result<Vec<crate::net::Response>> {
-        self.net.poll(timeout)
+    /// Waits up to `timeout` for I/O and returns the requests that completed
+    /// (including any that completed during an earlier blocking call). Requests sent
+    /// through [`KafkaClient::network`] complete here.
+    pub fn poll(&mut self, timeout: Duration) -> Result<Vec<Response>> {
+        let timeout = if self.stashed.is_empty() {
+            timeout
+        } else {
+            Duration::ZERO
+        };
+        let mut responses = std::mem::take(&mut self.stashed);
+        responses.extend(self.net.poll(timeout)?);
+        Ok(responses)
     }
 }

@@ -136,7 +136,9 @@ impl Cluster {
             self.topics.clear();
         }
         for topic in &response.topics {
-            let Some(name) = topic.name.clone() else { continue };
+            let Some(name) = topic.name.clone() else {
+                continue;
+            };
             let mut partitions: Vec<PartitionMetadata> = topic
                 .partitions
                 .iter()
@@ -198,26 +200,34 @@ impl Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::messages::{MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic};
+    use crate::protocol::messages::{
+        MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+    };
 
     fn response() -> MetadataResponse {
-        let mut r = MetadataResponse::default();
-        let mut b = MetadataResponseBroker::default();
-        b.node_id = 1;
-        b.host = "h".into();
-        b.port = 9092;
-        r.brokers = vec![b];
-        r.controller_id = 1;
-        let mut t = MetadataResponseTopic::default();
-        t.name = Some("t".into());
-        for (i, leader) in [(1, 1), (0, -1)] {
-            let mut p = MetadataResponsePartition::default();
-            p.partition_index = i;
-            p.leader_id = leader;
-            t.partitions.push(p);
+        let partitions = [(1, 1), (0, -1)]
+            .into_iter()
+            .map(|(partition_index, leader_id)| MetadataResponsePartition {
+                partition_index,
+                leader_id,
+                ..Default::default()
+            })
+            .collect();
+        MetadataResponse {
+            brokers: vec![MetadataResponseBroker {
+                node_id: 1,
+                host: "h".into(),
+                port: 9092,
+                rack: None,
+            }],
+            controller_id: 1,
+            topics: vec![MetadataResponseTopic {
+                name: Some("t".into()),
+                partitions,
+                ..Default::default()
+            }],
+            ..Default::default()
         }
-        r.topics = vec![t];
-        r
     }
 
     #[test]

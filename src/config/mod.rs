@@ -14,6 +14,10 @@
 //! assert!(AdminConfig::new("127.0.0.1:9092").set("no.such.key", "1").is_err());
 //! ```
 
+mod producer;
+
+pub use producer::{Acks, ProducerConfig};
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -93,7 +97,10 @@ impl ClientConfig {
     /// Checks the settings together; the error names the offending key.
     pub fn validate(&self) -> Result<()> {
         if self.bootstrap_servers.is_empty() {
-            return Err(KafkaError::config("bootstrap.servers", "at least one host:port is required"));
+            return Err(KafkaError::config(
+                "bootstrap.servers",
+                "at least one host:port is required",
+            ));
         }
         for server in &self.bootstrap_servers {
             parse_address(server)?;
@@ -102,17 +109,26 @@ impl ClientConfig {
             return Err(KafkaError::config("request.timeout.ms", "must be positive"));
         }
         if self.connect_timeout.is_zero() {
-            return Err(KafkaError::config("socket.connection.setup.timeout.ms", "must be positive"));
+            return Err(KafkaError::config(
+                "socket.connection.setup.timeout.ms",
+                "must be positive",
+            ));
         }
         if self.max_response_size < 1024 {
-            return Err(KafkaError::config("receive.message.max.bytes", "must be at least 1024"));
+            return Err(KafkaError::config(
+                "receive.message.max.bytes",
+                "must be at least 1024",
+            ));
         }
         Ok(())
     }
 
     /// The bootstrap servers as addresses.
     pub fn bootstrap_addresses(&self) -> Result<Vec<BrokerAddress>> {
-        self.bootstrap_servers.iter().map(|s| parse_address(s)).collect()
+        self.bootstrap_servers
+            .iter()
+            .map(|s| parse_address(s))
+            .collect()
     }
 
     /// The settings of each broker connection.
@@ -189,15 +205,21 @@ pub fn parse_address(server: &str) -> Result<BrokerAddress> {
     let bad = |why: &str| KafkaError::config("bootstrap.servers", format!("`{server}`: {why}"));
     let (host, port) = match server.strip_prefix('[') {
         Some(rest) => {
-            let (host, port) = rest.split_once("]:").ok_or_else(|| bad("expected [ipv6]:port"))?;
+            let (host, port) = rest
+                .split_once("]:")
+                .ok_or_else(|| bad("expected [ipv6]:port"))?;
             (host, port)
         }
-        None => server.rsplit_once(':').ok_or_else(|| bad("expected host:port"))?,
+        None => server
+            .rsplit_once(':')
+            .ok_or_else(|| bad("expected host:port"))?,
     };
     if host.is_empty() {
         return Err(bad("empty host"));
     }
-    let port: u16 = port.parse().map_err(|_| bad("port must be a number from 1 to 65535"))?;
+    let port: u16 = port
+        .parse()
+        .map_err(|_| bad("port must be a number from 1 to 65535"))?;
     if port == 0 {
         return Err(bad("port must be a number from 1 to 65535"));
     }
@@ -213,15 +235,19 @@ pub fn parse_ms(key: &str, value: &str) -> Result<Duration> {
         .trim()
         .parse::<u64>()
         .map(Duration::from_millis)
-        .map_err(|_| KafkaError::config(key, format!("`{value}` is not a whole number of milliseconds")))
+        .map_err(|_| {
+            KafkaError::config(
+                key,
+                format!("`{value}` is not a whole number of milliseconds"),
+            )
+        })
 }
 
 /// Parses a non-negative size.
 pub fn parse_size(key: &str, value: &str) -> Result<usize> {
-    value
-        .trim()
-        .parse::<usize>()
-        .map_err(|_| KafkaError::config(key, format!("`{value}` is not a non-negative whole number")))
+    value.trim().parse::<usize>().map_err(|_| {
+        KafkaError::config(key, format!("`{value}` is not a non-negative whole number"))
+    })
 }
 
 fn parse_buffer(key: &str, value: &str) -> Result<usize> {
@@ -236,7 +262,10 @@ pub fn parse_bool(key: &str, value: &str) -> Result<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(KafkaError::config(key, format!("`{value}` is not true or false"))),
+        _ => Err(KafkaError::config(
+            key,
+            format!("`{value}` is not true or false"),
+        )),
     }
 }
 
@@ -258,8 +287,12 @@ pub fn parse_properties(text: &str) -> Vec<(String, String)> {
 
 /// Reads and parses a properties file.
 pub fn read_properties(path: &Path) -> Result<Vec<(String, String)>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| KafkaError::config("properties file", format!("cannot read {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        KafkaError::config(
+            "properties file",
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
     Ok(parse_properties(&text))
 }
 
@@ -269,7 +302,13 @@ mod tests {
 
     #[test]
     fn addresses() {
-        assert_eq!(parse_address("a:1").unwrap(), BrokerAddress { host: "a".into(), port: 1 });
+        assert_eq!(
+            parse_address("a:1").unwrap(),
+            BrokerAddress {
+                host: "a".into(),
+                port: 1
+            }
+        );
         assert_eq!(parse_address("[::1]:9092").unwrap().host, "::1");
         for bad in ["a", "a:0", "a:x", ":9", "a:70000"] {
             let err = parse_address(bad).unwrap_err();

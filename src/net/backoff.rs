@@ -78,8 +78,14 @@ mod tests {
             b.failed(now);
             assert_eq!(b.delay_before_jitter(), Duration::from_millis(ms));
             let wait = b.next_attempt() - now;
-            assert!(wait >= Duration::from_millis(ms * 8 / 10), "{wait:?} for {ms}");
-            assert!(wait <= Duration::from_millis(ms * 12 / 10 + 1), "{wait:?} for {ms}");
+            assert!(
+                wait >= Duration::from_millis(ms * 8 / 10),
+                "{wait:?} for {ms}"
+            );
+            assert!(
+                wait <= Duration::from_millis(ms * 12 / 10 + 1),
+                "{wait:?} for {ms}"
+            );
             assert!(!b.ready(now));
         }
         b.succeeded();

@@ -170,7 +170,12 @@ pub struct Connection {
 
 impl Connection {
     /// A disconnected connection to `address`, registered under `token` once connected.
-    pub fn new(node_id: i32, address: BrokerAddress, token: Token, settings: ConnectionSettings) -> Self {
+    pub fn new(
+        node_id: i32,
+        address: BrokerAddress,
+        token: Token,
+        settings: ConnectionSettings,
+    ) -> Self {
         let backoff = Backoff::new(settings.reconnect_backoff, settings.reconnect_backoff_max);
         Connection {
             node_id,
@@ -203,11 +208,20 @@ impl Connection {
     }
 
     /// Points the connection at a new address (a broker moved). Closes it if it changed.
-    pub fn set_address(&mut self, address: BrokerAddress, registry: &Registry, events: &mut Vec<Event>) {
+    pub fn set_address(
+        &mut self,
+        address: BrokerAddress,
+        registry: &Registry,
+        events: &mut Vec<Event>,
+    ) {
         if address != self.address {
             self.address = address;
             self.resolved.clear();
-            self.close(registry, KafkaError::connection("broker address changed"), events);
+            self.close(
+                registry,
+                KafkaError::connection("broker address changed"),
+                events,
+            );
         }
     }
 
@@ -249,7 +263,9 @@ impl Connection {
     /// The earliest deadline this connection waits on, if any.
     pub fn next_deadline(&self) -> Option<Instant> {
         let state_deadline = match &self.state {
-            State::Connecting { deadline, .. } | State::ApiVersions { deadline, .. } => Some(*deadline),
+            State::Connecting { deadline, .. } | State::ApiVersions { deadline, .. } => {
+                Some(*deadline)
+            }
             _ => None,
         };
         let request_deadline = self.in_flight.iter().map(|r| r.deadline).min();
@@ -282,11 +298,16 @@ impl Connection {
         if self.resolved.is_empty() || self.next_address >= self.resolved.len() {
             self.resolved = (self.address.host.as_str(), self.address.port)
                 .to_socket_addrs()
-                .map_err(|e| KafkaError::connection(format!("cannot resolve {}: {e}", self.address)))?
+                .map_err(|e| {
+                    KafkaError::connection(format!("cannot resolve {}: {e}", self.address))
+                })?
                 .collect();
             self.next_address = 0;
             if self.resolved.is_empty() {
-                return Err(KafkaError::connection(format!("{} resolved to no address", self.address)));
+                return Err(KafkaError::connection(format!(
+                    "{} resolved to no address",
+                    self.address
+                )));
             }
         }
         let addr = self.resolved[self.next_address];
@@ -303,7 +324,9 @@ impl Connection {
         }
         match socket.connect(&addr.into()) {
             Ok(()) => {}
-            Err(e) if e.raw_os_error() == Some(libc_einprogress()) || e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e)
+                if e.raw_os_error() == Some(libc_einprogress())
+                    || e.kind() == io::ErrorKind::WouldBlock => {}
             Err(e) => {
                 return Err(KafkaError::connection(format!(
                     "cannot connect to broker {} ({addr}): {e}",
@@ -312,8 +335,16 @@ impl Connection {
             }
         }
         let mut stream = TcpStream::from_std(socket.into());
-        registry.register(&mut stream, self.token, Interest::READABLE | Interest::WRITABLE)?;
-        log::debug!("connecting to node {} at {} ({addr})", self.node_id, self.address);
+        registry.register(
+            &mut stream,
+            self.token,
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        log::debug!(
+            "connecting to node {} at {} ({addr})",
+            self.node_id,
+            self.address
+        );
         Ok(stream)
     }
 
@@ -336,7 +367,14 @@ impl Connection {
                 self.node_id, self.address
             )));
         }
-        self.queue(request, version, correlation_id, now + timeout, expect_response, false);
+        self.queue(
+            request,
+            version,
+            correlation_id,
+            now + timeout,
+            expect_response,
+            false,
+        );
         Ok(())
     }
 
@@ -354,7 +392,13 @@ impl Connection {
             self.out.clear();
             self.out_pos = 0;
         }
-        encode_request(&mut self.out, request, version, correlation_id, self.settings.client_id.as_deref());
+        encode_request(
+            &mut self.out,
+            request,
+            version,
+            correlation_id,
+            self.settings.client_id.as_deref(),
+        );
         let api_key = R::SUPPORT.key;
         if expect_response {
             self.in_flight.push_back(InFlight {
@@ -384,13 +428,26 @@ impl Connection {
     }
 
     /// Handles readiness reported by the selector.
-    pub fn on_ready(&mut self, registry: &Registry, readable: bool, writable: bool, now: Instant, events: &mut Vec<Event>) {
+    pub fn on_ready(
+        &mut self,
+        registry: &Registry,
+        readable: bool,
+        writable: bool,
+        now: Instant,
+        events: &mut Vec<Event>,
+    ) {
         if let Err(err) = self.handle_ready(readable, writable, now, events) {
             self.close(registry, err, events);
         }
     }
 
-    fn handle_ready(&mut self, readable: bool, writable: bool, now: Instant, events: &mut Vec<Event>) -> Result<()> {
+    fn handle_ready(
+        &mut self,
+        readable: bool,
+        writable: bool,
+        now: Instant,
+        events: &mut Vec<Event>,
+    ) -> Result<()> {
         match self.state {
             State::Disconnected => Ok(()),
             State::Connecting { deadline } => {
@@ -424,7 +481,7 @@ impl Connection {
                 }
                 Ok(())
             }
-            State::ApiVersions { .. } | State::Ready { .. } => {
+            State::ApiVersions { .. } | State::Ready => {
                 if writable {
                     self.write_out(events)?;
                 }
@@ -452,10 +509,17 @@ impl Connection {
             return Ok(());
         }
         while self.out_pos < self.out.len() {
-            let Some(stream) = self.stream.as_mut() else { return Ok(()) };
+            let Some(stream) = self.stream.as_mut() else {
+                return Ok(());
+            };
             let pending = &self.out[self.out_pos..];
             match stream.write(pending) {
-                Ok(0) => return Err(KafkaError::connection(format!("broker {} closed the connection", self.address))),
+                Ok(0) => {
+                    return Err(KafkaError::connection(format!(
+                        "broker {} closed the connection",
+                        self.address
+                    )))
+                }
                 Ok(n) => {
                     self.out_pos += n;
                     self.written += n as u64;
@@ -463,11 +527,18 @@ impl Connection {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    return Err(KafkaError::connection(format!("write to broker {} failed: {e}", self.address)))
+                    return Err(KafkaError::connection(format!(
+                        "write to broker {} failed: {e}",
+                        self.address
+                    )))
                 }
             }
         }
-        while self.unanswered.front().is_some_and(|u| u.end <= self.written) {
+        while self
+            .unanswered
+            .front()
+            .is_some_and(|u| u.end <= self.written)
+        {
             if let Some(u) = self.unanswered.pop_front() {
                 events.push(Event::Response {
                     correlation_id: u.correlation_id,
@@ -483,10 +554,13 @@ impl Connection {
     fn read_in(&mut self, now: Instant, events: &mut Vec<Event>) -> Result<()> {
         const CHUNK: usize = 64 * 1024;
         loop {
-            let Some(stream) = self.stream.as_mut() else { return Ok(()) };
+            let Some(stream) = self.stream.as_mut() else {
+                return Ok(());
+            };
             let start = self.input.len();
             // Read straight into the input buffer's spare room.
-            self.input.resize(start + CHUNK.max(self.input.capacity() - start), 0);
+            self.input
+                .resize(start + CHUNK.max(self.input.capacity() - start), 0);
             let result = stream.read(&mut self.input[start..]);
             match result {
                 Ok(0) => {
@@ -522,7 +596,8 @@ impl Connection {
             if self.input.len() < 4 {
                 return Ok(());
             }
-            let size = i32::from_be_bytes([self.input[0], self.input[1], self.input[2], self.input[3]]);
+            let size =
+                i32::from_be_bytes([self.input[0], self.input[1], self.input[2], self.input[3]]);
             if size < 4 || size as usize > self.settings.max_response_size {
                 return Err(KafkaError::corrupt(format!(
                     "broker {} sent a frame of {size} bytes (allowed: 4 to {}); is this a Kafka broker?",
@@ -547,7 +622,10 @@ impl Connection {
         let Some(request) = self.in_flight.pop_front() else {
             return Err(KafkaError::new(
                 crate::ErrorKind::UnexpectedResponse,
-                format!("broker {} sent a response (correlation id {correlation_id}) nobody asked for", self.address),
+                format!(
+                    "broker {} sent a response (correlation id {correlation_id}) nobody asked for",
+                    self.address
+                ),
             ));
         };
         if request.correlation_id != correlation_id {
@@ -571,18 +649,33 @@ impl Connection {
         Ok(())
     }
 
-    fn on_api_versions(&mut self, frame: Bytes, version: i16, _now: Instant, events: &mut Vec<Event>) -> Result<()> {
+    fn on_api_versions(
+        &mut self,
+        frame: Bytes,
+        version: i16,
+        _now: Instant,
+        events: &mut Vec<Event>,
+    ) -> Result<()> {
         // A broker that does not know our ApiVersions version answers in the v0 layout
         // with UNSUPPORTED_VERSION and its own range (KIP-511). The error code is the
         // first field of every version, so look at it before decoding.
         let mut peek = Reader::new(frame.clone());
         peek.skip(4, "response header")?;
         let error = ErrorCode(peek.i16()?);
-        let decode_version = if error == ErrorCode::UNSUPPORTED_VERSION { 0 } else { version };
-        let response: ApiVersionsResponse = decode_response::<ApiVersionsRequest>(frame, decode_version)?;
+        let decode_version = if error == ErrorCode::UNSUPPORTED_VERSION {
+            0
+        } else {
+            version
+        };
+        let response: ApiVersionsResponse =
+            decode_response::<ApiVersionsRequest>(frame, decode_version)?;
         if error == ErrorCode::UNSUPPORTED_VERSION {
-            let theirs = response.api_keys.iter().find(|k| k.api_key == ApiKey::API_VERSIONS.0);
-            let retry = theirs.and_then(|k| ApiVersionsRequest::SUPPORT.negotiate(k.min_version, k.max_version));
+            let theirs = response
+                .api_keys
+                .iter()
+                .find(|k| k.api_key == ApiKey::API_VERSIONS.0);
+            let retry = theirs
+                .and_then(|k| ApiVersionsRequest::SUPPORT.negotiate(k.min_version, k.max_version));
             return match retry {
                 Some(v) if v < version => {
                     let deadline = match &self.state {
@@ -594,7 +687,10 @@ impl Connection {
                 }
                 _ => Err(KafkaError::new(
                     crate::ErrorKind::UnsupportedVersion,
-                    format!("broker {} supports no ApiVersions version this client speaks", self.address),
+                    format!(
+                        "broker {} supports no ApiVersions version this client speaks",
+                        self.address
+                    ),
                 )),
             };
         }
@@ -618,7 +714,9 @@ impl Connection {
     /// answer it, and a late answer would be taken for the next request's.
     pub fn check_timeouts(&mut self, registry: &Registry, now: Instant, events: &mut Vec<Event>) {
         let err = match &self.state {
-            State::Connecting { deadline, .. } | State::ApiVersions { deadline, .. } if *deadline <= now => {
+            State::Connecting { deadline, .. } | State::ApiVersions { deadline, .. }
+                if *deadline <= now =>
+            {
                 Some(KafkaError::timeout(format!(
                     "connecting to broker {} (node {}) took longer than {:?}",
                     self.address, self.node_id, self.settings.connect_timeout
@@ -646,9 +744,17 @@ impl Connection {
         self.state = State::Disconnected;
         if was_connected {
             if was_ready {
-                log::info!("connection to node {} ({}) closed: {reason}", self.node_id, self.address);
+                log::info!(
+                    "connection to node {} ({}) closed: {reason}",
+                    self.node_id,
+                    self.address
+                );
             } else {
-                log::debug!("connecting to node {} ({}) failed: {reason}", self.node_id, self.address);
+                log::debug!(
+                    "connecting to node {} ({}) failed: {reason}",
+                    self.node_id,
+                    self.address
+                );
             }
             self.backoff.failed(Instant::now());
         }

@@ -42,7 +42,11 @@ impl Response {
         if self.api_key != R::SUPPORT.key {
             return Err(KafkaError::new(
                 ErrorKind::UnexpectedResponse,
-                format!("expected a {} response, got {}", R::SUPPORT.key, self.api_key),
+                format!(
+                    "expected a {} response, got {}",
+                    R::SUPPORT.key,
+                    self.api_key
+                ),
             ));
         }
         decode_response::<R>(self.result?, self.api_version)
@@ -110,8 +114,10 @@ impl NetworkClient {
                 let token = Token(self.next_token);
                 self.next_token += 1;
                 self.tokens.insert(token, node_id);
-                self.connections
-                    .insert(node_id, Connection::new(node_id, address, token, self.settings.clone()));
+                self.connections.insert(
+                    node_id,
+                    Connection::new(node_id, address, token, self.settings.clone()),
+                );
             }
         }
     }
@@ -128,7 +134,9 @@ impl NetworkClient {
 
     /// Whether requests can be sent to `node_id` now.
     pub fn is_ready(&self, node_id: i32) -> bool {
-        self.connections.get(&node_id).is_some_and(Connection::is_ready)
+        self.connections
+            .get(&node_id)
+            .is_some_and(Connection::is_ready)
     }
 
     /// Whether `node_id` has no socket and its back-off forbids connecting yet.
@@ -171,7 +179,9 @@ impl NetworkClient {
 
     /// Requests in flight to `node_id`.
     pub fn in_flight(&self, node_id: i32) -> usize {
-        self.connections.get(&node_id).map_or(0, Connection::in_flight)
+        self.connections
+            .get(&node_id)
+            .map_or(0, Connection::in_flight)
     }
 
     /// Requests in flight to all brokers.
@@ -181,14 +191,16 @@ impl NetworkClient {
 
     /// The API versions `node_id` announced, once connected.
     pub fn api_versions(&self, node_id: i32) -> Option<&ApiVersionTable> {
-        self.connections.get(&node_id).and_then(Connection::api_versions)
+        self.connections
+            .get(&node_id)
+            .and_then(Connection::api_versions)
     }
 
     /// The version of `R` to speak with `node_id`: the highest both sides support.
     pub fn negotiate<R: Request>(&self, node_id: i32) -> Result<i16> {
-        let versions = self.api_versions(node_id).ok_or_else(|| {
-            KafkaError::connection(format!("node {node_id} is not connected"))
-        })?;
+        let versions = self
+            .api_versions(node_id)
+            .ok_or_else(|| KafkaError::connection(format!("node {node_id} is not connected")))?;
         let key = R::SUPPORT.key;
         versions.negotiate(key).ok_or_else(|| {
             let theirs = versions
@@ -228,7 +240,14 @@ impl NetworkClient {
             .ok_or_else(|| KafkaError::connection(format!("unknown node {node_id}")))?;
         let correlation_id = self.next_correlation_id;
         self.next_correlation_id = self.next_correlation_id.wrapping_add(1) & i32::MAX;
-        conn.send(request, version, correlation_id, timeout, expect_response, Instant::now())?;
+        conn.send(
+            request,
+            version,
+            correlation_id,
+            timeout,
+            expect_response,
+            Instant::now(),
+        )?;
         let mut events = std::mem::take(&mut self.scratch);
         conn.flush(self.poll.registry(), &mut events);
         self.absorb(node_id, &mut events);
@@ -259,7 +278,11 @@ impl NetworkClient {
     /// that completed.
     pub fn poll(&mut self, timeout: Duration) -> Result<Vec<Response>> {
         let now = Instant::now();
-        let mut wait = if self.completed.is_empty() { timeout } else { Duration::ZERO };
+        let mut wait = if self.completed.is_empty() {
+            timeout
+        } else {
+            Duration::ZERO
+        };
         for conn in self.connections.values() {
             if let Some(deadline) = conn.next_deadline() {
                 wait = wait.min(deadline.saturating_duration_since(now));
@@ -275,11 +298,19 @@ impl NetworkClient {
             .events
             .iter()
             .filter(|e| e.token() != WAKER_TOKEN)
-            .map(|e| (e.token(), e.is_readable() || e.is_read_closed() || e.is_error(), e.is_writable() || e.is_write_closed()))
+            .map(|e| {
+                (
+                    e.token(),
+                    e.is_readable() || e.is_read_closed() || e.is_error(),
+                    e.is_writable() || e.is_write_closed(),
+                )
+            })
             .collect();
         let mut events = std::mem::take(&mut self.scratch);
         for (token, readable, writable) in ready {
-            let Some(&node_id) = self.tokens.get(&token) else { continue };
+            let Some(&node_id) = self.tokens.get(&token) else {
+                continue;
+            };
             if let Some(conn) = self.connections.get_mut(&node_id) {
                 conn.on_ready(self.poll.registry(), readable, writable, now, &mut events);
                 self.absorb(node_id, &mut events);

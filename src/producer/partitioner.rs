@@ -68,7 +68,8 @@ pub trait Partitioner: Send + Sync + std::fmt::Debug {
     /// The partition for a record of `topic` with `key`, given the number of partitions
     /// and which of them have a leader now (`available`, possibly empty while leaders
     /// move).
-    fn partition(&self, topic: &str, key: Option<&[u8]>, partitions: i32, available: &[i32]) -> i32;
+    fn partition(&self, topic: &str, key: Option<&[u8]>, partitions: i32, available: &[i32])
+        -> i32;
 
     /// Told when a new batch was started for `topic`-`partition` because the previous
     /// one was full: a sticky partitioner moves on here.
@@ -97,7 +98,9 @@ impl DefaultPartitioner {
 
     fn next_random(&self) -> u64 {
         // splitmix64 over an atomic counter: cheap, thread-safe, well spread.
-        let mut z = self.random.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
+        let mut z = self
+            .random
+            .fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
@@ -111,14 +114,24 @@ impl DefaultPartitioner {
         } else {
             available.to_vec()
         };
-        let others: Vec<i32> = choices.iter().copied().filter(|&p| Some(p) != not).collect();
+        let others: Vec<i32> = choices
+            .iter()
+            .copied()
+            .filter(|&p| Some(p) != not)
+            .collect();
         let pool = if others.is_empty() { &choices } else { &others };
         pool[(r % pool.len() as u64) as usize]
     }
 }
 
 impl Partitioner for DefaultPartitioner {
-    fn partition(&self, topic: &str, key: Option<&[u8]>, partitions: i32, available: &[i32]) -> i32 {
+    fn partition(
+        &self,
+        topic: &str,
+        key: Option<&[u8]>,
+        partitions: i32,
+        available: &[i32],
+    ) -> i32 {
         if let Some(key) = key {
             return partition_for_key(key, partitions);
         }
@@ -157,14 +170,22 @@ mod tests {
             (b"foobar", -790332482),
             (b"a-little-bit-long-string", -985981536),
             (b"a-little-bit-longer-string", -1486304829),
-            (b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58897971),
+            (
+                b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8",
+                -58897971,
+            ),
             (b"abc", 479470107),
             (b"", 275646681),
             (b"a", -1563381124),
             (b"ab", 316155434),
         ];
         for (input, expected) in cases {
-            assert_eq!(murmur2(input), *expected, "{:?}", String::from_utf8_lossy(input));
+            assert_eq!(
+                murmur2(input),
+                *expected,
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
         }
     }
 

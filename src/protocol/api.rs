@@ -204,6 +204,23 @@ macro_rules! api_table {
 
         /// Every API this client speaks, with its supported versions.
         pub const SUPPORTED_APIS: &[ApiSupport] = &[ $( <$req as Request>::SUPPORT, )* ];
+
+        /// Decodes `frame` as the request body and as the response frame of the
+        /// `index`-th API of the table at `version`, discarding the results. For fuzzing:
+        /// it must return (an error is fine) for any input.
+        pub(crate) fn decode_both(index: usize, version: i16, frame: Bytes) {
+            let mut i = 0;
+            $(
+                if i == index {
+                    let ctx = <$req as Request>::SUPPORT.ctx(version);
+                    let _ = <$req as Field>::decode(&mut Reader::new(frame.clone()), ctx);
+                    let _ = decode_response::<$req>(frame, version);
+                    return;
+                }
+                i += 1;
+            )*
+            let _ = i;
+        }
     };
     (@flex none) => { i16::MAX };
     (@flex $v:literal) => { $v };
@@ -282,7 +299,11 @@ pub fn decode_response<R: Request>(frame: Bytes, version: i16) -> Result<R::Resp
     let mut r = Reader::new(frame);
     decode_response_header(&mut r, support.response_header_version(version))?;
     R::Response::decode(&mut r, support.ctx(version)).map_err(|e| {
-        e.context(format!("decoding {} v{} response", support.key.name(), version))
+        e.context(format!(
+            "decoding {} v{} response",
+            support.key.name(),
+            version
+        ))
     })
 }
 

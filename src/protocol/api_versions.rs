@@ -80,7 +80,11 @@ mod tests {
     fn sample_response() -> ApiVersionsResponse {
         ApiVersionsResponse {
             error_code: 0,
-            api_keys: vec![ApiVersion { api_key: 18, min_version: 0, max_version: 4 }],
+            api_keys: vec![ApiVersion {
+                api_key: 18,
+                min_version: 0,
+                max_version: 4,
+            }],
             throttle_time_ms: 0,
             supported_features: vec![SupportedFeatureKey {
                 name: "f".into(),

@@ -71,7 +71,11 @@ mod tests {
         header.encode(&mut v2, 2);
         assert_eq!(v2, [0, 3, 0, 12, 1, 2, 3, 4, 0, 2, b'a', b'b', 0]);
         let mut null = Vec::new();
-        RequestHeader { client_id: None, ..header }.encode(&mut null, 1);
+        RequestHeader {
+            client_id: None,
+            ..header
+        }
+        .encode(&mut null, 1);
         assert_eq!(null, [0, 3, 0, 12, 1, 2, 3, 4, 0xff, 0xff]);
     }
 

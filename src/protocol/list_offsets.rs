@@ -11,7 +11,7 @@ message! {
     /// Asks for the offsets matching timestamps in the given partitions.
     pub struct ListOffsetsRequest {
         /// The requesting broker's id; consumers send -1.
-        replica_id: i32 [0..],
+        replica_id: i32 [0..] = -1,
         /// 0 reads uncommitted records, 1 only committed ones.
         isolation_level: i8 [2..],
         /// The topics to look up.

@@ -20,6 +20,28 @@ message! {
     }
 }
 
+impl MetadataRequest {
+    /// A request for the named topics (all topics if `None`).
+    pub fn for_topics<S: AsRef<str>>(
+        topics: Option<&[S]>,
+        allow_auto_topic_creation: bool,
+    ) -> Self {
+        MetadataRequest {
+            topics: topics.map(|names| {
+                names
+                    .iter()
+                    .map(|name| MetadataRequestTopic {
+                        topic_id: Uuid::ZERO,
+                        name: Some(name.as_ref().to_owned()),
+                    })
+                    .collect()
+            }),
+            allow_auto_topic_creation,
+            ..Default::default()
+        }
+    }
+}
+
 message! {
     /// One topic to describe.
     pub struct MetadataRequestTopic {
@@ -110,7 +132,10 @@ mod tests {
     #[test]
     fn request_golden_bytes() {
         let req = MetadataRequest {
-            topics: Some(vec![MetadataRequestTopic { topic_id: Uuid::ZERO, name: Some("t".into()) }]),
+            topics: Some(vec![MetadataRequestTopic {
+                topic_id: Uuid::ZERO,
+                name: Some("t".into()),
+            }]),
             allow_auto_topic_creation: false,
             include_cluster_authorized_operations: false,
             include_topic_authorized_operations: true,
@@ -125,7 +150,10 @@ mod tests {
             2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, b't', 0,
             0, 1, 0,
         ]);
-        let all = MetadataRequest { topics: None, ..MetadataRequest::default() };
+        let all = MetadataRequest {
+            topics: None,
+            ..MetadataRequest::default()
+        };
         assert_golden::<MetadataRequest>(&all, 1, &[0xff, 0xff, 0xff, 0xff]);
         assert_golden::<MetadataRequest>(&all, 9, &[0, 1, 0, 0, 0]);
     }

@@ -29,6 +29,24 @@ pub mod sync_group;
 #[cfg(test)]
 pub(crate) mod testing;
 
+/// Entry points for the fuzz targets in `fuzz/`.
+#[doc(hidden)]
+pub mod fuzzing {
+    use bytes::Bytes;
+
+    use super::api::{decode_both, SUPPORTED_APIS};
+
+    /// Decodes `frame` as a request and a response of the API and version `selector`
+    /// picks. Must return for any input.
+    pub fn decode_any(selector: u8, frame: &[u8]) {
+        let api = &SUPPORTED_APIS[usize::from(selector) % SUPPORTED_APIS.len()];
+        let span = (api.max_version - api.min_version + 1) as u8;
+        let version = api.min_version + i16::from((selector / SUPPORTED_APIS.len() as u8) % span);
+        let index = usize::from(selector) % SUPPORTED_APIS.len();
+        decode_both(index, version, Bytes::copy_from_slice(frame));
+    }
+}
+
 /// Every request and response type, for `use kafka_sync::protocol::messages::*`.
 pub mod messages {
     pub use super::api_versions::*;

@@ -165,7 +165,13 @@ impl Reader {
     /// `None` means null. The length is checked against the bytes left, with
     /// `min_item_size` bytes per item (1 for strings and bytes), so that a corrupt length
     /// fails here instead of allocating.
-    fn length(&mut self, compact: bool, wide: bool, min_item_size: usize, what: &str) -> Result<Option<usize>> {
+    fn length(
+        &mut self,
+        compact: bool,
+        wide: bool,
+        min_item_size: usize,
+        what: &str,
+    ) -> Result<Option<usize>> {
         let len: i64 = if compact {
             i64::from(self.unsigned_varint()?) - 1
         } else if wide {
@@ -174,14 +180,20 @@ impl Reader {
             i64::from(self.i16()?)
         };
         if len < -1 {
-            return Err(KafkaError::corrupt(format!("negative length {len} for {what}")));
+            return Err(KafkaError::corrupt(format!(
+                "negative length {len} for {what}"
+            )));
         }
         if len == -1 {
             return Ok(None);
         }
         let len = len as usize;
         if len.saturating_mul(min_item_size) > self.remaining() {
-            return Err(short(what, len.saturating_mul(min_item_size), self.remaining()));
+            return Err(short(
+                what,
+                len.saturating_mul(min_item_size),
+                self.remaining(),
+            ));
         }
         Ok(Some(len))
     }

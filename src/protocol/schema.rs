@@ -308,7 +308,6 @@ macro_rules! message {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq)]
-        #[non_exhaustive]
         pub struct $name {
             $(
                 $(#[$fmeta])*
@@ -402,17 +401,35 @@ mod tests {
         s.d = 5;
         s.e = vec![Inner { name: "n".into() }];
 
-        let (bytes, back) = round_trip(&s, Ctx { version: 0, flexible: false });
+        let (bytes, back) = round_trip(
+            &s,
+            Ctx {
+                version: 0,
+                flexible: false,
+            },
+        );
         assert_eq!(bytes, [0, 0, 0, 7, 0, 0, 0, 1, 0, 1, b'n']);
         assert_eq!(back.b, None);
         assert!(back.c, "absent field takes its default");
 
-        let (bytes, back) = round_trip(&s, Ctx { version: 2, flexible: false });
+        let (bytes, back) = round_trip(
+            &s,
+            Ctx {
+                version: 2,
+                flexible: false,
+            },
+        );
         assert_eq!(bytes, [0, 0, 0, 7, 0, 1, b'x', 0, 0, 0, 0, 1, 0, 1, b'n']);
         assert_eq!(back.b.as_deref(), Some("x"));
         assert!(!back.c);
 
-        let (bytes, back) = round_trip(&s, Ctx { version: 3, flexible: true });
+        let (bytes, back) = round_trip(
+            &s,
+            Ctx {
+                version: 3,
+                flexible: true,
+            },
+        );
         // a, c, e (compact array of 1 with compact string + empty tag section),
         // then the tag section with d: count 1, tag 0, size 8, value 5.
         assert_eq!(
@@ -424,7 +441,10 @@ mod tests {
 
     #[test]
     fn unknown_tags_are_skipped_and_disorder_rejected() {
-        let ctx = Ctx { version: 3, flexible: true };
+        let ctx = Ctx {
+            version: 3,
+            flexible: true,
+        };
         // a=1, c=true, e=[] , tags: {7: [1,2]}
         let bytes = vec![0, 0, 0, 1, 1, 1, 1, 7, 2, 1, 2];
         let s = Sample::decode(&mut Reader::new(bytes), ctx).unwrap();
@@ -435,7 +455,10 @@ mod tests {
 
     #[test]
     fn truncated_input_is_an_error() {
-        let ctx = Ctx { version: 2, flexible: false };
+        let ctx = Ctx {
+            version: 2,
+            flexible: false,
+        };
         let mut buf = Vec::new();
         Sample::default().encode(&mut buf, ctx);
         for cut in 0..buf.len() {

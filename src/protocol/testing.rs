@@ -16,7 +16,12 @@ pub fn assert_golden<T: Field + Debug + crate::protocol::api::Versioned>(
     let ctx = T::ctx(version);
     let mut buf = Vec::new();
     value.encode(&mut buf, ctx);
-    assert_eq!(buf, expected, "encoding {} v{version}", std::any::type_name::<T>());
+    assert_eq!(
+        buf,
+        expected,
+        "encoding {} v{version}",
+        std::any::type_name::<T>()
+    );
     let mut r = Reader::new(expected.to_vec());
     let decoded = T::decode(&mut r, ctx).expect("golden bytes decode");
     assert!(r.is_empty(), "bytes left after decoding v{version}");
@@ -33,7 +38,10 @@ pub fn assert_round_trip_all_versions<T: Field + Debug + PartialEq>(
     first_flexible: i16,
 ) {
     for version in versions {
-        let ctx = Ctx { version, flexible: version >= first_flexible };
+        let ctx = Ctx {
+            version,
+            flexible: version >= first_flexible,
+        };
         let mut buf = Vec::new();
         value.encode(&mut buf, ctx);
         let mut r = Reader::new(buf.clone());

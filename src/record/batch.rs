@@ -88,7 +88,11 @@ fn headers_len(headers: &[Header]) -> usize {
 
 /// An upper bound on the encoded size of one record with these key and value lengths
 /// (`None` = null) and headers, whatever its timestamp and offset delta.
-pub fn record_size_upper_bound(key_len: Option<usize>, value_len: Option<usize>, headers: &[Header]) -> usize {
+pub fn record_size_upper_bound(
+    key_len: Option<usize>,
+    value_len: Option<usize>,
+    headers: &[Header],
+) -> usize {
     // length varint (5) + attributes (1) + timestampDelta (10) + offsetDelta (5)
     (5 + 1 + 10 + 5usize)
         .saturating_add(bytes_field_len(key_len))
@@ -166,7 +170,9 @@ impl RecordBatchBuilder {
             ))
         })?;
         let key_len = key.map(|k| field_len(k.len(), "record key")).transpose()?;
-        let value_len = value.map(|v| field_len(v.len(), "record value")).transpose()?;
+        let value_len = value
+            .map(|v| field_len(v.len(), "record value"))
+            .transpose()?;
         let header_count = field_len(headers.len(), "header count")?;
         for header in headers {
             field_len(header.key.len(), "header key")?;
@@ -228,7 +234,12 @@ impl RecordBatchBuilder {
 
     /// An upper bound on [`size_in_bytes`](Self::size_in_bytes) after appending a
     /// record with these key and value lengths (`None` = null) and headers.
-    pub fn estimated_size_after(&self, key_len: Option<usize>, value_len: Option<usize>, headers: &[Header]) -> usize {
+    pub fn estimated_size_after(
+        &self,
+        key_len: Option<usize>,
+        value_len: Option<usize>,
+        headers: &[Header],
+    ) -> usize {
         self.buf
             .len()
             .saturating_add(record_size_upper_bound(key_len, value_len, headers))
@@ -273,7 +284,9 @@ impl RecordBatchBuilder {
     /// An empty batch is an [`ErrorKind::InvalidArgument`] error: brokers reject them.
     pub fn build(self) -> Result<Bytes> {
         if self.count == 0 {
-            return Err(KafkaError::invalid_argument("cannot build a record batch with no records"));
+            return Err(KafkaError::invalid_argument(
+                "cannot build a record batch with no records",
+            ));
         }
         let mut buf = if self.compression == Compression::None {
             self.buf
@@ -284,8 +297,12 @@ impl RecordBatchBuilder {
             self.compression.compress(records, &mut out)?;
             out
         };
-        let batch_length = i32::try_from(buf.len() - LOG_OVERHEAD)
-            .map_err(|_| too_large(format!("record batch of {} bytes is larger than 2 GiB", buf.len())))?;
+        let batch_length = i32::try_from(buf.len() - LOG_OVERHEAD).map_err(|_| {
+            too_large(format!(
+                "record batch of {} bytes is larger than 2 GiB",
+                buf.len()
+            ))
+        })?;
         let mut attributes = i16::from(self.compression.id());
         if self.transactional {
             attributes |= TRANSACTIONAL_BIT;
@@ -346,7 +363,12 @@ fn check_writable(batch: &[u8]) -> Result<()> {
 
 /// Rewrites the producer id, epoch and base sequence of a built batch in place and
 /// recomputes its CRC (a producer re-sequences batches when it retries them).
-pub fn set_producer_state(batch: &mut [u8], producer_id: i64, producer_epoch: i16, base_sequence: i32) -> Result<()> {
+pub fn set_producer_state(
+    batch: &mut [u8],
+    producer_id: i64,
+    producer_epoch: i16,
+    base_sequence: i32,
+) -> Result<()> {
     check_writable(batch)?;
     batch[PRODUCER_ID_AT..PRODUCER_ID_AT + 8].copy_from_slice(&producer_id.to_be_bytes());
     batch[PRODUCER_EPOCH_AT..PRODUCER_EPOCH_AT + 2].copy_from_slice(&producer_epoch.to_be_bytes());
@@ -357,7 +379,12 @@ pub fn set_producer_state(batch: &mut [u8], producer_id: i64, producer_epoch: i1
 
 /// [`set_producer_state`] on a shared buffer: rewrites it in place when this is the
 /// only handle to it, and otherwise rewrites a copy.
-pub fn with_producer_state(batch: Bytes, producer_id: i64, producer_epoch: i16, base_sequence: i32) -> Result<Bytes> {
+pub fn with_producer_state(
+    batch: Bytes,
+    producer_id: i64,
+    producer_epoch: i16,
+    base_sequence: i32,
+) -> Result<Bytes> {
     let mut owned = match batch.try_into_mut() {
         Ok(unique) => unique,
         Err(shared) => bytes::BytesMut::from(&shared[..]),
@@ -432,7 +459,14 @@ pub fn end_transaction_marker(
     let mut value = Vec::with_capacity(6);
     value.put_i16(0);
     value.put_i32(coordinator_epoch);
-    let mut builder = RecordBatchBuilder::new(Compression::None, timestamp, producer_id, producer_epoch, NO_SEQUENCE, true);
+    let mut builder = RecordBatchBuilder::new(
+        Compression::None,
+        timestamp,
+        producer_id,
+        producer_epoch,
+        NO_SEQUENCE,
+        true,
+    );
     builder.set_control(true);
     builder.append(timestamp, Some(&key), Some(&value), &[])?;
     builder.build()
@@ -481,7 +515,9 @@ impl RecordBatch {
         let partition_leader_epoch = r.i32()?;
         let magic = r.i8()?;
         if magic != MAGIC {
-            return Err(KafkaError::corrupt(format!("record batch has magic {magic}, expected {MAGIC}")));
+            return Err(KafkaError::corrupt(format!(
+                "record batch has magic {magic}, expected {MAGIC}"
+            )));
         }
         let crc = r.u32()?;
         let attributes = r.i16()?;
@@ -494,7 +530,9 @@ impl RecordBatch {
         let base_sequence = r.i32()?;
         let record_count = r.i32()?;
         if record_count < 0 {
-            return Err(KafkaError::corrupt(format!("record batch has a negative record count {record_count}")));
+            return Err(KafkaError::corrupt(format!(
+                "record batch has a negative record count {record_count}"
+            )));
         }
         Ok(RecordBatch {
             buf,
@@ -531,7 +569,8 @@ impl RecordBatch {
     /// The offset of the last record (base offset + lastOffsetDelta). Compaction may
     /// have removed records, so this can be past the last record still present.
     pub fn last_offset(&self) -> i64 {
-        self.base_offset.wrapping_add(i64::from(self.last_offset_delta))
+        self.base_offset
+            .wrapping_add(i64::from(self.last_offset_delta))
     }
 
     /// The offset after this batch: where the next fetch starts.
@@ -627,7 +666,7 @@ impl RecordBatch {
     }
 
     /// The records, decompressed with a limit of
-    /// [`DEFAULT_MAX_DECOMPRESSED_SIZE`](super::DEFAULT_MAX_DECOMPRESSED_SIZE).
+    /// [`DEFAULT_MAX_DECOMPRESSED_SIZE`].
     pub fn records(&self) -> Records {
         self.records_with_max_size(DEFAULT_MAX_DECOMPRESSED_SIZE)
     }
@@ -641,9 +680,10 @@ impl RecordBatch {
         let section = self.buf.slice(HEADER_SIZE..);
         let section = match self.compression {
             Compression::None => Ok(section),
-            codec => codec.decompress(&section, max_size).map(Bytes::from).map_err(|e| {
-                e.context(format!("record batch at offset {}", self.base_offset))
-            }),
+            codec => codec
+                .decompress(&section, max_size)
+                .map(Bytes::from)
+                .map_err(|e| e.context(format!("record batch at offset {}", self.base_offset))),
         };
         let log_append_time = match self.timestamp_type() {
             TimestampType::LogAppendTime => Some(self.max_timestamp),
@@ -683,7 +723,9 @@ impl RecordBatch {
         let mut r = Reader::new(key);
         let version = r.i16()?;
         if version < 0 {
-            return Err(KafkaError::corrupt(format!("control record key has version {version}")));
+            return Err(KafkaError::corrupt(format!(
+                "control record key has version {version}"
+            )));
         }
         let kind = ControlRecordType::from_code(r.i16()?);
         let coordinator_epoch = match (kind, record.value) {
@@ -788,15 +830,24 @@ fn read_varbytes(r: &mut Reader, what: &str) -> Result<Option<Bytes>> {
     let len = r.varint()?;
     match len {
         -1 => Ok(None),
-        n if n < -1 => Err(KafkaError::corrupt(format!("{what} has a negative length {n}"))),
+        n if n < -1 => Err(KafkaError::corrupt(format!(
+            "{what} has a negative length {n}"
+        ))),
         n => r.bytes(n as usize, what).map(Some),
     }
 }
 
-fn read_record(r: &mut Reader, base_offset: i64, base_timestamp: i64, log_append_time: Option<i64>) -> Result<Record> {
+fn read_record(
+    r: &mut Reader,
+    base_offset: i64,
+    base_timestamp: i64,
+    log_append_time: Option<i64>,
+) -> Result<Record> {
     let len = r.varint()?;
     if len < 0 {
-        return Err(KafkaError::corrupt(format!("record has a negative length {len}")));
+        return Err(KafkaError::corrupt(format!(
+            "record has a negative length {len}"
+        )));
     }
     let mut r = Reader::new(r.bytes(len as usize, "record")?);
     let _attributes = r.i8()?;
@@ -836,4 +887,518 @@ fn read_record(r: &mut Reader, base_offset: i64, base_timestamp: i64, log_append
         value,
         headers,
     })
+}
+
+// These tests use every codec; they run when every codec feature is on.
+#[cfg(all(
+    test,
+    feature = "gzip",
+    feature = "snappy",
+    feature = "lz4",
+    feature = "zstd"
+))]
+mod tests {
+    use super::*;
+    use crate::record::Batches;
+
+    fn xorshift(seed: &mut u64) -> u64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
+    }
+
+    /// Records with every shape: keys and values null or not, empty, headers with null
+    /// values, and a large repetitive value.
+    /// timestamp, key, value, headers
+    type Input = (i64, Option<Vec<u8>>, Option<Vec<u8>>, Vec<Header>);
+
+    fn sample_records(n: usize) -> Vec<Input> {
+        (0..n)
+            .map(|i| {
+                let key = (i % 3 != 1).then(|| format!("key-{i}").into_bytes());
+                let value = match i % 5 {
+                    0 => None,
+                    1 => Some(Vec::new()),
+                    2 => Some(vec![b'x'; 3000]),
+                    _ => Some(format!("value number {i}").into_bytes()),
+                };
+                let headers = (0..i % 4)
+                    .map(|h| {
+                        if h == 2 {
+                            Header::null(format!("null-{h}"))
+                        } else {
+                            Header::new(format!("h{h}"), format!("header {h} of {i}"))
+                        }
+                    })
+                    .collect();
+                // Timestamps go up and down around the base.
+                let timestamp = 1_700_000_000_000 + (i as i64 * 7919) % 1000 - 500;
+                (timestamp, key, value, headers)
+            })
+            .collect()
+    }
+
+    fn build(codec: Compression, records: &[Input]) -> Bytes {
+        let mut builder = RecordBatchBuilder::new(codec, 1_700_000_000_000, 77, 3, 1000, true);
+        for (i, (ts, key, value, headers)) in records.iter().enumerate() {
+            let before = builder.size_in_bytes();
+            let bound = builder.estimated_size_after(
+                key.as_ref().map(Vec::len),
+                value.as_ref().map(Vec::len),
+                headers,
+            );
+            let delta = builder
+                .append(*ts, key.as_deref(), value.as_deref(), headers)
+                .unwrap();
+            assert_eq!(delta as usize, i);
+            assert!(builder.size_in_bytes() > before);
+            assert!(builder.size_in_bytes() <= bound);
+        }
+        assert_eq!(builder.record_count() as usize, records.len());
+        builder.build().unwrap()
+    }
+
+    #[test]
+    fn round_trip_every_codec() {
+        for n in [1, 2, 10, 1000] {
+            let input = sample_records(n);
+            for codec in Compression::ALL {
+                let bytes = build(codec, &input);
+                let batch = RecordBatch::parse(bytes.clone()).unwrap();
+                batch.verify_crc().unwrap();
+                assert_eq!(batch.compression(), codec);
+                assert_eq!(batch.base_offset(), 0);
+                assert_eq!(batch.last_offset(), n as i64 - 1);
+                assert_eq!(batch.record_count() as usize, n);
+                assert_eq!(batch.partition_leader_epoch(), -1);
+                assert_eq!(batch.magic(), 2);
+                assert_eq!(batch.producer_id(), 77);
+                assert_eq!(batch.producer_epoch(), 3);
+                assert_eq!(batch.base_sequence(), 1000);
+                assert!(batch.is_transactional());
+                assert!(!batch.is_control());
+                assert_eq!(batch.control_record().unwrap(), None);
+                assert_eq!(batch.timestamp_type(), TimestampType::CreateTime);
+                assert_eq!(batch.base_timestamp(), 1_700_000_000_000);
+                assert_eq!(
+                    batch.max_timestamp(),
+                    input.iter().map(|r| r.0).max().unwrap()
+                );
+                let records: Vec<Record> = batch.records().collect::<Result<_>>().unwrap();
+                assert_eq!(records.len(), n);
+                for (i, (record, (ts, key, value, headers))) in
+                    records.iter().zip(&input).enumerate()
+                {
+                    assert_eq!(record.offset, i as i64);
+                    assert_eq!(record.timestamp, *ts);
+                    assert_eq!(record.key.as_deref(), key.as_deref());
+                    assert_eq!(record.value.as_deref(), value.as_deref());
+                    assert_eq!(&record.headers, headers);
+                }
+                if codec == Compression::None {
+                    // Zero-copy: the key points into the batch buffer.
+                    let key = records[0].key.as_ref().unwrap();
+                    let range = bytes.as_ptr_range();
+                    assert!(range.contains(&key.as_ptr()));
+                } else if n == 1000 {
+                    assert!(
+                        bytes.len() < build(Compression::None, &input).len() / 2,
+                        "{codec}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn golden_bytes_of_a_small_batch() {
+        // Two records written by hand from the documented v2 layout.
+        let records: &[u8] = &[
+            0x18, // length 12
+            0x00, // attributes
+            0x00, // timestampDelta 0
+            0x00, // offsetDelta 0
+            0x02, b'k', // key
+            0x02, b'v', // value
+            0x02, // 1 header
+            0x02, b'h', 0x02, b'x', // "h" = "x"
+            0x0e, // length 7
+            0x00, // attributes
+            0x04, // timestampDelta 2
+            0x02, // offsetDelta 1
+            0x01, // null key
+            0x02, b'w', // value
+            0x00, // no headers
+        ];
+        let mut expected = Vec::new();
+        expected.extend_from_slice(&0i64.to_be_bytes()); // baseOffset
+        expected.extend_from_slice(&((49 + records.len()) as i32).to_be_bytes()); // batchLength
+        expected.extend_from_slice(&(-1i32).to_be_bytes()); // partitionLeaderEpoch
+        expected.push(2); // magic
+        expected.extend_from_slice(&[0; 4]); // crc, below
+        expected.extend_from_slice(&0i16.to_be_bytes()); // attributes
+        expected.extend_from_slice(&1i32.to_be_bytes()); // lastOffsetDelta
+        expected.extend_from_slice(&1000i64.to_be_bytes()); // baseTimestamp
+        expected.extend_from_slice(&1002i64.to_be_bytes()); // maxTimestamp
+        expected.extend_from_slice(&(-1i64).to_be_bytes()); // producerId
+        expected.extend_from_slice(&(-1i16).to_be_bytes()); // producerEpoch
+        expected.extend_from_slice(&(-1i32).to_be_bytes()); // baseSequence
+        expected.extend_from_slice(&2i32.to_be_bytes()); // records count
+        expected.extend_from_slice(records);
+        assert_eq!(
+            crc32c::crc32c(b"123456789"),
+            0xe306_9283,
+            "CRC-32C check value"
+        );
+        let crc = crc32c::crc32c(&expected[21..]);
+        expected[17..21].copy_from_slice(&crc.to_be_bytes());
+
+        let mut builder = RecordBatchBuilder::new(Compression::None, 1000, -1, -1, -1, false);
+        builder
+            .append(1000, Some(b"k"), Some(b"v"), &[Header::new("h", "x")])
+            .unwrap();
+        builder.append(1002, None, Some(b"w"), &[]).unwrap();
+        assert_eq!(builder.size_in_bytes(), expected.len());
+        assert_eq!(&builder.build().unwrap()[..], &expected[..]);
+    }
+
+    #[test]
+    fn crc_mismatch_is_detected() {
+        let bytes = build(Compression::None, &sample_records(3));
+        for at in [CRC_AT, ATTRIBUTES_AT + 2, bytes.len() - 1] {
+            let mut bad = bytes.to_vec();
+            bad[at] ^= 0x40;
+            let batch = RecordBatch::parse(Bytes::from(bad)).unwrap();
+            let err = batch.verify_crc().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::CorruptMessage);
+            assert!(err.to_string().contains("CRC"), "{err}");
+        }
+        // baseOffset and partitionLeaderEpoch are outside the CRC.
+        let mut moved = bytes.to_vec();
+        set_base_offset(&mut moved, 500).unwrap();
+        moved[12] = 0;
+        let batch = RecordBatch::parse(Bytes::from(moved)).unwrap();
+        batch.verify_crc().unwrap();
+        assert_eq!(batch.base_offset(), 500);
+        assert_eq!(batch.records().next().unwrap().unwrap().offset, 500);
+    }
+
+    #[test]
+    fn producer_state_is_rewritten_with_a_new_crc() {
+        let bytes = build(Compression::Gzip, &sample_records(4));
+        let mut owned = bytes.to_vec();
+        set_producer_state(&mut owned, 9, 1, 42).unwrap();
+        let batch = RecordBatch::parse(Bytes::from(owned)).unwrap();
+        batch.verify_crc().unwrap();
+        assert_eq!(
+            (
+                batch.producer_id(),
+                batch.producer_epoch(),
+                batch.base_sequence()
+            ),
+            (9, 1, 42)
+        );
+        assert_eq!(batch.records().count(), 4);
+
+        // Shared: a copy is rewritten and the original is untouched.
+        let copy = bytes.clone();
+        let rewritten = with_producer_state(copy, 10, 2, 7).unwrap();
+        assert_eq!(RecordBatch::parse(bytes.clone()).unwrap().producer_id(), 77);
+        let batch = RecordBatch::parse(rewritten).unwrap();
+        batch.verify_crc().unwrap();
+        assert_eq!(
+            (
+                batch.producer_id(),
+                batch.producer_epoch(),
+                batch.base_sequence()
+            ),
+            (10, 2, 7)
+        );
+        // Unique: rewritten in place.
+        let unique = with_producer_state(bytes, 11, 3, 8).unwrap();
+        assert_eq!(RecordBatch::parse(unique).unwrap().producer_id(), 11);
+
+        assert!(set_producer_state(&mut [0u8; 20], 1, 1, 1).is_err());
+        let mut legacy = vec![0u8; 70];
+        legacy[16] = 1;
+        assert!(set_producer_state(&mut legacy, 1, 1, 1).is_err());
+    }
+
+    #[test]
+    fn builder_setters_and_limits() {
+        let builder = RecordBatchBuilder::new(Compression::Zstd, 0, -1, -1, -1, false);
+        assert!(builder.is_empty());
+        assert_eq!(builder.size_in_bytes(), HEADER_SIZE);
+        assert_eq!(
+            builder.build().unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
+
+        let mut builder = RecordBatchBuilder::new(Compression::None, 5, -1, -1, -1, false);
+        builder.set_producer(5, 6);
+        builder.set_base_sequence(99);
+        builder.set_transactional(true);
+        assert_eq!(
+            builder
+                .append(i64::MIN, None, None, &[])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidArgument
+        );
+        builder.append(-3, None, None, &[]).unwrap();
+        let batch = RecordBatch::parse(builder.build().unwrap()).unwrap();
+        assert_eq!(
+            (
+                batch.producer_id(),
+                batch.producer_epoch(),
+                batch.base_sequence()
+            ),
+            (5, 6, 99)
+        );
+        assert!(batch.is_transactional());
+        let record = batch.records().next().unwrap().unwrap();
+        assert_eq!(
+            (record.timestamp, record.key, record.value),
+            (-3, None, None)
+        );
+
+        // The bound holds for an empty builder too: header + one record.
+        let headers = [Header::new("a", "b"), Header::null("c")];
+        let mut builder = RecordBatchBuilder::new(Compression::None, 0, -1, -1, -1, false);
+        let bound = builder.estimated_size_after(Some(300), Some(70_000), &headers);
+        builder
+            .append(
+                i64::MAX / 2,
+                Some(&[1; 300]),
+                Some(&vec![2; 70_000]),
+                &headers,
+            )
+            .unwrap();
+        assert!(builder.size_in_bytes() <= bound);
+        assert!(bound - builder.size_in_bytes() < 32);
+    }
+
+    #[test]
+    fn control_batches() {
+        for (kind, epoch) in [
+            (ControlRecordType::Commit, 7),
+            (ControlRecordType::Abort, 8),
+        ] {
+            let bytes = end_transaction_marker(kind, 5_000, 31, 2, epoch).unwrap();
+            let batch = RecordBatch::parse(bytes).unwrap();
+            batch.verify_crc().unwrap();
+            assert!(batch.is_control() && batch.is_transactional());
+            assert_eq!(batch.producer_id(), 31);
+            assert_eq!(
+                batch.control_record().unwrap(),
+                Some(ControlRecord {
+                    version: 0,
+                    kind,
+                    coordinator_epoch: Some(epoch)
+                })
+            );
+        }
+        assert_eq!(ControlRecordType::from_code(6), ControlRecordType::Other(6));
+        assert_eq!(ControlRecordType::Other(6).code(), 6);
+
+        // A control batch whose key is too short is an error, not a panic.
+        let mut builder = RecordBatchBuilder::new(Compression::None, 0, 1, 0, -1, true);
+        builder.set_control(true);
+        builder.append(0, Some(&[0]), None, &[]).unwrap();
+        let batch = RecordBatch::parse(builder.build().unwrap()).unwrap();
+        assert!(batch.control_record().is_err());
+        let mut builder = RecordBatchBuilder::new(Compression::None, 0, 1, 0, -1, true);
+        builder.set_control(true);
+        builder.append(0, None, None, &[]).unwrap();
+        let batch = RecordBatch::parse(builder.build().unwrap()).unwrap();
+        assert!(batch.control_record().is_err());
+    }
+
+    /// Sets the attributes and max timestamp of a built batch and fixes its CRC.
+    fn patch(bytes: &Bytes, f: impl FnOnce(&mut Vec<u8>)) -> Bytes {
+        let mut owned = bytes.to_vec();
+        f(&mut owned);
+        write_crc(&mut owned);
+        Bytes::from(owned)
+    }
+
+    #[test]
+    fn log_append_time_uses_the_max_timestamp() {
+        let bytes = build(Compression::Snappy, &sample_records(5));
+        let patched = patch(&bytes, |b| {
+            b[ATTRIBUTES_AT + 1] |= 0x08;
+            b[35..43].copy_from_slice(&123_456i64.to_be_bytes());
+        });
+        let batch = RecordBatch::parse(patched).unwrap();
+        batch.verify_crc().unwrap();
+        assert_eq!(batch.timestamp_type(), TimestampType::LogAppendTime);
+        assert!(batch.records().all(|r| r.unwrap().timestamp == 123_456));
+    }
+
+    #[test]
+    fn declared_count_must_match_the_records() {
+        let bytes = build(Compression::Lz4, &sample_records(5));
+        for (count, good) in [(4i32, 4usize), (6, 5), (0, 0)] {
+            let patched = patch(&bytes, |b| b[57..61].copy_from_slice(&count.to_be_bytes()));
+            let results: Vec<_> = RecordBatch::parse(patched).unwrap().records().collect();
+            assert_eq!(results.len(), good + 1, "count {count}");
+            assert!(results[..good].iter().all(Result::is_ok));
+            assert!(results[good].is_err());
+        }
+        let negative = patch(&bytes, |b| {
+            b[57..61].copy_from_slice(&(-1i32).to_be_bytes())
+        });
+        assert!(RecordBatch::parse(negative).is_err());
+        let bad_codec = patch(&bytes, |b| b[ATTRIBUTES_AT + 1] |= 0x07);
+        assert!(RecordBatch::parse(bad_codec).is_err());
+        let bad_magic = patch(&bytes, |b| b[MAGIC_AT] = 3);
+        assert!(RecordBatch::parse(bad_magic).is_err());
+        let mut longer = bytes.to_vec();
+        longer.push(0);
+        assert!(RecordBatch::parse(Bytes::from(longer)).is_err());
+    }
+
+    #[test]
+    fn decompression_limit_applies() {
+        let input = vec![(0, None, Some(vec![0u8; 100_000]), Vec::new())];
+        let batch = RecordBatch::parse(build(Compression::Zstd, &input)).unwrap();
+        let mut records = batch.records_with_max_size(10_000);
+        assert!(records.next().unwrap().is_err());
+        assert!(records.next().is_none());
+        assert!(batch.records_with_max_size(200_000).next().unwrap().is_ok());
+    }
+
+    #[test]
+    fn hostile_header_count_is_rejected_before_allocating() {
+        // One record whose header count is 2^31-1.
+        let mut body = vec![0u8, 0, 0, 1, 1];
+        body.put_varint(i32::MAX);
+        let mut records = Vec::new();
+        records.put_varint(body.len() as i32);
+        records.extend_from_slice(&body);
+        let mut builder = RecordBatchBuilder::new(Compression::None, 0, -1, -1, -1, false);
+        builder.append(0, None, None, &[]).unwrap();
+        let mut bytes = builder.build().unwrap().to_vec();
+        bytes.truncate(HEADER_SIZE);
+        bytes.extend_from_slice(&records);
+        let len = (bytes.len() - LOG_OVERHEAD) as i32;
+        bytes[8..12].copy_from_slice(&len.to_be_bytes());
+        let batch = RecordBatch::parse(Bytes::from(bytes)).unwrap();
+        let err = batch.records().next().unwrap().unwrap_err();
+        assert!(err.to_string().contains("headers"), "{err}");
+    }
+
+    #[test]
+    fn every_prefix_and_every_corruption_fails_cleanly() {
+        for codec in [Compression::None, Compression::Gzip, Compression::Zstd] {
+            let bytes = build(codec, &sample_records(6));
+            for cut in 0..bytes.len() {
+                let prefix = bytes.slice(..cut);
+                assert!(
+                    RecordBatch::parse(prefix.clone()).is_err(),
+                    "{codec} cut at {cut}"
+                );
+                let mut batches = Batches::new(prefix);
+                assert!(batches.next().is_none(), "{codec} cut at {cut}");
+                assert_eq!(batches.is_truncated(), cut > 0);
+            }
+            for at in 0..bytes.len() {
+                for flip in [0x01u8, 0x80, 0xff] {
+                    let mut bad = bytes.to_vec();
+                    bad[at] ^= flip;
+                    let bad = Bytes::from(bad);
+                    if let Ok(batch) = RecordBatch::parse(bad.clone()) {
+                        let _ = batch.verify_crc();
+                        let _ = batch.control_record();
+                        for _ in batch.records() {}
+                    }
+                    for batch in Batches::new(bad).flatten() {
+                        for _ in batch.records() {}
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn random_bytes_never_panic() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for round in 0..3000 {
+            let len = (xorshift(&mut seed) % 400) as usize;
+            let mut junk: Vec<u8> = (0..len).map(|_| xorshift(&mut seed) as u8).collect();
+            if round % 2 == 0 && len >= HEADER_SIZE {
+                // A plausible header over random records, so the record parser runs.
+                junk[..8].fill(0);
+                junk[8..12].copy_from_slice(&((len - LOG_OVERHEAD) as i32).to_be_bytes());
+                junk[MAGIC_AT] = 2;
+                junk[ATTRIBUTES_AT] = 0;
+                junk[ATTRIBUTES_AT + 1] &= 0x3f & !0x07 | (round as u8 % 5);
+                junk[57] = 0;
+            }
+            let blob = Bytes::from(junk);
+            for batch in Batches::new(blob.clone()).flatten() {
+                let _ = batch.verify_crc();
+                for _ in batch.records() {}
+            }
+            if let Ok(batch) = RecordBatch::parse(blob) {
+                let _ = batch.control_record();
+                for _ in batch.records() {}
+            }
+        }
+    }
+
+    #[test]
+    fn batches_walks_concatenated_batches_and_stops_at_a_cut() {
+        let mut blob = Vec::new();
+        let mut next = 0i64;
+        for (i, codec) in Compression::ALL.into_iter().enumerate() {
+            let mut batch = build(codec, &sample_records(i + 1)).to_vec();
+            set_base_offset(&mut batch, next).unwrap();
+            next += i as i64 + 1;
+            blob.extend_from_slice(&batch);
+        }
+        let full_len = blob.len();
+        let mut batches = Batches::new(Bytes::from(blob.clone()));
+        let mut offsets = Vec::new();
+        for batch in batches.by_ref() {
+            let batch = batch.unwrap();
+            batch.verify_crc().unwrap();
+            assert_eq!(batch.magic(), 2);
+            for record in batch.records() {
+                offsets.push(record.unwrap().offset);
+            }
+            assert_eq!(batch.next_offset(), offsets.len() as i64);
+        }
+        assert_eq!(offsets, (0..15).collect::<Vec<i64>>());
+        assert!(!batches.is_truncated());
+        assert_eq!(batches.remaining(), 0);
+
+        // Cut inside the last batch: four batches, then a quiet, flagged end.
+        let cut = full_len - 10;
+        let mut batches = Batches::new(Bytes::from(blob[..cut].to_vec()));
+        let mut complete = 0;
+        for batch in batches.by_ref() {
+            batch.unwrap();
+            complete += 1;
+        }
+        assert_eq!(complete, 4);
+        assert!(batches.is_truncated());
+        assert!(batches.remaining() > 0);
+
+        // A negative length or an unknown magic is an error, and ends the walk.
+        let mut bad = blob.clone();
+        bad[8..12].copy_from_slice(&(-5i32).to_be_bytes());
+        let mut batches = Batches::new(Bytes::from(bad));
+        assert!(batches.next().unwrap().is_err());
+        assert!(batches.next().is_none());
+        let mut bad = blob;
+        bad[MAGIC_AT] = 9;
+        assert!(Batches::new(Bytes::from(bad)).next().unwrap().is_err());
+        // A length shorter than a batch header is an error, not a truncation.
+        let mut short = vec![0u8; 40];
+        short[8..12].copy_from_slice(&10i32.to_be_bytes());
+        short[MAGIC_AT] = 2;
+        assert!(Batches::new(Bytes::from(short)).next().unwrap().is_err());
+    }
 }

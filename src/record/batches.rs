@@ -158,7 +158,9 @@ impl Batches {
                 self.truncated = true;
                 return None;
             }
-            return Some(Err(KafkaError::corrupt(format!("entry length {length} is too short"))));
+            return Some(Err(KafkaError::corrupt(format!(
+                "entry length {length} is too short"
+            ))));
         };
         let magic = magic as i8;
         let min_length = match magic {

@@ -165,7 +165,7 @@ impl LegacyMessage {
 
     /// The records: this message itself, or a wrapper's inner messages with absolute
     /// offsets. Decompression is limited to
-    /// [`DEFAULT_MAX_DECOMPRESSED_SIZE`](super::DEFAULT_MAX_DECOMPRESSED_SIZE).
+    /// [`DEFAULT_MAX_DECOMPRESSED_SIZE`].
     pub fn records(&self) -> Records {
         self.records_with_max_size(DEFAULT_MAX_DECOMPRESSED_SIZE)
     }
@@ -211,9 +211,13 @@ impl LegacyMessage {
                 _ => None,
             };
             let total = total.ok_or_else(|| {
-                KafkaError::corrupt(format!("{}: inner message set is truncated or malformed", context()))
+                KafkaError::corrupt(format!(
+                    "{}: inner message set is truncated or malformed",
+                    context()
+                ))
             })?;
-            let message = LegacyMessage::parse(inner.slice(pos..pos + total)).map_err(|e| e.context(context()))?;
+            let message = LegacyMessage::parse(inner.slice(pos..pos + total))
+                .map_err(|e| e.context(context()))?;
             if message.magic != self.magic {
                 return Err(KafkaError::corrupt(format!(
                     "{}: inner message has magic {}, the wrapper {}",
@@ -223,7 +227,10 @@ impl LegacyMessage {
                 )));
             }
             if message.compression != Compression::None {
-                return Err(KafkaError::corrupt(format!("{}: holds a nested compressed message", context())));
+                return Err(KafkaError::corrupt(format!(
+                    "{}: holds a nested compressed message",
+                    context()
+                )));
             }
             records.push(Record {
                 offset: message.offset,
@@ -235,7 +242,10 @@ impl LegacyMessage {
             pos += total;
         }
         let Some(last) = records.last() else {
-            return Err(KafkaError::corrupt(format!("{} holds no messages", context())));
+            return Err(KafkaError::corrupt(format!(
+                "{} holds no messages",
+                context()
+            )));
         };
         if self.magic >= 1 {
             // Inner offsets are relative; the wrapper carries the last one's absolute offset.
@@ -248,13 +258,27 @@ impl LegacyMessage {
     }
 }
 
-#[cfg(test)]
+// These tests use every codec; they run when every codec feature is on.
+#[cfg(all(
+    test,
+    feature = "gzip",
+    feature = "snappy",
+    feature = "lz4",
+    feature = "zstd"
+))]
 mod tests {
     use super::*;
     use crate::record::batches::{Batch, Batches};
 
     /// One legacy entry, written by hand from the documented layout.
-    pub(crate) fn message(offset: i64, magic: i8, attributes: i8, timestamp: i64, key: Option<&[u8]>, value: Option<&[u8]>) -> Vec<u8> {
+    pub(crate) fn message(
+        offset: i64,
+        magic: i8,
+        attributes: i8,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+    ) -> Vec<u8> {
         let mut body = vec![magic as u8, attributes as u8];
         if magic == 1 {
             body.extend_from_slice(&timestamp.to_be_bytes());
@@ -310,11 +334,24 @@ mod tests {
         assert!(records.iter().all(|r| r.headers.is_empty()));
     }
 
-    fn wrapper(magic: i8, codec: Compression, wrapper_offset: i64, inner_offsets: &[i64], log_append: Option<i64>) -> Vec<u8> {
+    fn wrapper(
+        magic: i8,
+        codec: Compression,
+        wrapper_offset: i64,
+        inner_offsets: &[i64],
+        log_append: Option<i64>,
+    ) -> Vec<u8> {
         let mut inner = Vec::new();
         for (i, &offset) in inner_offsets.iter().enumerate() {
             let value = format!("inner value {i}");
-            inner.extend(message(offset, magic, 0, 100 + i as i64, Some(format!("k{i}").as_bytes()), Some(value.as_bytes())));
+            inner.extend(message(
+                offset,
+                magic,
+                0,
+                100 + i as i64,
+                Some(format!("k{i}").as_bytes()),
+                Some(value.as_bytes()),
+            ));
         }
         let mut packed = Vec::new();
         codec.compress(&inner, &mut packed).unwrap();
@@ -322,7 +359,14 @@ mod tests {
         if log_append.is_some() {
             attributes |= 0x08;
         }
-        message(wrapper_offset, magic, attributes, log_append.unwrap_or(0), None, Some(&packed))
+        message(
+            wrapper_offset,
+            magic,
+            attributes,
+            log_append.unwrap_or(0),
+            None,
+            Some(&packed),
+        )
     }
 
     #[test]
@@ -371,7 +415,10 @@ mod tests {
 
         // Wrapper with a null value, wrapper with an empty inner set.
         let null_wrapper = message(0, 1, 1, 0, None, None);
-        let batch = Batches::new(Bytes::from(null_wrapper)).next().unwrap().unwrap();
+        let batch = Batches::new(Bytes::from(null_wrapper))
+            .next()
+            .unwrap()
+            .unwrap();
         assert!(batch.records().next().unwrap().is_err());
         let mut empty = Vec::new();
         Compression::Gzip.compress(b"", &mut empty).unwrap();
@@ -391,11 +438,9 @@ mod tests {
         for i in 0..good.len() {
             let mut bytes = good.clone();
             bytes[i] = bytes[i].wrapping_add(0x5b);
-            for batch in Batches::new(Bytes::from(bytes)) {
-                if let Ok(batch) = batch {
-                    let _ = batch.verify_crc();
-                    for _ in batch.records() {}
-                }
+            for batch in Batches::new(Bytes::from(bytes)).flatten() {
+                let _ = batch.verify_crc();
+                for _ in batch.records() {}
             }
         }
     }
@@ -412,7 +457,10 @@ mod tests {
         assert!(LegacyMessage::parse(Bytes::from(magic)).is_err());
         assert!(LegacyMessage::parse(Bytes::from(good[..11].to_vec())).is_err());
         let m = LegacyMessage::parse(Bytes::from(good)).unwrap();
-        assert!(matches!(Batch::Legacy(m.clone()).compression(), Compression::None));
+        assert!(matches!(
+            Batch::Legacy(m.clone()).compression(),
+            Compression::None
+        ));
         assert_eq!(m.magic(), 0);
         assert_eq!(m.timestamp(), -1);
     }

@@ -36,6 +36,15 @@ pub mod batches;
 pub mod compression;
 pub mod legacy;
 
+#[cfg(all(
+    test,
+    feature = "gzip",
+    feature = "snappy",
+    feature = "lz4",
+    feature = "zstd"
+))]
+mod fixture_tests;
+
 pub use batch::{
     end_transaction_marker, set_base_offset, set_producer_state, with_producer_state,
     ControlRecord, ControlRecordType, RecordBatch, RecordBatchBuilder, Records,

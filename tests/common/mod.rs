@@ -16,6 +16,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+pub mod fetch;
+
 use kafka_sync::{AdminConfig, KafkaAdminClient};
 
 /// A broker the tests can talk to.
@@ -29,7 +31,9 @@ pub struct Broker {
 
 /// Whether the tests run against an external broker named by `KAFKA_BOOTSTRAP`.
 pub fn external_bootstrap() -> Option<String> {
-    std::env::var("KAFKA_BOOTSTRAP").ok().filter(|s| !s.trim().is_empty())
+    std::env::var("KAFKA_BOOTSTRAP")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
 }
 
 /// The broker shared by all tests of this test binary.
@@ -96,7 +100,8 @@ impl Broker {
         let bin = tansu_binary();
         let log_dir = project_root().join("target/tansu-logs");
         std::fs::create_dir_all(&log_dir).map_err(|e| e.to_string())?;
-        let log = File::create(log_dir.join(format!("tansu-{port}.log"))).map_err(|e| e.to_string())?;
+        let log =
+            File::create(log_dir.join(format!("tansu-{port}.log"))).map_err(|e| e.to_string())?;
         let url = format!("tcp://127.0.0.1:{port}");
         // The watchdog: runs the broker in the background and kills it as soon as the
         // test process (its parent's pid, passed as $1) is gone, or when told to stop.
@@ -111,7 +116,13 @@ kill $child 2>/dev/null; wait $child 2>/dev/null"#;
             .arg("watchdog")
             .arg(std::process::id().to_string())
             .arg(&bin)
-            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
             .args(["--storage-engine", "memory://tansu/"])
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
@@ -137,15 +148,21 @@ kill $child 2>/dev/null; wait $child 2>/dev/null"#;
         let deadline = Instant::now() + timeout;
         loop {
             if TcpStream::connect(&self.bootstrap).is_ok() {
-                let admin = KafkaAdminClient::new(AdminConfig::new(&self.bootstrap)).map_err(|e| e.to_string())?;
+                let admin = KafkaAdminClient::new(AdminConfig::new(&self.bootstrap))
+                    .map_err(|e| e.to_string())?;
                 match admin.describe_cluster(Duration::from_secs(5)) {
                     Ok(_) => return Ok(()),
-                    Err(e) if Instant::now() >= deadline => return Err(format!("broker never answered: {e}")),
+                    Err(e) if Instant::now() >= deadline => {
+                        return Err(format!("broker never answered: {e}"))
+                    }
                     Err(_) => {}
                 }
             }
             if Instant::now() >= deadline {
-                return Err(format!("nothing listens on {} after {timeout:?}", self.bootstrap));
+                return Err(format!(
+                    "nothing listens on {} after {timeout:?}",
+                    self.bootstrap
+                ));
             }
             // Polling a port that is still being bound: there is no event to wait on.
             std::thread::sleep(Duration::from_millis(20));

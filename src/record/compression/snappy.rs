@@ -43,7 +43,9 @@ pub(super) fn decompress(input: &[u8], max_size: usize) -> Result<Vec<u8>> {
                 rest = tail;
                 Ok(i32::from_be_bytes([*a, *b, *c, *d]))
             }
-            _ => Err(KafkaError::corrupt(format!("truncated xerial snappy {what}"))),
+            _ => Err(KafkaError::corrupt(format!(
+                "truncated xerial snappy {what}"
+            ))),
         }
     };
     let _version = next_i32("header")?;
@@ -54,8 +56,9 @@ pub(super) fn decompress(input: &[u8], max_size: usize) -> Result<Vec<u8>> {
             return Err(KafkaError::corrupt("truncated xerial snappy block length"));
         };
         let len = i32::from_be_bytes([*a, *b, *c, *d]);
-        let len = usize::try_from(len)
-            .map_err(|_| KafkaError::corrupt(format!("negative xerial snappy block length {len}")))?;
+        let len = usize::try_from(len).map_err(|_| {
+            KafkaError::corrupt(format!("negative xerial snappy block length {len}"))
+        })?;
         if len > tail.len() {
             return Err(KafkaError::corrupt(format!(
                 "truncated xerial snappy block: {len} bytes declared, {} left",
@@ -69,6 +72,11 @@ pub(super) fn decompress(input: &[u8], max_size: usize) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// A bound on how many output bytes one input byte of a snappy block can make (a
+/// 3-byte copy element writes at most 64 bytes).
+#[cfg(feature = "snappy")]
+const MAX_EXPANSION: usize = 22;
+
 /// Decompresses one raw snappy block, appending it to `out`; `budget` is how many more
 /// bytes `out` may take.
 #[cfg(feature = "snappy")]
@@ -79,11 +87,22 @@ fn raw_block(block: &[u8], budget: usize, out: &mut Vec<u8>) -> Result<()> {
     if len > budget {
         return Err(super::too_large(codec, out.len().saturating_add(budget)));
     }
+    // No snappy element expands more than 64 / 3 times, so a larger claim is a lie;
+    // rejecting it keeps a small corrupt block from allocating up to `budget`.
+    if len > block.len().saturating_mul(MAX_EXPANSION).saturating_add(64) {
+        return Err(super::malformed(
+            codec,
+            format!("a {}-byte block cannot hold {len} bytes", block.len()),
+        ));
+    }
     let start = out.len();
     out.resize(start + len, 0);
     match snap::raw::Decoder::new().decompress(block, &mut out[start..]) {
         Ok(n) if n == len => Ok(()),
-        Ok(n) => Err(super::malformed(codec, format!("block said {len} bytes, held {n}"))),
+        Ok(n) => Err(super::malformed(
+            codec,
+            format!("block said {len} bytes, held {n}"),
+        )),
         Err(e) => Err(super::malformed(codec, e)),
     }
 }
@@ -128,10 +147,18 @@ mod tests {
     #[test]
     fn xerial_framing_is_bounded_and_checked() {
         let framed = xerial(&[&[7u8; 1000], &[8u8; 1000]]);
-        assert!(decompress(&framed, 1500).is_err(), "second block passes the limit");
+        assert!(
+            decompress(&framed, 1500).is_err(),
+            "second block passes the limit"
+        );
         assert!(decompress(&framed, 2000).is_ok());
         // Cutting the input anywhere but between blocks is an error.
-        let first_block_end = 16 + 4 + snap::raw::Encoder::new().compress_vec(&[7u8; 1000]).unwrap().len();
+        let first_block_end = 16
+            + 4
+            + snap::raw::Encoder::new()
+                .compress_vec(&[7u8; 1000])
+                .unwrap()
+                .len();
         for cut in 8..framed.len() {
             let result = decompress(&framed[..cut], 1 << 20);
             if cut != 16 && cut != first_block_end {
@@ -149,5 +176,18 @@ mod tests {
         let claim = [0xff, 0xff, 0xff, 0xff, 0x0f];
         let err = decompress(&claim, 1 << 20).unwrap_err();
         assert!(err.to_string().contains("limit"), "{err}");
+        // Under the limit, but more than 5 bytes of snappy can ever hold.
+        let claim = [0x80, 0x80, 0x40];
+        let err = decompress(&claim, 1 << 24).unwrap_err();
+        assert!(err.to_string().contains("cannot hold"), "{err}");
+        // The densest real input stays within the bound.
+        let zeros = vec![0u8; 1 << 20];
+        let packed = snap::raw::Encoder::new().compress_vec(&zeros).unwrap();
+        assert!(
+            packed.len() * MAX_EXPANSION >= zeros.len(),
+            "{}",
+            packed.len()
+        );
+        assert_eq!(decompress(&packed, 1 << 20).unwrap(), zeros);
     }
 }

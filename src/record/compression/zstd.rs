@@ -8,7 +8,8 @@ const LEVEL: i32 = 3;
 
 #[cfg(feature = "zstd")]
 pub(super) fn compress(input: &[u8], out: &mut Vec<u8>) -> Result<()> {
-    ::zstd::stream::copy_encode(input, out, LEVEL).map_err(|e| super::malformed(super::Compression::Zstd, e))
+    ::zstd::stream::copy_encode(input, out, LEVEL)
+        .map_err(|e| super::malformed(super::Compression::Zstd, e))
 }
 
 #[cfg(feature = "zstd")]

@@ -1,0 +1,380 @@
+//! [`ProducerConfig`]: the producer's settings, with the Java client's defaults.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{parse_bool, parse_ms, parse_size, read_properties, ClientConfig};
+use crate::error::{KafkaError, Result};
+use crate::producer::{DefaultPartitioner, Partitioner};
+use crate::record::Compression;
+
+/// How many acknowledgements the leader must have before answering a produce request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Acks {
+    /// `acks=0`: no answer at all; a record counts as sent once written to the socket,
+    /// and its offset is unknown (-1).
+    None,
+    /// `acks=1`: the leader has written the record.
+    Leader,
+    /// `acks=all` (or -1): every in-sync replica has the record. The default.
+    All,
+}
+
+impl Acks {
+    /// The value sent in produce requests: 0, 1 or -1.
+    pub fn as_i16(self) -> i16 {
+        match self {
+            Acks::None => 0,
+            Acks::Leader => 1,
+            Acks::All => -1,
+        }
+    }
+}
+
+impl FromStr for Acks {
+    type Err = KafkaError;
+    fn from_str(s: &str) -> Result<Acks> {
+        match s.trim() {
+            "0" => Ok(Acks::None),
+            "1" => Ok(Acks::Leader),
+            "all" | "-1" => Ok(Acks::All),
+            _ => Err(KafkaError::config(
+                "acks",
+                format!("`{s}` is not 0, 1, all or -1"),
+            )),
+        }
+    }
+}
+
+/// Configuration of a [`KafkaProducer`](crate::KafkaProducer).
+///
+/// ```
+/// use std::time::Duration;
+/// use kafka_sync::{Acks, Compression, ProducerConfig};
+///
+/// let config = ProducerConfig::new("127.0.0.1:9092")
+///     .acks(Acks::All)
+///     .linger(Duration::from_millis(5))
+///     .compression(Compression::Lz4)
+///     .set("batch.size", "65536")?;
+/// assert_eq!(config.batch_size, 65536);
+/// # Ok::<(), kafka_sync::KafkaError>(())
+/// ```
+#[derive(Clone)]
+pub struct ProducerConfig {
+    /// Settings shared by all clients (bootstrap servers, client id, timeouts...).
+    pub client: ClientConfig,
+    /// `acks`: default [`Acks::All`].
+    pub acks: Acks,
+    /// `compression.type`: default none.
+    pub compression: Compression,
+    /// `batch.size`: the target size of one partition's batch in bytes. Default 16384.
+    pub batch_size: usize,
+    /// `linger.ms`: how long a batch waits for more records before it is sent.
+    /// Default 5 ms (as in the Java client since Kafka 4.0).
+    pub linger: Duration,
+    /// `buffer.memory`: bytes of records waiting to be sent; when full, `send()`
+    /// blocks. Default 32 MiB.
+    pub buffer_memory: usize,
+    /// `max.block.ms`: how long `send()` may block for metadata or buffer memory.
+    /// Default 60 s.
+    pub max_block: Duration,
+    /// `max.request.size`: the largest produce request, and so the largest record.
+    /// Default 1 MiB.
+    pub max_request_size: usize,
+    /// `delivery.timeout.ms`: how long a record may take from `send()` to success or
+    /// failure, retries included. Default 120 s.
+    pub delivery_timeout: Duration,
+    /// `retries`: how often a failed batch is retried (within the delivery timeout).
+    /// Default unlimited (`u32::MAX`).
+    pub retries: u32,
+    /// `max.in.flight.requests.per.connection`: default 5.
+    pub max_in_flight: usize,
+    /// `enable.idempotence`: exactly-once, in-order delivery per partition (KIP-98).
+    /// Default true (with acks=all, as in the Java client since 3.0).
+    pub enable_idempotence: bool,
+    /// Whether `enable.idempotence` was set by the user (if not, other settings that
+    /// rule it out turn it off instead of being an error, as in the Java client).
+    idempotence_explicit: bool,
+    /// The partitioner. Default [`DefaultPartitioner`] (murmur2 / sticky).
+    pub partitioner: Arc<dyn Partitioner>,
+}
+
+impl fmt::Debug for ProducerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProducerConfig")
+            .field("client", &self.client)
+            .field("acks", &self.acks)
+            .field("compression", &self.compression)
+            .field("batch_size", &self.batch_size)
+            .field("linger", &self.linger)
+            .field("buffer_memory", &self.buffer_memory)
+            .field("max_block", &self.max_block)
+            .field("max_request_size", &self.max_request_size)
+            .field("delivery_timeout", &self.delivery_timeout)
+            .field("retries", &self.retries)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("enable_idempotence", &self.enable_idempotence)
+            .field("partitioner", &self.partitioner)
+            .finish()
+    }
+}
+
+macro_rules! setter {
+    ($(#[$doc:meta])* $name:ident: $ty:ty) => {
+        $(#[$doc])*
+        pub fn $name(mut self, value: $ty) -> Self {
+            self.$name = value;
+            self
+        }
+    };
+}
+
+impl ProducerConfig {
+    /// Defaults with the given bootstrap servers (comma-separated `host:port`).
+    pub fn new(bootstrap_servers: &str) -> Self {
+        ProducerConfig {
+            client: ClientConfig::new(bootstrap_servers),
+            acks: Acks::All,
+            compression: Compression::None,
+            batch_size: 16 * 1024,
+            linger: Duration::from_millis(5),
+            buffer_memory: 32 * 1024 * 1024,
+            max_block: Duration::from_secs(60),
+            max_request_size: 1024 * 1024,
+            delivery_timeout: Duration::from_secs(120),
+            retries: u32::MAX,
+            max_in_flight: 5,
+            enable_idempotence: true,
+            idempotence_explicit: false,
+            partitioner: Arc::new(DefaultPartitioner::new()),
+        }
+    }
+
+    setter!(/// `acks`.
+        acks: Acks);
+    setter!(/// `compression.type`.
+        compression: Compression);
+    setter!(/// `batch.size` in bytes.
+        batch_size: usize);
+    setter!(/// `linger.ms`.
+        linger: Duration);
+    setter!(/// `buffer.memory` in bytes.
+        buffer_memory: usize);
+    setter!(/// `max.block.ms`.
+        max_block: Duration);
+    setter!(/// `max.request.size` in bytes.
+        max_request_size: usize);
+    setter!(/// `delivery.timeout.ms`.
+        delivery_timeout: Duration);
+    setter!(/// `retries`.
+        retries: u32);
+    setter!(/// `max.in.flight.requests.per.connection`.
+        max_in_flight: usize);
+
+    /// `enable.idempotence`.
+    pub fn enable_idempotence(mut self, enable: bool) -> Self {
+        self.enable_idempotence = enable;
+        self.idempotence_explicit = true;
+        self
+    }
+
+    /// A custom partitioner.
+    pub fn partitioner(mut self, partitioner: Arc<dyn Partitioner>) -> Self {
+        self.partitioner = partitioner;
+        self
+    }
+
+    /// `client.id`.
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.client.client_id = id.into();
+        self
+    }
+
+    /// `request.timeout.ms`.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.client.request_timeout = timeout;
+        self
+    }
+
+    /// Sets a setting by its Java property name (`linger.ms`, `acks`, ...); unknown
+    /// keys and bad values are errors naming the key.
+    pub fn set(mut self, key: &str, value: &str) -> Result<Self> {
+        match key {
+            "acks" => self.acks = value.parse()?,
+            "compression.type" | "compression.codec" => {
+                self.compression = value
+                    .parse()
+                    .map_err(|e: KafkaError| KafkaError::config(key, e.message()))?
+            }
+            "batch.size" => self.batch_size = parse_size(key, value)?,
+            "linger.ms" => self.linger = parse_ms(key, value)?,
+            "buffer.memory" => self.buffer_memory = parse_size(key, value)?,
+            "max.block.ms" => self.max_block = parse_ms(key, value)?,
+            "max.request.size" => self.max_request_size = parse_size(key, value)?,
+            "delivery.timeout.ms" => self.delivery_timeout = parse_ms(key, value)?,
+            "retries" => {
+                self.retries = value.trim().parse().map_err(|_| {
+                    KafkaError::config(key, format!("`{value}` is not a whole number"))
+                })?
+            }
+            "max.in.flight.requests.per.connection" => self.max_in_flight = parse_size(key, value)?,
+            "enable.idempotence" => {
+                self.enable_idempotence = parse_bool(key, value)?;
+                self.idempotence_explicit = true;
+            }
+            "partitioner.class" => return Err(KafkaError::config(
+                key,
+                "custom partitioners are set with ProducerConfig::partitioner, not by class name",
+            )),
+            _ => {
+                if !self.client.set(key, value)? {
+                    return Err(KafkaError::config(key, "unknown producer setting"));
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    /// Reads Java-style `key=value` properties from a file.
+    pub fn from_properties(path: impl AsRef<Path>) -> Result<Self> {
+        let mut config = ProducerConfig::new("");
+        for (key, value) in read_properties(path.as_ref())? {
+            config = config.set(&key, &value)?;
+        }
+        Ok(config)
+    }
+
+    /// Checks the settings together and resolves idempotence: if it was not asked for
+    /// explicitly and another setting rules it out, it is turned off (as in the Java
+    /// client); if it was asked for, the conflict is an error naming the key.
+    pub fn validate(&mut self) -> Result<()> {
+        self.client.validate()?;
+        if self.batch_size == 0 {
+            return Err(KafkaError::config("batch.size", "must be positive"));
+        }
+        if self.max_request_size < 1024 {
+            return Err(KafkaError::config(
+                "max.request.size",
+                "must be at least 1024 bytes",
+            ));
+        }
+        if self.buffer_memory < self.batch_size {
+            return Err(KafkaError::config(
+                "buffer.memory",
+                format!("must be at least batch.size ({} bytes)", self.batch_size),
+            ));
+        }
+        if self.max_in_flight == 0 {
+            return Err(KafkaError::config(
+                "max.in.flight.requests.per.connection",
+                "must be at least 1",
+            ));
+        }
+        let minimum_delivery = self.linger + self.client.request_timeout;
+        if self.delivery_timeout < minimum_delivery {
+            return Err(KafkaError::config(
+                "delivery.timeout.ms",
+                format!(
+                    "must be at least linger.ms + request.timeout.ms ({} ms)",
+                    minimum_delivery.as_millis()
+                ),
+            ));
+        }
+        if self.enable_idempotence {
+            let conflict = if self.acks != Acks::All {
+                Some(("acks", "idempotence needs acks=all"))
+            } else if self.max_in_flight > 5 {
+                Some((
+                    "max.in.flight.requests.per.connection",
+                    "idempotence needs at most 5 requests in flight per connection",
+                ))
+            } else if self.retries == 0 {
+                Some(("retries", "idempotence needs retries > 0"))
+            } else {
+                None
+            };
+            if let Some((key, why)) = conflict {
+                if self.idempotence_explicit {
+                    return Err(KafkaError::config(
+                        key,
+                        format!("{why} (enable.idempotence is true)"),
+                    ));
+                }
+                self.enable_idempotence = false;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_defaults() {
+        let c = ProducerConfig::new("h:1");
+        assert_eq!(c.acks, Acks::All);
+        assert_eq!(c.batch_size, 16384);
+        assert_eq!(c.buffer_memory, 33_554_432);
+        assert_eq!(c.max_request_size, 1_048_576);
+        assert_eq!(c.delivery_timeout, Duration::from_secs(120));
+        assert_eq!(c.max_in_flight, 5);
+        assert!(c.enable_idempotence);
+    }
+
+    #[test]
+    fn java_names() {
+        let c = ProducerConfig::new("h:1")
+            .set("acks", "1")
+            .unwrap()
+            .set("linger.ms", "20")
+            .unwrap()
+            .set("compression.type", "gzip")
+            .unwrap()
+            .set("client.id", "me")
+            .unwrap();
+        assert_eq!(c.acks, Acks::Leader);
+        assert_eq!(c.linger, Duration::from_millis(20));
+        assert_eq!(c.compression, Compression::Gzip);
+        assert_eq!(c.client.client_id, "me");
+        for (key, value) in [
+            ("acks", "2"),
+            ("linger.ms", "x"),
+            ("compression.type", "brotli"),
+            ("nope", "1"),
+        ] {
+            let err = ProducerConfig::new("h:1").set(key, value).unwrap_err();
+            assert!(err.to_string().contains(key), "{err}");
+        }
+    }
+
+    #[test]
+    fn idempotence_conflicts() {
+        // Implicit idempotence gives way to acks=1.
+        let mut c = ProducerConfig::new("h:1").acks(Acks::Leader);
+        c.validate().unwrap();
+        assert!(!c.enable_idempotence);
+        // Explicit idempotence with acks=1 is an error naming acks.
+        let mut c = ProducerConfig::new("h:1")
+            .acks(Acks::Leader)
+            .enable_idempotence(true);
+        let err = c.validate().unwrap_err();
+        assert!(err.to_string().contains("`acks`"), "{err}");
+        let mut c = ProducerConfig::new("h:1")
+            .max_in_flight(6)
+            .enable_idempotence(true);
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn delivery_timeout_must_cover_linger_and_request_timeout() {
+        let mut c = ProducerConfig::new("h:1").delivery_timeout(Duration::from_secs(1));
+        let err = c.validate().unwrap_err();
+        assert!(err.to_string().contains("delivery.timeout.ms"), "{err}");
+    }
+}

@@ -1,0 +1,565 @@
+//! The record accumulator: per-partition queues of batches that `send()` appends to and
+//! the sender drains.
+//!
+//! Each partition has its own lock, so threads sending to different partitions do not
+//! contend; the map from topic to partitions is behind a read-write lock that is only
+//! written when a topic is first used or grows. Memory is accounted per batch against
+//! `buffer.memory` by the [`BufferPool`]: a `send()` that needs a new batch when the
+//! pool is exhausted blocks until the sender frees memory or `max.block.ms` passes.
+//!
+//! Ordering. Batches of a partition stay in creation order in its queue; a batch that
+//! is retried goes back to its place by id. With idempotence (KIP-98) every batch gets
+//! its sequence number when it is first drained, and a batch that already has one (a
+//! retry) is only sent once nothing else of its partition is in flight: the broker
+//! accepts sequence `n` only after `n-1`, so retries go out one at a time, in order,
+//! and later batches that failed with OUT_OF_ORDER_SEQUENCE_NUMBER because an earlier
+//! one was missing follow them. Without idempotence and with
+//! `max.in.flight.requests.per.connection = 1`, a partition with a batch in flight is
+//! not drained, which also keeps order.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex, RwLock};
+
+use super::batch::{Callback, ProducerBatch, Sequence};
+use super::future::{BatchCompletion, FutureRecordMetadata};
+use crate::client::Cluster;
+use crate::error::{ErrorKind, KafkaError, Result};
+use crate::record::{Compression, Header};
+
+/// Accounts the bytes of batches waiting to be sent against `buffer.memory`.
+#[derive(Debug)]
+pub(crate) struct BufferPool {
+    total: usize,
+    used: Mutex<usize>,
+    freed: Condvar,
+    waiters: AtomicUsize,
+}
+
+impl BufferPool {
+    fn new(total: usize) -> Self {
+        BufferPool {
+            total,
+            used: Mutex::new(0),
+            freed: Condvar::new(),
+            waiters: AtomicUsize::new(0),
+        }
+    }
+
+    /// Reserves `size` bytes, waiting until `deadline` for room.
+    fn allocate(&self, size: usize, deadline: Instant, closed: &AtomicBool) -> Result<()> {
+        if size > self.total {
+            return Err(KafkaError::new(
+                ErrorKind::RecordTooLarge,
+                format!(
+                    "the record needs {size} bytes, more than buffer.memory ({} bytes)",
+                    self.total
+                ),
+            ));
+        }
+        let mut used = self.used.lock();
+        if *used + size <= self.total {
+            *used += size;
+            return Ok(());
+        }
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let result = loop {
+            if closed.load(Ordering::SeqCst) {
+                break Err(KafkaError::closed(
+                    "the producer was closed while send() waited for buffer memory",
+                ));
+            }
+            if *used + size <= self.total {
+                *used += size;
+                break Ok(());
+            }
+            if self.freed.wait_until(&mut used, deadline).timed_out() && *used + size > self.total {
+                break Err(KafkaError::new(
+                    ErrorKind::BufferExhausted,
+                    format!(
+                        "buffer.memory ({} bytes) stayed full for max.block.ms; the brokers are slower than \
+                         the producer or unreachable",
+                        self.total
+                    ),
+                ));
+            }
+        };
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    /// Returns `size` bytes to the pool.
+    pub fn release(&self, size: usize) {
+        let mut used = self.used.lock();
+        *used = used.saturating_sub(size);
+        self.freed.notify_all();
+    }
+
+    /// Wakes every waiter (on close).
+    fn wake_all(&self) {
+        let _used = self.used.lock();
+        self.freed.notify_all();
+    }
+
+    /// Bytes in use.
+    pub fn used(&self) -> usize {
+        *self.used.lock()
+    }
+
+    /// Whether a `send()` is waiting for memory (then batches are sent without linger).
+    fn has_waiters(&self) -> bool {
+        self.waiters.load(Ordering::SeqCst) > 0
+    }
+}
+
+/// One partition's queue and ordering state.
+#[derive(Debug, Default)]
+pub(crate) struct PartitionQueue {
+    batches: VecDeque<ProducerBatch>,
+    /// Batches of this partition in flight.
+    in_flight: usize,
+    /// The next sequence number, for `sequence_owner`.
+    next_sequence: i32,
+    /// The producer id and epoch `next_sequence` counts for.
+    sequence_owner: Option<(i64, i16)>,
+}
+
+type Queues = Arc<Vec<Arc<Mutex<PartitionQueue>>>>;
+
+/// Settings the accumulator needs.
+#[derive(Debug, Clone)]
+pub(crate) struct AccumulatorSettings {
+    pub batch_size: usize,
+    pub compression: Compression,
+    pub linger: Duration,
+    pub buffer_memory: usize,
+    pub idempotent: bool,
+    pub max_in_flight: usize,
+}
+
+/// What `append` did.
+pub(crate) enum Appended {
+    /// The record is in a batch.
+    Done {
+        future: FutureRecordMetadata,
+        /// A new batch was started (the sender should look at it).
+        new_batch: bool,
+    },
+    /// The record would need a new batch and the caller asked to be told first (the
+    /// sticky partitioner then picks another partition). The callback comes back.
+    NeedsNewBatch(Option<Callback>),
+}
+
+/// The result of [`RecordAccumulator::ready`].
+#[derive(Debug, Default)]
+pub(crate) struct ReadyCheck {
+    /// Leaders with at least one sendable batch.
+    pub nodes: Vec<i32>,
+    /// When to look again for batches that are not sendable yet.
+    pub next_check: Option<Instant>,
+    /// Some partition with batches has no known leader: refresh metadata.
+    pub unknown_leader: bool,
+}
+
+/// The record accumulator.
+#[derive(Debug)]
+pub(crate) struct RecordAccumulator {
+    settings: AccumulatorSettings,
+    topics: RwLock<HashMap<Arc<str>, Queues>>,
+    pub pool: BufferPool,
+    incomplete: Mutex<HashMap<u64, Arc<BatchCompletion>>>,
+    next_batch_id: AtomicU64,
+    flushes: AtomicUsize,
+    closed: AtomicBool,
+}
+
+impl RecordAccumulator {
+    pub fn new(settings: AccumulatorSettings) -> Self {
+        RecordAccumulator {
+            pool: BufferPool::new(settings.buffer_memory),
+            settings,
+            topics: RwLock::new(HashMap::new()),
+            incomplete: Mutex::new(HashMap::new()),
+            next_batch_id: AtomicU64::new(0),
+            flushes: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// The queue of `topic`-`partition`, created on first use.
+    fn queue(&self, topic: &str, partition: i32) -> (Arc<str>, Arc<Mutex<PartitionQueue>>) {
+        let index = partition as usize;
+        if let Some((name, queues)) = self.topics.read().get_key_value(topic) {
+            if let Some(q) = queues.get(index) {
+                return (Arc::clone(name), Arc::clone(q));
+            }
+        }
+        let mut topics = self.topics.write();
+        let name: Arc<str> = topics
+            .get_key_value(topic)
+            .map_or_else(|| Arc::from(topic), |(name, _)| Arc::clone(name));
+        let queues = topics
+            .entry(Arc::clone(&name))
+            .or_insert_with(|| Arc::new(Vec::new()));
+        if queues.len() <= index {
+            let mut grown: Vec<Arc<Mutex<PartitionQueue>>> = queues.iter().cloned().collect();
+            grown.resize_with(index + 1, Default::default);
+            *queues = Arc::new(grown);
+        }
+        (name, Arc::clone(&queues[index]))
+    }
+
+    /// Appends a record to the open batch of its partition, starting a new batch (and
+    /// reserving its memory, blocking until `deadline`) when needed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn append(
+        &self,
+        topic: &str,
+        partition: i32,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+        callback: Option<Callback>,
+        deadline: Instant,
+        abort_on_new_batch: bool,
+    ) -> Result<Appended> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(KafkaError::closed("send() after the producer was closed"));
+        }
+        let (name, queue) = self.queue(topic, partition);
+        let callback = {
+            let mut q = queue.lock();
+            match Self::append_to_last(&mut q, timestamp, key, value, headers, callback) {
+                Ok(result) => {
+                    return result.map(|future| Appended::Done {
+                        future,
+                        new_batch: false,
+                    })
+                }
+                Err(callback) => callback,
+            }
+        };
+        if abort_on_new_batch {
+            return Ok(Appended::NeedsNewBatch(callback));
+        }
+        // Reserve memory without holding the partition's lock: this may block.
+        let needed = crate::record::batch::record_size_upper_bound(
+            key.map(<[u8]>::len),
+            value.map(<[u8]>::len),
+            headers,
+        ) + crate::record::batch::HEADER_SIZE;
+        let memory = needed.max(self.settings.batch_size);
+        self.pool.allocate(memory, deadline, &self.closed)?;
+        let mut q = queue.lock();
+        // Another thread may have started a batch while this one waited.
+        let callback = match Self::append_to_last(&mut q, timestamp, key, value, headers, callback)
+        {
+            Ok(result) => {
+                self.pool.release(memory);
+                return result.map(|future| Appended::Done {
+                    future,
+                    new_batch: false,
+                });
+            }
+            Err(callback) => callback,
+        };
+        let id = self.next_batch_id.fetch_add(1, Ordering::Relaxed);
+        let mut batch = ProducerBatch::new(
+            id,
+            name,
+            partition,
+            self.settings.compression,
+            timestamp,
+            memory,
+            self.settings.batch_size.max(needed),
+        );
+        let future = match batch.try_append(timestamp, key, value, headers, callback) {
+            Ok(Ok(future)) => future,
+            Ok(Err(e)) => {
+                self.pool.release(memory);
+                return Err(e);
+            }
+            Err(_) => {
+                self.pool.release(memory);
+                return Err(KafkaError::new(
+                    ErrorKind::RecordTooLarge,
+                    "the record does not fit into an empty batch",
+                ));
+            }
+        };
+        self.incomplete
+            .lock()
+            .insert(id, Arc::clone(&batch.completion));
+        q.batches.push_back(batch);
+        Ok(Appended::Done {
+            future,
+            new_batch: true,
+        })
+    }
+
+    fn append_to_last(
+        q: &mut PartitionQueue,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+        callback: Option<Callback>,
+    ) -> std::result::Result<Result<FutureRecordMetadata>, Option<Callback>> {
+        match q.batches.back_mut() {
+            Some(last) if last.is_open() => {
+                last.try_append(timestamp, key, value, headers, callback)
+            }
+            _ => Err(callback),
+        }
+    }
+
+    /// Every partition queue, for the sender's scans.
+    fn all_queues(&self) -> Vec<(Arc<str>, i32, Arc<Mutex<PartitionQueue>>)> {
+        let topics = self.topics.read();
+        let mut out = Vec::new();
+        for (name, queues) in topics.iter() {
+            for (i, q) in queues.iter().enumerate() {
+                out.push((Arc::clone(name), i as i32, Arc::clone(q)));
+            }
+        }
+        out
+    }
+
+    /// Whether a batch at the head of `q` may be sent now, ignoring linger.
+    fn head_sendable(&self, q: &PartitionQueue, now: Instant) -> bool {
+        let Some(head) = q.batches.front() else {
+            return false;
+        };
+        if head.retry_after.is_some_and(|t| t > now) {
+            return false;
+        }
+        let ordered_retry = self.settings.idempotent && head.sequence.is_some();
+        let muted = (ordered_retry
+            || (!self.settings.idempotent && self.settings.max_in_flight == 1))
+            && q.in_flight > 0;
+        !muted && q.in_flight < self.settings.max_in_flight
+    }
+
+    /// The leaders that have sendable batches: full, lingered long enough, retrying after
+    /// their back-off, or any batch while flushing, closing or out of memory.
+    pub fn ready(&self, cluster: &Cluster, now: Instant) -> ReadyCheck {
+        let mut check = ReadyCheck::default();
+        let urgent = self.flushes.load(Ordering::SeqCst) > 0
+            || self.closed.load(Ordering::SeqCst)
+            || self.pool.has_waiters();
+        for (topic, partition, queue) in self.all_queues() {
+            let q = queue.lock();
+            let Some(head) = q.batches.front() else {
+                continue;
+            };
+            let Some(leader) = cluster.leader_for(&topic, partition) else {
+                check.unknown_leader = true;
+                continue;
+            };
+            if check.nodes.contains(&leader.id) {
+                continue;
+            }
+            if let Some(t) = head.retry_after.filter(|t| *t > now) {
+                check.next_check = Some(check.next_check.map_or(t, |c| c.min(t)));
+                continue;
+            }
+            let linger_end = head.created + self.settings.linger;
+            let full = q.batches.len() > 1 || head.is_full() || head.retry_after.is_some();
+            if full || urgent || linger_end <= now {
+                if self.head_sendable(&q, now) {
+                    check.nodes.push(leader.id);
+                }
+            } else {
+                check.next_check = Some(check.next_check.map_or(linger_end, |c| c.min(linger_end)));
+            }
+        }
+        check
+    }
+
+    /// Takes the sendable head batches of partitions led by `nodes`, up to
+    /// `max_request_size` bytes per node (at least one batch), closes them, and gives
+    /// idempotent batches their sequence numbers.
+    pub fn drain(
+        &self,
+        cluster: &Cluster,
+        nodes: &[i32],
+        max_request_size: usize,
+        producer: Option<(i64, i16)>,
+        now: Instant,
+    ) -> HashMap<i32, Vec<ProducerBatch>> {
+        let mut out: HashMap<i32, Vec<ProducerBatch>> = HashMap::new();
+        let mut sizes: HashMap<i32, usize> = HashMap::new();
+        let mut queues = self.all_queues();
+        // Start at a different partition each time so no partition starves when
+        // requests are full.
+        let offset = (self.next_batch_id.load(Ordering::Relaxed) as usize) % queues.len().max(1);
+        queues.rotate_left(offset);
+        for (topic, partition, queue) in queues {
+            let Some(leader) = cluster.leader_for(&topic, partition).map(|n| n.id) else {
+                continue;
+            };
+            if !nodes.contains(&leader) {
+                continue;
+            }
+            let mut q = queue.lock();
+            if !self.head_sendable(&q, now) {
+                continue;
+            }
+            let Some(mut batch) = q.batches.pop_front() else {
+                continue;
+            };
+            if let Some((producer_id, producer_epoch)) = producer {
+                let owner = Some((producer_id, producer_epoch));
+                if batch.sequence.map(|s| (s.producer_id, s.producer_epoch)) != owner {
+                    if q.sequence_owner != owner {
+                        q.sequence_owner = owner;
+                        q.next_sequence = 0;
+                    }
+                    let sequence = Sequence {
+                        producer_id,
+                        producer_epoch,
+                        base_sequence: q.next_sequence,
+                    };
+                    q.next_sequence = q.next_sequence.wrapping_add(batch.record_count()) & i32::MAX;
+                    if let Err(e) = batch.set_sequence(sequence) {
+                        self.fail(batch, e);
+                        continue;
+                    }
+                }
+            }
+            if let Err(e) = batch.close() {
+                self.fail(batch, e);
+                continue;
+            }
+            let size = batch.bytes().map_or(0, |b| b.len());
+            let used = sizes.entry(leader).or_insert(0);
+            if *used > 0 && *used + size > max_request_size {
+                q.batches.push_front(batch);
+                continue;
+            }
+            *used += size;
+            q.in_flight += 1;
+            batch.attempts += 1;
+            out.entry(leader).or_default().push(batch);
+        }
+        out
+    }
+
+    /// Marks a drained batch as no longer in flight.
+    pub fn in_flight_done(&self, topic: &str, partition: i32) {
+        let (_, queue) = self.queue(topic, partition);
+        let mut q = queue.lock();
+        q.in_flight = q.in_flight.saturating_sub(1);
+    }
+
+    /// Puts a batch that will be retried back into its partition's queue, in creation
+    /// order, to be sent after `backoff`.
+    pub fn reenqueue(&self, mut batch: ProducerBatch, backoff: Duration) {
+        batch.retry_after = Some(Instant::now() + backoff);
+        let (_, queue) = self.queue(&batch.topic, batch.partition);
+        let mut q = queue.lock();
+        let at = q
+            .batches
+            .iter()
+            .position(|b| b.id > batch.id)
+            .unwrap_or(q.batches.len());
+        q.batches.insert(at, batch);
+    }
+
+    /// Forgets the sequence numbers of every partition (the producer id changed): the
+    /// next drain numbers batches from 0 under the new id.
+    pub fn reset_sequences(&self) {
+        for (_, _, queue) in self.all_queues() {
+            let mut q = queue.lock();
+            q.sequence_owner = None;
+            q.next_sequence = 0;
+        }
+    }
+
+    /// Whether an earlier batch of this partition than `id` is unacknowledged (queued
+    /// for retry): then an OUT_OF_ORDER_SEQUENCE_NUMBER for `id` is expected.
+    pub fn has_earlier_batch(&self, topic: &str, partition: i32, id: u64) -> bool {
+        let (_, queue) = self.queue(topic, partition);
+        let q = queue.lock();
+        q.batches.iter().any(|b| b.id < id && b.sequence.is_some())
+    }
+
+    /// Removes queued batches older than `delivery_timeout` and returns them.
+    pub fn expired(&self, now: Instant, delivery_timeout: Duration) -> Vec<ProducerBatch> {
+        let mut out = Vec::new();
+        for (_, _, queue) in self.all_queues() {
+            let mut q = queue.lock();
+            while q
+                .batches
+                .front()
+                .is_some_and(|b| now.duration_since(b.created) >= delivery_timeout)
+            {
+                if let Some(b) = q.batches.pop_front() {
+                    out.push(b);
+                }
+            }
+        }
+        out
+    }
+
+    /// Completes a batch: publishes its outcome, runs its callbacks, frees its memory.
+    pub fn complete(&self, batch: ProducerBatch, outcome: Result<super::future::BatchOutcome>) {
+        let memory = batch.memory;
+        let id = batch.id;
+        batch.complete(outcome);
+        self.incomplete.lock().remove(&id);
+        self.pool.release(memory);
+    }
+
+    /// Fails a batch.
+    pub fn fail(&self, batch: ProducerBatch, error: KafkaError) {
+        self.complete(batch, Err(error));
+    }
+
+    /// Fails every queued batch (forced close).
+    pub fn abort_all(&self, error: &KafkaError) {
+        for (_, _, queue) in self.all_queues() {
+            let batches: Vec<ProducerBatch> = queue.lock().batches.drain(..).collect();
+            for b in batches {
+                self.fail(b, error.clone());
+            }
+        }
+    }
+
+    /// Whether any batch is queued.
+    pub fn has_queued(&self) -> bool {
+        self.all_queues()
+            .iter()
+            .any(|(_, _, q)| !q.lock().batches.is_empty())
+    }
+
+    /// The completions of every batch not completed yet (for `flush`).
+    pub fn incomplete(&self) -> Vec<Arc<BatchCompletion>> {
+        self.incomplete.lock().values().cloned().collect()
+    }
+
+    /// Starts a flush: batches are sent without waiting for linger until `end_flush`.
+    pub fn begin_flush(&self) {
+        self.flushes.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Ends a flush.
+    pub fn end_flush(&self) {
+        self.flushes.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Closes the accumulator: appends fail from now on, and waiting appends wake up.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.pool.wake_all();
+    }
+
+    /// Whether it was closed.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,170 @@
+//! The producer's view of topic metadata, shared between `send()` callers and the
+//! sender thread.
+//!
+//! The sender thread owns the network and refreshes metadata; callers read an immutable
+//! snapshot (an `Arc` clone under a read lock, no allocation) on every `send()`. A caller
+//! that needs a topic the snapshot lacks registers it as wanted, wakes the sender, and
+//! waits on a condition variable until the topic appears, an error for it arrives, or
+//! `max.block.ms` passes.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use parking_lot::{Condvar, Mutex, RwLock};
+
+use crate::client::{Cluster, PartitionMetadata};
+use crate::error::{ErrorCode, KafkaError, Result};
+
+/// What `send()` needs to know about a topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TopicInfo {
+    /// The number of partitions.
+    pub partitions: i32,
+    /// Partitions that have a leader now.
+    pub available: Vec<i32>,
+}
+
+/// An immutable snapshot of the metadata.
+#[derive(Debug, Default)]
+pub(crate) struct Snapshot {
+    pub cluster: Cluster,
+    pub topics: HashMap<String, TopicInfo>,
+}
+
+impl Snapshot {
+    fn new(cluster: Cluster) -> Self {
+        let topics = cluster
+            .topics
+            .iter()
+            .filter(|(_, t)| !t.partitions.is_empty())
+            .map(|(name, t)| {
+                let available = t
+                    .partitions
+                    .iter()
+                    .filter(|p| p.leader.is_some_and(|l| cluster.brokers.contains_key(&l)))
+                    .map(|p| p.partition)
+                    .collect();
+                (
+                    name.clone(),
+                    TopicInfo {
+                        partitions: t.partitions.len() as i32,
+                        available,
+                    },
+                )
+            })
+            .collect();
+        Snapshot { cluster, topics }
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    wanted: HashSet<String>,
+    update_requested: bool,
+    /// Errors that make waiting for a topic pointless (authorization, invalid name).
+    topic_errors: HashMap<String, KafkaError>,
+}
+
+/// Shared metadata.
+#[derive(Debug, Default)]
+pub(crate) struct ProducerMetadata {
+    snapshot: RwLock<Arc<Snapshot>>,
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl ProducerMetadata {
+    /// The current snapshot.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.snapshot.read())
+    }
+
+    /// The topic's info, waiting for the sender to fetch it until `deadline`.
+    /// `wake` asks the sender thread to look at the request.
+    pub fn wait_for_topic(
+        &self,
+        topic: &str,
+        deadline: Instant,
+        wake: impl Fn(),
+    ) -> Result<TopicInfo> {
+        if let Some(info) = self.snapshot().topics.get(topic) {
+            return Ok(info.clone());
+        }
+        let mut state = self.state.lock();
+        state.wanted.insert(topic.to_owned());
+        state.update_requested = true;
+        loop {
+            if let Some(info) = self.snapshot().topics.get(topic) {
+                return Ok(info.clone());
+            }
+            if let Some(err) = state.topic_errors.get(topic) {
+                return Err(err.clone());
+            }
+            wake();
+            if self.changed.wait_until(&mut state, deadline).timed_out() {
+                if let Some(info) = self.snapshot().topics.get(topic) {
+                    return Ok(info.clone());
+                }
+                return Err(KafkaError::timeout(format!(
+                    "topic `{topic}` not present in metadata after max.block.ms (does it exist, and is a broker reachable?)"
+                )));
+            }
+        }
+    }
+
+    /// The partitions of `topic`, waiting for them like [`wait_for_topic`](Self::wait_for_topic).
+    pub fn partitions(
+        &self,
+        topic: &str,
+        deadline: Instant,
+        wake: impl Fn(),
+    ) -> Result<Vec<PartitionMetadata>> {
+        self.wait_for_topic(topic, deadline, wake)?;
+        Ok(self
+            .snapshot()
+            .cluster
+            .topic(topic)
+            .map(|t| t.partitions.clone())
+            .unwrap_or_default())
+    }
+
+    /// Topics to ask for, and whether an update was requested since the last one.
+    pub fn wanted(&self) -> (Vec<String>, bool) {
+        let state = self.state.lock();
+        (
+            state.wanted.iter().cloned().collect(),
+            state.update_requested,
+        )
+    }
+
+    /// Requests an update (after a leader error).
+    pub fn request_update(&self) {
+        self.state.lock().update_requested = true;
+    }
+
+    /// Publishes a new cluster view and the per-topic errors of its response.
+    pub fn publish(&self, cluster: Cluster, errors: Vec<(String, ErrorCode)>) {
+        *self.snapshot.write() = Arc::new(Snapshot::new(cluster));
+        let mut state = self.state.lock();
+        state.update_requested = false;
+        state.topic_errors.clear();
+        for (topic, code) in errors {
+            // Unknown topics may still be auto-created or created by someone else: keep
+            // waiting for them. Other errors will not go away by waiting.
+            if !code.is_retriable() {
+                state.topic_errors.insert(
+                    topic.clone(),
+                    KafkaError::broker(code, format!("metadata for topic `{topic}`")),
+                );
+            }
+        }
+        self.changed.notify_all();
+    }
+
+    /// Wakes every waiter (on close).
+    pub fn wake_all(&self) {
+        let _state = self.state.lock();
+        self.changed.notify_all();
+    }
+}

@@ -1,0 +1,355 @@
+//! [`KafkaProducer`]: send records to Kafka from any number of threads.
+//!
+//! `send()` is asynchronous: it picks a partition, appends the record straight into
+//! that partition's open batch (the [accumulator](accumulator)), and returns a
+//! [`FutureRecordMetadata`]. A background [sender](sender) thread sends batches when
+//! they are full or have waited `linger.ms`, retries what fails, and resolves the
+//! futures.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use kafka_sync::{Acks, Compression, KafkaProducer, ProducerConfig, ProducerRecord};
+//!
+//! let producer = KafkaProducer::new(
+//!     ProducerConfig::new("127.0.0.1:9092")
+//!         .acks(Acks::All)
+//!         .linger(Duration::from_millis(5))
+//!         .compression(Compression::Lz4),
+//! )?;
+//! let future = producer.send(ProducerRecord::new("events").key("user-1").value("hello").header("trace", "abc"))?;
+//! let metadata = future.get(Duration::from_secs(10))?;
+//! println!("{}-{} @ {}", metadata.topic, metadata.partition, metadata.offset);
+//! producer.send_with_callback(ProducerRecord::new("events").value("bye"), |result| {
+//!     if let Err(e) = result {
+//!         eprintln!("delivery failed: {e}");
+//!     }
+//! })?;
+//! producer.flush(Some(Duration::from_secs(30)))?;
+//! producer.close(Some(Duration::from_secs(5)))?;
+//! # Ok::<(), kafka_sync::KafkaError>(())
+//! ```
+
+pub mod accumulator;
+mod batch;
+mod future;
+mod metadata;
+mod metrics;
+pub mod partitioner;
+mod record;
+pub mod sender;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use parking_lot::{Condvar, Mutex};
+
+use self::accumulator::{AccumulatorSettings, Appended, RecordAccumulator};
+use self::metadata::ProducerMetadata;
+use self::metrics::Counters;
+use crate::client::{KafkaClient, PartitionMetadata};
+use crate::config::ProducerConfig;
+use crate::error::{ErrorKind, KafkaError, Result};
+use crate::record::batch::{record_size_upper_bound, HEADER_SIZE};
+
+pub use batch::Callback;
+pub use future::FutureRecordMetadata;
+pub use metrics::ProducerMetrics;
+pub use partitioner::{murmur2, partition_for_key, DefaultPartitioner, Partitioner};
+pub use record::{ProducerRecord, RecordMetadata};
+
+/// How long dropping a producer that was not closed waits for queued records.
+const DROP_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// State shared by the producer's handle and its sender thread.
+pub(crate) struct Shared {
+    pub config: ProducerConfig,
+    pub accumulator: RecordAccumulator,
+    pub metadata: ProducerMetadata,
+    pub counters: Counters,
+    pub waker: Arc<mio::Waker>,
+    pub force_close: AtomicBool,
+    pub sender_done: AtomicBool,
+    pub sender_exit: (Mutex<()>, Condvar),
+}
+
+impl Shared {
+    fn wake_sender(&self) {
+        if let Err(e) = self.waker.wake() {
+            log::warn!("cannot wake the producer's sender thread: {e}");
+        }
+    }
+}
+
+/// A thread-safe Kafka producer. Share it between threads with an `Arc`.
+pub struct KafkaProducer {
+    shared: Arc<Shared>,
+    closed: AtomicBool,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for KafkaProducer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaProducer")
+            .field("client_id", &self.shared.config.client.client_id)
+            .field("closed", &self.closed.load(Ordering::SeqCst))
+            .finish()
+    }
+}
+
+impl KafkaProducer {
+    /// Starts a producer: checks the configuration (an invalid setting is an error
+    /// naming its key) and starts the sender thread. Connecting happens in the
+    /// background; `send()` waits up to `max.block.ms` for metadata.
+    pub fn new(mut config: ProducerConfig) -> Result<Self> {
+        config.validate()?;
+        if !config.compression.is_available() {
+            return Err(KafkaError::config(
+                "compression.type",
+                format!(
+                    "kafka-sync was built without the `{}` feature",
+                    config.compression.name()
+                ),
+            ));
+        }
+        let client = KafkaClient::new(config.client.clone())?;
+        let waker = client.network_ref().waker();
+        let accumulator = RecordAccumulator::new(AccumulatorSettings {
+            batch_size: config.batch_size,
+            compression: config.compression,
+            linger: config.linger,
+            buffer_memory: config.buffer_memory,
+            idempotent: config.enable_idempotence,
+            max_in_flight: config.max_in_flight,
+        });
+        let shared = Arc::new(Shared {
+            config,
+            accumulator,
+            metadata: ProducerMetadata::default(),
+            counters: Counters::default(),
+            waker,
+            force_close: AtomicBool::new(false),
+            sender_done: AtomicBool::new(false),
+            sender_exit: (Mutex::new(()), Condvar::new()),
+        });
+        let thread = sender::spawn(Arc::clone(&shared), client)?;
+        Ok(KafkaProducer {
+            shared,
+            closed: AtomicBool::new(false),
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// Sends a record asynchronously: returns once it is in a batch, with a future
+    /// that resolves when the broker has it (or it failed for good).
+    ///
+    /// Blocks up to `max.block.ms` when the topic's metadata is not known yet or
+    /// `buffer.memory` is full. Fails at once for a record larger than
+    /// `max.request.size`, an invalid partition, or a closed producer.
+    pub fn send(&self, record: ProducerRecord<'_>) -> Result<FutureRecordMetadata> {
+        self.send_inner(record, None)
+    }
+
+    /// Like [`send`](Self::send), and runs `callback` on the sender thread when the
+    /// record is written or fails. Keep callbacks short: they delay other deliveries.
+    /// If `send` itself fails, the error is returned and the callback is not run.
+    pub fn send_with_callback(
+        &self,
+        record: ProducerRecord<'_>,
+        callback: impl FnOnce(std::result::Result<&RecordMetadata, &KafkaError>) + Send + 'static,
+    ) -> Result<FutureRecordMetadata> {
+        self.send_inner(record, Some(Box::new(callback)))
+    }
+
+    fn send_inner(
+        &self,
+        record: ProducerRecord<'_>,
+        callback: Option<Callback>,
+    ) -> Result<FutureRecordMetadata> {
+        let shared = &*self.shared;
+        if self.closed.load(Ordering::SeqCst) || shared.accumulator.is_closed() {
+            return Err(KafkaError::closed("send() after the producer was closed"));
+        }
+        if record.topic.is_empty() {
+            return Err(KafkaError::invalid_argument("a record needs a topic"));
+        }
+        let size = record_size_upper_bound(
+            record.key.map(<[u8]>::len),
+            record.value.map(<[u8]>::len),
+            &record.headers,
+        ) + HEADER_SIZE;
+        if size > shared.config.max_request_size {
+            return Err(KafkaError::new(
+                ErrorKind::RecordTooLarge,
+                format!(
+                    "the record is {size} bytes when serialized, larger than max.request.size ({} bytes)",
+                    shared.config.max_request_size
+                ),
+            ));
+        }
+        let deadline = Instant::now() + shared.config.max_block;
+        let info = shared
+            .metadata
+            .wait_for_topic(record.topic, deadline, || shared.wake_sender())?;
+        let partitioner = &shared.config.partitioner;
+        let mut partition = match record.partition {
+            Some(p) if p < 0 || p >= info.partitions => {
+                return Err(KafkaError::invalid_argument(format!(
+                    "partition {p} of topic `{}` does not exist (it has {} partitions)",
+                    record.topic, info.partitions
+                )))
+            }
+            Some(p) => p,
+            None => {
+                partitioner.partition(record.topic, record.key, info.partitions, &info.available)
+            }
+        };
+        let timestamp = record.timestamp.unwrap_or_else(now_ms);
+        // Keyless records without an explicit partition go to the sticky partition;
+        // when its batch is full, the partitioner moves on before a new batch starts
+        // (KIP-480), so the new batch opens on the next sticky partition.
+        let sticky = record.partition.is_none() && record.key.is_none();
+        let appended = shared.accumulator.append(
+            record.topic,
+            partition,
+            timestamp,
+            record.key,
+            record.value,
+            &record.headers,
+            callback,
+            deadline,
+            sticky,
+        )?;
+        let appended = match appended {
+            Appended::NeedsNewBatch(callback) => {
+                partitioner.on_new_batch(record.topic, partition, info.partitions, &info.available);
+                partition =
+                    partitioner.partition(record.topic, None, info.partitions, &info.available);
+                shared.accumulator.append(
+                    record.topic,
+                    partition,
+                    timestamp,
+                    record.key,
+                    record.value,
+                    &record.headers,
+                    callback,
+                    deadline,
+                    false,
+                )?
+            }
+            done => done,
+        };
+        match appended {
+            Appended::Done { future, new_batch } => {
+                if new_batch {
+                    shared.wake_sender();
+                }
+                Ok(future)
+            }
+            Appended::NeedsNewBatch(_) => Err(KafkaError::new(
+                ErrorKind::UnexpectedResponse,
+                "internal error: the accumulator refused a new batch",
+            )),
+        }
+    }
+
+    /// Sends every record appended before this call without waiting for linger, and
+    /// waits until each has been written or failed (failures are reported through the
+    /// records' futures and callbacks, not here). `None` waits as long as it takes;
+    /// with a timeout, a [`Timeout`](ErrorKind::Timeout) error means some records were
+    /// still pending.
+    pub fn flush(&self, timeout: Option<Duration>) -> Result<()> {
+        let deadline = timeout.map_or_else(future::far_future, |t| Instant::now() + t);
+        let accumulator = &self.shared.accumulator;
+        accumulator.begin_flush();
+        self.shared.wake_sender();
+        let pending = accumulator.incomplete();
+        let mut result = Ok(());
+        for completion in pending {
+            if completion.wait_until(deadline).is_none() {
+                result = Err(KafkaError::timeout(
+                    "flush: records still pending when the timeout passed",
+                ));
+                break;
+            }
+        }
+        accumulator.end_flush();
+        result
+    }
+
+    /// The partitions of `topic` (waiting up to `max.block.ms` for its metadata).
+    pub fn partitions_for(&self, topic: &str) -> Result<Vec<PartitionMetadata>> {
+        let deadline = Instant::now() + self.shared.config.max_block;
+        let shared = &*self.shared;
+        shared
+            .metadata
+            .partitions(topic, deadline, || shared.wake_sender())
+    }
+
+    /// A snapshot of the producer's metrics.
+    pub fn metrics(&self) -> ProducerMetrics {
+        self.shared.counters.snapshot(
+            self.shared.accumulator.pool.used(),
+            self.shared.config.buffer_memory,
+        )
+    }
+
+    /// Closes the producer: no new records are accepted, records already sent are
+    /// delivered, and the sender thread stops. `None` waits as long as that takes;
+    /// with a timeout, records still pending when it passes fail with a
+    /// [`Closed`](ErrorKind::Closed) error and this returns a timeout error.
+    pub fn close(&self, timeout: Option<Duration>) -> Result<()> {
+        self.closed.store(true, Ordering::SeqCst);
+        let shared = &*self.shared;
+        shared.accumulator.close();
+        shared.metadata.wake_all();
+        shared.wake_sender();
+        let deadline = timeout.map_or_else(future::far_future, |t| Instant::now() + t);
+        let timed_out = !self.wait_for_sender(deadline);
+        if timed_out {
+            shared.force_close.store(true, Ordering::SeqCst);
+            shared.wake_sender();
+            // The forced sender fails what is left and exits promptly.
+            self.wait_for_sender(Instant::now() + Duration::from_secs(5));
+        }
+        if let Some(thread) = self.thread.lock().take() {
+            if shared.sender_done.load(Ordering::SeqCst) {
+                let _ = thread.join();
+            }
+        }
+        if timed_out {
+            Err(KafkaError::timeout(
+                "close: records were still pending when the timeout passed; they were failed",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn wait_for_sender(&self, deadline: Instant) -> bool {
+        let (lock, cond) = &self.shared.sender_exit;
+        let mut guard = lock.lock();
+        while !self.shared.sender_done.load(Ordering::SeqCst) {
+            if cond.wait_until(&mut guard, deadline).timed_out() {
+                return self.shared.sender_done.load(Ordering::SeqCst);
+            }
+        }
+        true
+    }
+}
+
+impl Drop for KafkaProducer {
+    fn drop(&mut self) {
+        if !self.closed.load(Ordering::SeqCst) {
+            if let Err(e) = self.close(Some(DROP_CLOSE_TIMEOUT)) {
+                log::warn!("producer dropped without close(): {e}");
+            }
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

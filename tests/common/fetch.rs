@@ -1,0 +1,129 @@
+//! Reading back what a test wrote, with raw Fetch requests (independent of the
+//! consumer, so producer tests do not depend on it).
+
+use std::time::{Duration, Instant};
+
+use kafka_sync::client::KafkaClient;
+use kafka_sync::protocol::messages::{FetchRequest, FetchRequestPartition, FetchRequestTopic};
+use kafka_sync::record::{Batches, Record};
+use kafka_sync::{ClientConfig, ErrorCode};
+
+/// Fetches records of `topic`-`partition` from offset 0 until at least `count` have
+/// arrived or `timeout` passes; returns what arrived, in offset order.
+pub fn fetch_records(
+    bootstrap: &str,
+    topic: &str,
+    partition: i32,
+    count: usize,
+    timeout: Duration,
+) -> Vec<Record> {
+    let deadline = Instant::now() + timeout;
+    let mut client = KafkaClient::new(ClientConfig::new(bootstrap)).expect("client");
+    client
+        .ensure_topics(&[topic.to_owned()], timeout)
+        .expect("topic metadata");
+    let mut records = Vec::new();
+    let mut offset = 0i64;
+    while records.len() < count && Instant::now() < deadline {
+        let (leader, topic_id) = {
+            let cluster = client.cluster();
+            let leader = cluster
+                .leader_for(topic, partition)
+                .expect("partition leader")
+                .id;
+            (leader, cluster.topic(topic).expect("topic").topic_id)
+        };
+        let request = FetchRequest {
+            max_wait_ms: 200,
+            min_bytes: 1,
+            max_bytes: 64 << 20,
+            topics: vec![FetchRequestTopic {
+                topic: topic.to_owned(),
+                topic_id,
+                partitions: vec![FetchRequestPartition {
+                    partition,
+                    fetch_offset: offset,
+                    partition_max_bytes: 16 << 20,
+                    ..Default::default()
+                }],
+            }],
+            ..Default::default()
+        };
+        let response = client
+            .send_and_wait(leader, &request, Duration::from_secs(10))
+            .expect("fetch");
+        for t in response.responses {
+            for p in t.partitions {
+                assert_eq!(
+                    ErrorCode(p.error_code),
+                    ErrorCode::NONE,
+                    "fetch {topic}-{partition}"
+                );
+                let Some(blob) = p.records else { continue };
+                for batch in Batches::new(blob) {
+                    let batch = batch.expect("well-formed batch");
+                    batch.verify_crc().expect("crc");
+                    if batch.is_control() {
+                        offset = offset.max(batch.next_offset());
+                        continue;
+                    }
+                    for record in batch.records() {
+                        let record = record.expect("record");
+                        if record.offset >= offset {
+                            offset = record.offset + 1;
+                            records.push(record);
+                        }
+                    }
+                    offset = offset.max(batch.next_offset());
+                }
+            }
+        }
+    }
+    records
+}
+
+/// Fetches every record of `topic`-`partition` up to its high watermark at the time of
+/// the call.
+pub fn fetch_until_end(
+    bootstrap: &str,
+    topic: &str,
+    partition: i32,
+    timeout: Duration,
+) -> Vec<Record> {
+    let end = high_watermark(bootstrap, topic, partition);
+    fetch_records(bootstrap, topic, partition, end as usize, timeout)
+}
+
+/// The partition's high watermark (its log end offset for acks=all producers).
+pub fn high_watermark(bootstrap: &str, topic: &str, partition: i32) -> i64 {
+    use kafka_sync::protocol::messages::{
+        ListOffsetsRequest, ListOffsetsRequestPartition, ListOffsetsRequestTopic,
+    };
+    let mut client = KafkaClient::new(ClientConfig::new(bootstrap)).expect("client");
+    client
+        .ensure_topics(&[topic.to_owned()], Duration::from_secs(10))
+        .expect("metadata");
+    let leader = client
+        .cluster()
+        .leader_for(topic, partition)
+        .expect("leader")
+        .id;
+    let request = ListOffsetsRequest {
+        replica_id: -1,
+        topics: vec![ListOffsetsRequestTopic {
+            name: topic.to_owned(),
+            partitions: vec![ListOffsetsRequestPartition {
+                partition_index: partition,
+                timestamp: -1,
+                ..Default::default()
+            }],
+        }],
+        ..Default::default()
+    };
+    let response = client
+        .send_and_wait(leader, &request, Duration::from_secs(10))
+        .expect("list offsets");
+    let p = &response.topics[0].partitions[0];
+    assert_eq!(ErrorCode(p.error_code), ErrorCode::NONE);
+    p.offset
+}
