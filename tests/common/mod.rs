@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub mod fetch;
+pub mod proxy;
 
 use kafka_sync::{AdminConfig, KafkaAdminClient};
 
@@ -97,12 +98,19 @@ pub fn tansu_binary() -> PathBuf {
 impl Broker {
     /// Starts an embedded tansu broker on `port` and waits until it answers.
     pub fn start_embedded(port: u16) -> Result<Broker, String> {
+        Broker::start_embedded_advertised(port, port)
+    }
+
+    /// Starts an embedded tansu broker listening on `port` that tells clients to come
+    /// back on `advertised_port` (a proxy in front of it).
+    pub fn start_embedded_advertised(port: u16, advertised_port: u16) -> Result<Broker, String> {
         let bin = tansu_binary();
         let log_dir = project_root().join("target/tansu-logs");
         std::fs::create_dir_all(&log_dir).map_err(|e| e.to_string())?;
         let log =
             File::create(log_dir.join(format!("tansu-{port}.log"))).map_err(|e| e.to_string())?;
         let url = format!("tcp://127.0.0.1:{port}");
+        let advertised = format!("tcp://127.0.0.1:{advertised_port}");
         // The watchdog: runs the broker in the background and kills it as soon as the
         // test process (its parent's pid, passed as $1) is gone, or when told to stop.
         let watchdog = r#"parent=$1; shift
@@ -121,7 +129,7 @@ kill $child 2>/dev/null; wait $child 2>/dev/null"#;
                 "--listener-url",
                 &url,
                 "--advertised-listener-url",
-                &url,
+                &advertised,
             ])
             .args(["--storage-engine", "memory://tansu/"])
             .env("RUST_LOG", "warn")
@@ -131,7 +139,7 @@ kill $child 2>/dev/null; wait $child 2>/dev/null"#;
             .spawn()
             .map_err(|e| format!("spawn {}: {e}", bin.display()))?;
         let broker = Broker {
-            bootstrap: format!("127.0.0.1:{port}"),
+            bootstrap: format!("127.0.0.1:{advertised_port}"),
             process: Some(child),
             port,
         };
