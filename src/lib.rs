@@ -16,6 +16,7 @@ pub mod record;
 
 pub use admin::{ClusterDescription, KafkaAdminClient, NewTopic, TopicResult};
 pub use client::TopicPartition;
+pub use config::security::{SaslMechanism, SecurityConfig, SecurityProtocol};
 pub use config::{Acks, AdminConfig, ClientConfig, ProducerConfig};
 pub use error::{ErrorCode, ErrorKind, KafkaError, Result};
 pub use producer::{

@@ -38,7 +38,7 @@ impl KafkaClient {
     /// A client for the cluster `config` names. Does not connect yet.
     pub fn new(config: ClientConfig) -> Result<Self> {
         config.validate()?;
-        let mut net = NetworkClient::new(config.connection_settings(), config.request_timeout)?;
+        let mut net = NetworkClient::new(config.connection_settings()?, config.request_timeout)?;
         let mut bootstrap_ids = Vec::new();
         for (i, address) in config.bootstrap_addresses()?.into_iter().enumerate() {
             let id = -1 - i as i32;
@@ -160,6 +160,9 @@ impl KafkaClient {
             let now = Instant::now();
             if self.net.ensure_connecting(node_id, now) {
                 return Ok(());
+            }
+            if let Some(err) = self.net.fatal_error(node_id) {
+                return Err(err.clone());
             }
             if now >= deadline {
                 let why = self

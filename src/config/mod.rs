@@ -14,6 +14,8 @@
 //! assert!(AdminConfig::new("127.0.0.1:9092").set("no.such.key", "1").is_err());
 //! ```
 
+pub mod security;
+
 mod producer;
 
 pub use producer::{Acks, ProducerConfig};
@@ -24,6 +26,7 @@ use std::time::Duration;
 use crate::error::{KafkaError, Result};
 use crate::net::connection::ConnectionSettings;
 use crate::net::BrokerAddress;
+use security::SecurityConfig;
 
 /// Settings every client (producer, consumer, admin) shares.
 #[derive(Debug, Clone)]
@@ -54,6 +57,9 @@ pub struct ClientConfig {
     /// `receive.buffer.bytes`: socket receive buffer; 0 or -1 uses the OS default (the
     /// default).
     pub receive_buffer_bytes: usize,
+    /// `security.protocol`, `ssl.*` and `sasl.*`: TLS and SASL (see [`security`]).
+    /// Default: plaintext without authentication.
+    pub security: SecurityConfig,
 }
 
 impl ClientConfig {
@@ -71,6 +77,7 @@ impl ClientConfig {
             max_response_size: 100 * 1024 * 1024,
             send_buffer_bytes: 0,
             receive_buffer_bytes: 0,
+            security: SecurityConfig::default(),
         }
     }
 
@@ -89,7 +96,7 @@ impl ClientConfig {
             "receive.message.max.bytes" => self.max_response_size = parse_size(key, value)?,
             "send.buffer.bytes" => self.send_buffer_bytes = parse_buffer(key, value)?,
             "receive.buffer.bytes" => self.receive_buffer_bytes = parse_buffer(key, value)?,
-            _ => return Ok(false),
+            _ => return self.security.set(key, value),
         }
         Ok(true)
     }
@@ -120,7 +127,7 @@ impl ClientConfig {
                 "must be at least 1024",
             ));
         }
-        Ok(())
+        self.security.validate()
     }
 
     /// The bootstrap servers as addresses.
@@ -131,9 +138,9 @@ impl ClientConfig {
             .collect()
     }
 
-    /// The settings of each broker connection.
-    pub(crate) fn connection_settings(&self) -> ConnectionSettings {
-        ConnectionSettings {
+    /// The settings of each broker connection. Fails if the TLS files cannot be read.
+    pub(crate) fn connection_settings(&self) -> Result<ConnectionSettings> {
+        Ok(ConnectionSettings {
             client_id: Some(self.client_id.clone()),
             connect_timeout: self.connect_timeout,
             max_response_size: self.max_response_size,
@@ -141,7 +148,8 @@ impl ClientConfig {
             reconnect_backoff_max: self.reconnect_backoff_max,
             send_buffer_bytes: self.send_buffer_bytes,
             receive_buffer_bytes: self.receive_buffer_bytes,
-        }
+            security: crate::net::Security::new(&self.security)?,
+        })
     }
 }
 
@@ -169,6 +177,12 @@ impl AdminConfig {
     /// `request.timeout.ms`.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.client.request_timeout = timeout;
+        self
+    }
+
+    /// TLS and SASL settings (see [`security`]).
+    pub fn security(mut self, security: SecurityConfig) -> Self {
+        self.client.security = security;
         self
     }
 

@@ -1,10 +1,19 @@
 //! One connection to one broker, as an explicit state machine.
 //!
 //! ```text
-//!            connect()                 writable, connected          ApiVersions answered
-//! Disconnected ──────────► Connecting ─────────────────────► ApiVersions ─────────────────► Ready
-//!      ▲                       │                                  │                          │
-//!      └───────────────────────┴──────────── error, timeout, close ┴──────────────────────────┘
+//!              connect()              connected, TLS               handshake done
+//! Disconnected ─────────► Connecting ─────────────► TlsHandshake ───────────────┐
+//!      ▲                      │ connected, no TLS                                ▼
+//!      │                      └────────────────────────────────────────► ApiVersions
+//!      │                                                   answered, SASL │      │ answered,
+//!      │                                                                  ▼      │ no SASL
+//!      │      re-authentication due (KIP-368) ┌─────────────────► SaslHandshake  │
+//!      │                                      │                          │       │
+//!      │                                      │           mechanism agreed▼       │
+//!      │                                      │                 SaslAuthenticate │
+//!      │                                      │                          │ done  │
+//!      │                                      └──────────────────── Ready ◄───────┘
+//!      └──────────── any error, timeout, failed authentication, close (from every state)
 //! ```
 //!
 //! The connection owns a non-blocking socket registered with the selector's
@@ -16,7 +25,27 @@
 //! id; a mismatch means the stream is corrupt and the connection is closed.
 //!
 //! Each state has one exit per event: the `match` in each handler below lists them all.
-//! TLS and SASL will become states between `Connecting` and `Ready`.
+//!
+//! **TLS** (`security.protocol` SSL, SASL_SSL) starts once TCP is connected; the
+//! handshake is driven by readiness events like everything else, and the stream then
+//! reads and writes through TLS.
+//!
+//! **SASL** (SASL_PLAINTEXT, SASL_SSL) follows ApiVersions. A SaslHandshake request
+//! names the mechanism. From SaslHandshake v1 on (Kafka 1.0+, KIP-152) the mechanism's
+//! messages travel in SaslAuthenticate requests, whose errors say why a login failed;
+//! with a v0-only broker they travel as raw size-prefixed frames without a Kafka header
+//! (the legacy exchange), and a broker that rejects the client just closes the
+//! connection, which is then reported as an authentication failure. When the broker
+//! gives the session a lifetime (SaslAuthenticate v1+, KIP-368) the connection
+//! authenticates again, with SaslHandshake and SaslAuthenticate on the same socket, at a
+//! random point between 85 % and 95 % of it, as the Java client does; responses to
+//! requests sent before keep arriving in order meanwhile, and new requests wait until it
+//! is done.
+//!
+//! Failed authentication and TLS failures close the connection with an error of kind
+//! [`ErrorKind::Authentication`](crate::ErrorKind) or [`ErrorKind::Tls`](crate::ErrorKind).
+//! The reconnect back-off applies to them as to any failure, so a client with a wrong
+//! password does not hammer the broker, and blocking calls report the error itself.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write as _};
@@ -29,10 +58,15 @@ use mio::{Interest, Registry, Token};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::backoff::Backoff;
-use super::ApiVersionTable;
-use crate::error::{ErrorCode, KafkaError, Result};
+use super::sasl::{Mechanism, SaslSettings};
+use super::tls::{self, Stream};
+use super::{ApiVersionTable, Security};
+use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
 use crate::protocol::api::{decode_response, encode_request, peek_correlation_id, ApiKey, Request};
-use crate::protocol::messages::{ApiVersionsRequest, ApiVersionsResponse};
+use crate::protocol::messages::{
+    ApiVersionsRequest, ApiVersionsResponse, SaslAuthenticateRequest, SaslAuthenticateResponse,
+    SaslHandshakeRequest, SaslHandshakeResponse,
+};
 use crate::protocol::primitives::Reader;
 
 /// Where a broker listens.
@@ -71,6 +105,8 @@ pub struct ConnectionSettings {
     pub send_buffer_bytes: usize,
     /// Socket receive buffer size in bytes (0: the OS default).
     pub receive_buffer_bytes: usize,
+    /// TLS and SASL.
+    pub security: Security,
 }
 
 impl Default for ConnectionSettings {
@@ -83,21 +119,60 @@ impl Default for ConnectionSettings {
             reconnect_backoff_max: Duration::from_secs(1),
             send_buffer_bytes: 0,
             receive_buffer_bytes: 0,
+            security: Security::default(),
         }
     }
 }
 
 /// The state of a connection. See the module documentation for the transitions.
+/// `deadline` is when connecting (TCP, TLS, ApiVersions, SASL) must be done.
 #[derive(Debug)]
 enum State {
     /// No socket. A new attempt may start once the back-off allows.
     Disconnected,
     /// A non-blocking connect is under way.
     Connecting { deadline: Instant },
+    /// Connected; the TLS handshake is under way.
+    TlsHandshake { deadline: Instant },
     /// Connected; our ApiVersions request is in flight.
     ApiVersions { deadline: Instant },
-    /// Ready for requests.
-    Ready,
+    /// Our SaslHandshake request is in flight. `reauth`: the connection was ready and
+    /// authenticates again because its session is about to end (KIP-368).
+    SaslHandshake { deadline: Instant, reauth: bool },
+    /// The mechanism's messages are being exchanged; a server message is awaited.
+    SaslAuthenticate {
+        deadline: Instant,
+        reauth: bool,
+        framing: SaslFraming,
+        mechanism: Box<dyn Mechanism>,
+    },
+    /// Ready for requests. `reauth_at`: when to authenticate again, if the broker gave
+    /// the session a lifetime.
+    Ready { reauth_at: Option<Instant> },
+}
+
+impl State {
+    /// The name of the phase, for messages.
+    fn phase(&self) -> &'static str {
+        match self {
+            State::Disconnected => "disconnected",
+            State::Connecting { .. } => "TCP connect",
+            State::TlsHandshake { .. } => "TLS handshake",
+            State::ApiVersions { .. } => "ApiVersions exchange",
+            State::SaslHandshake { .. } => "SaslHandshake exchange",
+            State::SaslAuthenticate { .. } => "SASL authentication",
+            State::Ready { .. } => "ready",
+        }
+    }
+}
+
+/// How SASL mechanism messages travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SaslFraming {
+    /// In SaslAuthenticate requests of this version (after SaslHandshake v1).
+    Framed { version: i16 },
+    /// As raw size-prefixed frames (after SaslHandshake v0).
+    Legacy,
 }
 
 /// A request sent and not yet answered.
@@ -152,7 +227,7 @@ pub struct Connection {
     token: Token,
     state: State,
     /// The socket, present in every state but `Disconnected`.
-    stream: Option<TcpStream>,
+    stream: Option<Stream>,
     out: Vec<u8>,
     out_pos: usize,
     /// Bytes written to the socket since the connection opened.
@@ -165,6 +240,9 @@ pub struct Connection {
     /// The addresses the host name resolved to, tried in turn.
     resolved: Vec<SocketAddr>,
     next_address: usize,
+    /// The correlation id of the next internal request (ApiVersions, SASL): negative,
+    /// so never one of the caller's, which count up from zero.
+    next_internal_id: i32,
     settings: ConnectionSettings,
 }
 
@@ -193,6 +271,7 @@ impl Connection {
             backoff,
             resolved: Vec::new(),
             next_address: 0,
+            next_internal_id: -1,
             settings,
         }
     }
@@ -227,7 +306,7 @@ impl Connection {
 
     /// Whether requests can be sent now.
     pub fn is_ready(&self) -> bool {
-        matches!(self.state, State::Ready)
+        matches!(self.state, State::Ready { .. })
     }
 
     /// Whether no socket is open.
@@ -263,10 +342,13 @@ impl Connection {
     /// The earliest deadline this connection waits on, if any.
     pub fn next_deadline(&self) -> Option<Instant> {
         let state_deadline = match &self.state {
-            State::Connecting { deadline, .. } | State::ApiVersions { deadline, .. } => {
-                Some(*deadline)
-            }
-            _ => None,
+            State::Disconnected => None,
+            State::Connecting { deadline }
+            | State::TlsHandshake { deadline }
+            | State::ApiVersions { deadline }
+            | State::SaslHandshake { deadline, .. }
+            | State::SaslAuthenticate { deadline, .. } => Some(*deadline),
+            State::Ready { reauth_at } => *reauth_at,
         };
         let request_deadline = self.in_flight.iter().map(|r| r.deadline).min();
         match (state_deadline, request_deadline) {
@@ -281,7 +363,8 @@ impl Connection {
         debug_assert!(self.is_disconnected());
         match self.start_connect(registry, now) {
             Ok(stream) => {
-                self.stream = Some(stream);
+                self.stream = Some(Stream::Plain(stream));
+                self.next_internal_id = -1;
                 self.state = State::Connecting {
                     deadline: now + self.settings.connect_timeout,
                 };
@@ -419,10 +502,22 @@ impl Connection {
         }
     }
 
+    /// Queues an internal request (ApiVersions, SASL), answered to the connection.
+    fn queue_internal<R: Request>(&mut self, request: &R, version: i16, deadline: Instant) {
+        let correlation_id = self.next_internal_id;
+        self.next_internal_id = if correlation_id == i32::MIN {
+            -1
+        } else {
+            correlation_id - 1
+        };
+        self.queue(request, version, correlation_id, deadline, true, true);
+    }
+
     /// Tries to write queued bytes now (called after queueing, since readiness is
     /// edge-triggered and no event may come for a socket that is already writable).
     pub fn flush(&mut self, registry: &Registry, events: &mut Vec<Event>) {
         if let Err(err) = self.write_out(events) {
+            let err = self.explain(err);
             self.close(registry, err, events);
         }
     }
@@ -437,6 +532,7 @@ impl Connection {
         events: &mut Vec<Event>,
     ) {
         if let Err(err) = self.handle_ready(readable, writable, now, events) {
+            let err = self.explain(err);
             self.close(registry, err, events);
         }
     }
@@ -457,13 +553,14 @@ impl Connection {
                 let Some(stream) = self.stream.as_mut() else {
                     return Err(KafkaError::connection("connecting without a socket"));
                 };
-                if let Some(err) = stream.take_error()? {
+                let tcp = stream.tcp_mut();
+                if let Some(err) = tcp.take_error()? {
                     return Err(KafkaError::connection(format!(
                         "cannot connect to broker {}: {err}",
                         self.address
                     )));
                 }
-                match stream.peer_addr() {
+                match tcp.peer_addr() {
                     Ok(_) => {}
                     Err(e) if e.kind() == io::ErrorKind::NotConnected => return Ok(()),
                     Err(e) => {
@@ -473,19 +570,37 @@ impl Connection {
                         )))
                     }
                 }
-                self.state = State::ApiVersions { deadline };
-                self.send_api_versions(ApiVersionsRequest::SUPPORT_MAX, deadline);
-                self.write_out(events)?;
-                if readable {
-                    self.read_in(now, events)?;
+                match self.settings.security.tls.clone() {
+                    Some(tls_settings) => {
+                        let Some(Stream::Plain(tcp)) = self.stream.take() else {
+                            return Err(KafkaError::connection("TLS over a non-TCP stream"));
+                        };
+                        self.state = State::TlsHandshake { deadline };
+                        self.stream =
+                            Some(tls::start_handshake(&tls_settings, &self.address, tcp)?);
+                        self.after_tls_progress(deadline, now, events)
+                    }
+                    None => self.start_api_versions(deadline, now, events),
                 }
-                Ok(())
             }
-            State::ApiVersions { .. } | State::Ready => {
-                if writable {
+            State::TlsHandshake { deadline } => {
+                let Some(stream) = self.stream.take() else {
+                    return Err(KafkaError::connection("TLS handshake without a socket"));
+                };
+                self.stream = Some(tls::continue_handshake(&self.address, stream)?);
+                self.after_tls_progress(deadline, now, events)
+            }
+            State::ApiVersions { .. }
+            | State::SaslHandshake { .. }
+            | State::SaslAuthenticate { .. }
+            | State::Ready { .. } => {
+                // TLS may need to write to read (and read to write), so over TLS any
+                // readiness drives both directions.
+                let tls = self.stream.as_ref().is_some_and(Stream::is_tls);
+                if writable || tls {
                     self.write_out(events)?;
                 }
-                if readable {
+                if readable || tls {
                     self.read_in(now, events)?;
                 }
                 Ok(())
@@ -493,20 +608,57 @@ impl Connection {
         }
     }
 
+    /// Moves on to ApiVersions once the TLS handshake is done.
+    fn after_tls_progress(
+        &mut self,
+        deadline: Instant,
+        now: Instant,
+        events: &mut Vec<Event>,
+    ) -> Result<()> {
+        match &self.stream {
+            None => Err(KafkaError::connection("the TLS handshake lost its stream")),
+            Some(stream) if stream.is_handshaking() => Ok(()),
+            Some(_) => {
+                log::debug!(
+                    "TLS established with node {} at {}",
+                    self.node_id,
+                    self.address
+                );
+                self.start_api_versions(deadline, now, events)
+            }
+        }
+    }
+
+    fn start_api_versions(
+        &mut self,
+        deadline: Instant,
+        now: Instant,
+        events: &mut Vec<Event>,
+    ) -> Result<()> {
+        self.state = State::ApiVersions { deadline };
+        self.send_api_versions(ApiVersionsRequest::SUPPORT_MAX, deadline);
+        self.write_out(events)?;
+        // Edge-triggered: whatever is readable now will not be announced again.
+        self.read_in(now, events)
+    }
+
     fn send_api_versions(&mut self, version: i16, deadline: Instant) {
         let request = ApiVersionsRequest {
             client_software_name: "kafka-sync".to_owned(),
             client_software_version: env!("CARGO_PKG_VERSION").to_owned(),
         };
-        // Correlation ids of internal requests are negative so they never collide with
-        // the caller's, which count up from zero.
-        let correlation_id = -1 - i32::from(version);
-        self.queue(&request, version, correlation_id, deadline, true, true);
+        self.queue_internal(&request, version, deadline);
     }
 
     fn write_out(&mut self, events: &mut Vec<Event>) -> Result<()> {
-        if matches!(self.state, State::Connecting { .. }) {
-            return Ok(());
+        match self.state {
+            State::Disconnected | State::Connecting { .. } | State::TlsHandshake { .. } => {
+                return Ok(())
+            }
+            State::ApiVersions { .. }
+            | State::SaslHandshake { .. }
+            | State::SaslAuthenticate { .. }
+            | State::Ready { .. } => {}
         }
         while self.out_pos < self.out.len() {
             let Some(stream) = self.stream.as_mut() else {
@@ -527,10 +679,9 @@ impl Connection {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    return Err(KafkaError::connection(format!(
-                        "write to broker {} failed: {e}",
-                        self.address
-                    )))
+                    return Err(
+                        stream.io_error(format!("write to broker {} failed", self.address), e)
+                    )
                 }
             }
         }
@@ -580,10 +731,8 @@ impl Connection {
                         io::ErrorKind::WouldBlock => return Ok(()),
                         io::ErrorKind::Interrupted => continue,
                         _ => {
-                            return Err(KafkaError::connection(format!(
-                                "read from broker {} failed: {e}",
-                                self.address
-                            )))
+                            return Err(stream
+                                .io_error(format!("read from broker {} failed", self.address), e))
                         }
                     }
                 }
@@ -596,12 +745,27 @@ impl Connection {
             if self.input.len() < 4 {
                 return Ok(());
             }
+            // Legacy SASL tokens are raw and may be empty; Kafka responses hold at
+            // least a correlation id.
+            let min_size = match self.state {
+                State::SaslAuthenticate {
+                    framing: SaslFraming::Legacy,
+                    ..
+                } => 0,
+                _ => 4,
+            };
             let size =
                 i32::from_be_bytes([self.input[0], self.input[1], self.input[2], self.input[3]]);
-            if size < 4 || size as usize > self.settings.max_response_size {
+            if size < min_size || size as usize > self.settings.max_response_size {
                 return Err(KafkaError::corrupt(format!(
-                    "broker {} sent a frame of {size} bytes (allowed: 4 to {}); is this a Kafka broker?",
-                    self.address, self.settings.max_response_size
+                    "broker {} sent a frame of {size} bytes (allowed: {min_size} to {}); is this a Kafka broker{}?",
+                    self.address,
+                    self.settings.max_response_size,
+                    if self.stream.as_ref().is_some_and(Stream::is_tls) {
+                        ""
+                    } else {
+                        " (or a TLS listener: see security.protocol)"
+                    }
                 )));
             }
             let size = size as usize;
@@ -618,10 +782,18 @@ impl Connection {
     }
 
     fn on_frame(&mut self, frame: Bytes, now: Instant, events: &mut Vec<Event>) -> Result<()> {
+        if let State::SaslAuthenticate {
+            framing: SaslFraming::Legacy,
+            ..
+        } = self.state
+        {
+            // A raw token: no header, no correlation id.
+            return self.on_sasl_token(&frame, 0, now, events);
+        }
         let correlation_id = peek_correlation_id(&frame)?;
         let Some(request) = self.in_flight.pop_front() else {
             return Err(KafkaError::new(
-                crate::ErrorKind::UnexpectedResponse,
+                ErrorKind::UnexpectedResponse,
                 format!(
                     "broker {} sent a response (correlation id {correlation_id}) nobody asked for",
                     self.address
@@ -630,7 +802,7 @@ impl Connection {
         };
         if request.correlation_id != correlation_id {
             return Err(KafkaError::new(
-                crate::ErrorKind::UnexpectedResponse,
+                ErrorKind::UnexpectedResponse,
                 format!(
                     "broker {} answered correlation id {correlation_id}, expected {}",
                     self.address, request.correlation_id
@@ -638,7 +810,21 @@ impl Connection {
             ));
         }
         if request.internal {
-            return self.on_api_versions(frame, request.api_version, now, events);
+            return match request.api_key {
+                ApiKey::API_VERSIONS => {
+                    self.on_api_versions(frame, request.api_version, now, events)
+                }
+                ApiKey::SASL_HANDSHAKE => {
+                    self.on_sasl_handshake(frame, request.api_version, events)
+                }
+                ApiKey::SASL_AUTHENTICATE => {
+                    self.on_sasl_authenticate(frame, request.api_version, now, events)
+                }
+                other => Err(KafkaError::new(
+                    ErrorKind::UnexpectedResponse,
+                    format!("internal {other} request"),
+                )),
+            };
         }
         events.push(Event::Response {
             correlation_id,
@@ -656,6 +842,15 @@ impl Connection {
         _now: Instant,
         events: &mut Vec<Event>,
     ) -> Result<()> {
+        let deadline = match self.state {
+            State::ApiVersions { deadline } => deadline,
+            _ => {
+                return Err(KafkaError::new(
+                    ErrorKind::UnexpectedResponse,
+                    "ApiVersions response outside the handshake",
+                ))
+            }
+        };
         // A broker that does not know our ApiVersions version answers in the v0 layout
         // with UNSUPPORTED_VERSION and its own range (KIP-511). The error code is the
         // first field of every version, so look at it before decoding.
@@ -668,7 +863,16 @@ impl Connection {
             version
         };
         let response: ApiVersionsResponse =
-            decode_response::<ApiVersionsRequest>(frame, decode_version)?;
+            match decode_response::<ApiVersionsRequest>(frame, decode_version) {
+                Ok(response) => response,
+                // Some brokers (librdkafka's mock cluster) answer UNSUPPORTED_VERSION in a
+                // layout that is not v0's; version 0 is always supported, so ask with it.
+                Err(_) if error == ErrorCode::UNSUPPORTED_VERSION && version > 0 => {
+                    self.send_api_versions(0, deadline);
+                    return self.write_out(events);
+                }
+                Err(e) => return Err(e),
+            };
         if error == ErrorCode::UNSUPPORTED_VERSION {
             let theirs = response
                 .api_keys
@@ -678,15 +882,11 @@ impl Connection {
                 .and_then(|k| ApiVersionsRequest::SUPPORT.negotiate(k.min_version, k.max_version));
             return match retry {
                 Some(v) if v < version => {
-                    let deadline = match &self.state {
-                        State::ApiVersions { deadline, .. } => *deadline,
-                        _ => Instant::now() + self.settings.connect_timeout,
-                    };
                     self.send_api_versions(v, deadline);
                     self.write_out(events)
                 }
                 _ => Err(KafkaError::new(
-                    crate::ErrorKind::UnsupportedVersion,
+                    ErrorKind::UnsupportedVersion,
                     format!(
                         "broker {} supports no ApiVersions version this client speaks",
                         self.address
@@ -696,41 +896,351 @@ impl Connection {
         }
         error.check(format!("ApiVersions from broker {}", self.address))?;
         self.versions = Some(ApiVersionTable::from_response(&response));
-        if !matches!(self.state, State::ApiVersions { .. }) {
+        match self.settings.security.sasl.clone() {
+            Some(sasl) => self.start_sasl_handshake(&sasl, deadline, false, events),
+            None => {
+                self.become_ready(None, events);
+                Ok(())
+            }
+        }
+    }
+
+    /// Sends SaslHandshake, naming the mechanism: after ApiVersions, or to
+    /// re-authenticate a ready connection (`reauth`).
+    fn start_sasl_handshake(
+        &mut self,
+        sasl: &SaslSettings,
+        deadline: Instant,
+        reauth: bool,
+        events: &mut Vec<Event>,
+    ) -> Result<()> {
+        let version = self
+            .versions
+            .as_ref()
+            .and_then(|v| v.negotiate(ApiKey::SASL_HANDSHAKE))
+            .ok_or_else(|| {
+                KafkaError::new(
+                    ErrorKind::Authentication,
+                    format!(
+                        "broker {} does not offer SASL (no SaslHandshake in its ApiVersions): \
+                         is security.protocol right for this listener?",
+                        self.address
+                    ),
+                )
+            })?;
+        self.state = State::SaslHandshake { deadline, reauth };
+        let request = SaslHandshakeRequest {
+            mechanism: sasl.mechanism().name().to_owned(),
+        };
+        self.queue_internal(&request, version, deadline);
+        self.write_out(events)
+    }
+
+    fn on_sasl_handshake(
+        &mut self,
+        frame: Bytes,
+        version: i16,
+        events: &mut Vec<Event>,
+    ) -> Result<()> {
+        let (deadline, reauth) = match self.state {
+            State::SaslHandshake { deadline, reauth } => (deadline, reauth),
+            _ => {
+                return Err(KafkaError::new(
+                    ErrorKind::UnexpectedResponse,
+                    "SaslHandshake response outside the handshake",
+                ))
+            }
+        };
+        let Some(sasl) = self.settings.security.sasl.clone() else {
             return Err(KafkaError::new(
-                crate::ErrorKind::UnexpectedResponse,
-                "ApiVersions response outside the handshake",
+                ErrorKind::UnexpectedResponse,
+                "SaslHandshake response without SASL settings",
+            ));
+        };
+        let response: SaslHandshakeResponse =
+            decode_response::<SaslHandshakeRequest>(frame, version)?;
+        let mechanism_name = sasl.mechanism().name();
+        match ErrorCode(response.error_code) {
+            ErrorCode::NONE => {}
+            ErrorCode::UNSUPPORTED_SASL_MECHANISM => {
+                return Err(KafkaError::new(
+                    ErrorKind::Authentication,
+                    format!(
+                        "broker {} does not enable SASL mechanism {mechanism_name} \
+                         (sasl.mechanism); it enables: {}",
+                        self.address,
+                        if response.mechanisms.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            response.mechanisms.join(", ")
+                        }
+                    ),
+                ))
+            }
+            code => {
+                return Err(KafkaError::new(
+                    ErrorKind::Authentication,
+                    format!(
+                        "SaslHandshake for {mechanism_name} with broker {} failed: {} ({})",
+                        self.address,
+                        code.name(),
+                        code.description()
+                    ),
+                ))
+            }
+        }
+        let framing = if version == 0 {
+            SaslFraming::Legacy
+        } else {
+            let version = self
+                .versions
+                .as_ref()
+                .and_then(|v| v.negotiate(ApiKey::SASL_AUTHENTICATE))
+                .ok_or_else(|| {
+                    KafkaError::new(
+                        ErrorKind::UnsupportedVersion,
+                        format!(
+                            "broker {} answered SaslHandshake v{version} but supports no \
+                             SaslAuthenticate version this client speaks",
+                            self.address
+                        ),
+                    )
+                })?;
+            SaslFraming::Framed { version }
+        };
+        if reauth && framing == SaslFraming::Legacy {
+            return Err(KafkaError::new(
+                ErrorKind::UnexpectedResponse,
+                "re-authentication needs SaslHandshake v1 or later",
             ));
         }
-        self.state = State::Ready;
+        let mut mechanism = sasl.start()?;
+        let first = mechanism.initial()?;
+        self.state = State::SaslAuthenticate {
+            deadline,
+            reauth,
+            framing,
+            mechanism,
+        };
+        self.send_sasl_token(first, framing, deadline);
+        self.write_out(events)
+    }
+
+    /// Queues one mechanism message to the broker.
+    fn send_sasl_token(&mut self, token: Vec<u8>, framing: SaslFraming, deadline: Instant) {
+        match framing {
+            SaslFraming::Framed { version } => {
+                let request = SaslAuthenticateRequest {
+                    auth_bytes: Bytes::from(token),
+                };
+                self.queue_internal(&request, version, deadline);
+            }
+            SaslFraming::Legacy => {
+                if self.out_pos == self.out.len() {
+                    self.out.clear();
+                    self.out_pos = 0;
+                }
+                // Mechanism messages are a few hundred bytes: the cast cannot truncate.
+                self.out
+                    .extend_from_slice(&(token.len() as i32).to_be_bytes());
+                self.out.extend_from_slice(&token);
+            }
+        }
+    }
+
+    fn on_sasl_authenticate(
+        &mut self,
+        frame: Bytes,
+        version: i16,
+        now: Instant,
+        events: &mut Vec<Event>,
+    ) -> Result<()> {
+        let response: SaslAuthenticateResponse =
+            decode_response::<SaslAuthenticateRequest>(frame, version)?;
+        if response.error_code != 0 {
+            let code = ErrorCode(response.error_code);
+            let detail = match &self.state {
+                State::SaslAuthenticate { mechanism, .. } => mechanism.failure_detail(),
+                _ => None,
+            };
+            let why = response
+                .error_message
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| code.description().to_owned());
+            let detail = detail.map_or_else(String::new, |d| format!(" (server status: {d})"));
+            return Err(KafkaError::new(
+                ErrorKind::Authentication,
+                format!("{}: {} ({}){detail}", self.sasl_context(), why, code.name()),
+            ));
+        }
+        self.on_sasl_token(
+            &response.auth_bytes,
+            response.session_lifetime_ms,
+            now,
+            events,
+        )
+    }
+
+    /// Hands a server message to the mechanism: sends its answer, or finishes.
+    fn on_sasl_token(
+        &mut self,
+        token: &[u8],
+        session_lifetime_ms: i64,
+        now: Instant,
+        events: &mut Vec<Event>,
+    ) -> Result<()> {
+        let context = self.sasl_context();
+        let State::SaslAuthenticate {
+            deadline,
+            reauth,
+            framing,
+            mechanism,
+        } = &mut self.state
+        else {
+            return Err(KafkaError::new(
+                ErrorKind::UnexpectedResponse,
+                "SaslAuthenticate response outside authentication",
+            ));
+        };
+        let (deadline, reauth, framing) = (*deadline, *reauth, *framing);
+        match mechanism
+            .on_server(token)
+            .map_err(|e| e.context(&context))?
+        {
+            Some(next) => {
+                self.send_sasl_token(next, framing, deadline);
+                self.write_out(events)
+            }
+            None => {
+                let reauth_at = reauthentication_time(now, session_lifetime_ms);
+                if reauth {
+                    log::debug!("node {} at {} re-authenticated", self.node_id, self.address);
+                    self.state = State::Ready { reauth_at };
+                } else {
+                    log::debug!("node {} at {} authenticated", self.node_id, self.address);
+                    self.become_ready(reauth_at, events);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// "SASL MECHANISM authentication of PRINCIPAL with broker ADDRESS failed", for
+    /// errors. Names the user, never a password or token.
+    fn sasl_context(&self) -> String {
+        match &self.settings.security.sasl {
+            Some(sasl) => format!(
+                "SASL {} authentication of {} with broker {} failed",
+                sasl.mechanism(),
+                sasl.principal(),
+                self.address
+            ),
+            None => format!("SASL authentication with broker {} failed", self.address),
+        }
+    }
+
+    fn become_ready(&mut self, reauth_at: Option<Instant>, events: &mut Vec<Event>) {
+        self.state = State::Ready { reauth_at };
         self.backoff.succeeded();
         log::debug!("node {} at {} is ready", self.node_id, self.address);
         events.push(Event::Ready);
-        Ok(())
+    }
+
+    /// Explains an error in terms of the phase it interrupted.
+    fn explain(&self, err: KafkaError) -> KafkaError {
+        match &self.state {
+            // The legacy exchange has no error responses: a broker that rejects the
+            // client closes the connection.
+            State::SaslAuthenticate {
+                framing: SaslFraming::Legacy,
+                ..
+            } if err.kind() == ErrorKind::Connection => KafkaError::new(
+                ErrorKind::Authentication,
+                format!(
+                    "{}: the broker closed the connection during the exchange \
+                     (SaslHandshake v0 has no error responses), which means it rejected \
+                     the credentials: {}",
+                    self.sasl_context(),
+                    err.message()
+                ),
+            ),
+            // Brokers answer an unknown mechanism with UNSUPPORTED_SASL_MECHANISM; some
+            // (tansu 0.6) close the connection instead.
+            State::SaslHandshake { .. } if err.kind() == ErrorKind::Connection => {
+                let mechanism = self
+                    .settings
+                    .security
+                    .sasl
+                    .as_ref()
+                    .map_or("?", |s| s.mechanism().name());
+                KafkaError::new(
+                    ErrorKind::Authentication,
+                    format!(
+                        "{}: the broker closed the connection in answer to SaslHandshake, \
+                         which brokers do when they do not enable the mechanism \
+                         ({mechanism}, sasl.mechanism): {}",
+                        self.sasl_context(),
+                        err.message()
+                    ),
+                )
+            }
+            _ => err,
+        }
     }
 
     /// Fails requests whose deadline passed, and the connection itself if connecting
     /// took too long. A timed-out request closes the connection: the broker may still
-    /// answer it, and a late answer would be taken for the next request's.
+    /// answer it, and a late answer would be taken for the next request's. Starts
+    /// re-authentication when it is due.
     pub fn check_timeouts(&mut self, registry: &Registry, now: Instant, events: &mut Vec<Event>) {
-        let err = match &self.state {
-            State::Connecting { deadline, .. } | State::ApiVersions { deadline, .. }
+        let state_timeout = match &self.state {
+            State::Connecting { deadline }
+            | State::TlsHandshake { deadline }
+            | State::ApiVersions { deadline }
+            | State::SaslHandshake { deadline, .. }
+            | State::SaslAuthenticate { deadline, .. }
                 if *deadline <= now =>
             {
                 Some(KafkaError::timeout(format!(
-                    "connecting to broker {} (node {}) took longer than {:?}",
-                    self.address, self.node_id, self.settings.connect_timeout
+                    "connecting to broker {} (node {}) took longer than {:?} (in the {})",
+                    self.address,
+                    self.node_id,
+                    self.settings.connect_timeout,
+                    self.state.phase()
                 )))
             }
-            _ => self.in_flight.iter().find(|r| r.deadline <= now).map(|r| {
+            _ => None,
+        };
+        let err = state_timeout.or_else(|| {
+            self.in_flight.iter().find(|r| r.deadline <= now).map(|r| {
                 KafkaError::timeout(format!(
                     "{} request to broker {} (node {}) got no response in time",
                     r.api_key, self.address, self.node_id
                 ))
-            }),
-        };
+            })
+        });
         if let Some(err) = err {
             self.close(registry, err, events);
+            return;
+        }
+        let reauth_due = match self.state {
+            State::Ready {
+                reauth_at: Some(at),
+            } => at <= now,
+            _ => false,
+        };
+        if reauth_due {
+            if let Some(sasl) = self.settings.security.sasl.clone() {
+                log::debug!(
+                    "re-authenticating node {} at {} before its session ends",
+                    self.node_id,
+                    self.address
+                );
+                let deadline = now + self.settings.connect_timeout;
+                if let Err(err) = self.start_sasl_handshake(&sasl, deadline, true, events) {
+                    self.close(registry, err, events);
+                }
+            }
         }
     }
 
@@ -738,12 +1248,18 @@ impl Connection {
     pub fn close(&mut self, registry: &Registry, reason: KafkaError, events: &mut Vec<Event>) {
         let was_connected = !self.is_disconnected();
         if let Some(mut stream) = self.stream.take() {
-            let _ = registry.deregister(&mut stream);
+            let _ = registry.deregister(stream.tcp_mut());
         }
         let was_ready = self.is_ready();
         self.state = State::Disconnected;
         if was_connected {
-            if was_ready {
+            if matches!(reason.kind(), ErrorKind::Authentication | ErrorKind::Tls) {
+                log::warn!(
+                    "connection to node {} ({}) failed: {reason}",
+                    self.node_id,
+                    self.address
+                );
+            } else if was_ready {
                 log::info!(
                     "connection to node {} ({}) closed: {reason}",
                     self.node_id,
@@ -787,6 +1303,18 @@ impl Connection {
     }
 }
 
+/// When to re-authenticate a session the broker gave `session_lifetime_ms` (KIP-368):
+/// at a random point between 85 % and 95 % of it, as the Java client does, so that
+/// many connections do not re-authenticate at once. `None` if the session is unbounded.
+fn reauthentication_time(now: Instant, session_lifetime_ms: i64) -> Option<Instant> {
+    if session_lifetime_ms <= 0 {
+        return None;
+    }
+    let lifetime = Duration::from_millis(session_lifetime_ms as u64);
+    let jitter = getrandom::u32().map_or(0.5, |r| f64::from(r) / f64::from(u32::MAX));
+    Some(now + lifetime.mul_f64(0.85 + 0.10 * jitter))
+}
+
 /// EINPROGRESS on Linux and the BSDs differs; socket2 surfaces it as a raw OS error.
 fn libc_einprogress() -> i32 {
     if cfg!(target_os = "linux") {
@@ -806,3 +1334,6 @@ trait SupportMax {
 impl SupportMax for ApiVersionsRequest {
     const SUPPORT_MAX: i16 = <ApiVersionsRequest as Request>::SUPPORT.max_version;
 }
+
+#[cfg(test)]
+mod tests;

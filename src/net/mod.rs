@@ -1,17 +1,51 @@
 //! The network layer: broker connections ([`connection`]), their reconnect back-off,
-//! and the selector-style poll loop over all of them ([`selector`]).
+//! TLS (`tls`) and SASL ([`sasl`]), and the selector-style poll loop over all of them
+//! ([`selector`]).
 
 pub mod backoff;
 pub mod connection;
+pub mod sasl;
 pub mod selector;
+pub(crate) mod tls;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::config::security::SecurityConfig;
+use crate::error::Result;
 
 use crate::protocol::api::{support, ApiKey};
 use crate::protocol::messages::ApiVersionsResponse;
 
 pub use connection::BrokerAddress;
 pub use selector::{NetworkClient, Response};
+
+/// The TLS and SASL settings every connection of a client shares, prepared once from
+/// the [`SecurityConfig`]: certificate files are read and the SASL token cache made
+/// when the client is built, so a bad file fails construction.
+#[derive(Debug, Clone, Default)]
+pub struct Security {
+    pub(crate) tls: Option<tls::TlsSettings>,
+    pub(crate) sasl: Option<Arc<sasl::SaslSettings>>,
+}
+
+impl Security {
+    /// Prepares `config` (which should have been validated).
+    pub fn new(config: &SecurityConfig) -> Result<Self> {
+        config.validate()?;
+        let tls = if config.protocol.uses_tls() {
+            Some(tls::TlsSettings::new(&config.tls)?)
+        } else {
+            None
+        };
+        let sasl = if config.protocol.uses_sasl() {
+            Some(Arc::new(sasl::SaslSettings::new(&config.sasl)?))
+        } else {
+            None
+        };
+        Ok(Security { tls, sasl })
+    }
+}
 
 /// The API versions one broker announced in its ApiVersions response.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

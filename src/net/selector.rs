@@ -177,6 +177,20 @@ impl NetworkClient {
         self.last_errors.get(&node_id)
     }
 
+    /// The authentication or TLS failure of the last attempt to connect to `node_id`,
+    /// while no new attempt is under way. Such a failure will not go away by waiting
+    /// (a wrong password, an untrusted certificate), so blocking calls report it at once
+    /// instead of waiting for their timeout; reconnects still follow the back-off.
+    pub fn fatal_error(&self, node_id: i32) -> Option<&KafkaError> {
+        let conn = self.connections.get(&node_id)?;
+        if !conn.is_disconnected() {
+            return None;
+        }
+        self.last_errors
+            .get(&node_id)
+            .filter(|e| matches!(e.kind(), ErrorKind::Authentication | ErrorKind::Tls))
+    }
+
     /// Requests in flight to `node_id`.
     pub fn in_flight(&self, node_id: i32) -> usize {
         self.connections

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 pub mod fetch;
 pub mod proxy;
+pub mod security;
 
 use kafka_sync::{AdminConfig, KafkaAdminClient};
 
