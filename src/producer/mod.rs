@@ -348,6 +348,48 @@ impl Drop for KafkaProducer {
     }
 }
 
+/// Appends `records` records with `value_size`-byte values to a fresh accumulator
+/// (one partition, default batch size, no network) and returns how many batches they
+/// filled. For the `benches/` micro-benchmark of the append path; not part of the API.
+#[doc(hidden)]
+pub fn bench_accumulator_append(
+    records: usize,
+    value_size: usize,
+    compression: crate::Compression,
+) -> usize {
+    let accumulator = RecordAccumulator::new(AccumulatorSettings {
+        batch_size: 16 * 1024,
+        compression,
+        linger: Duration::from_millis(5),
+        buffer_memory: 1 << 30,
+        idempotent: false,
+        max_in_flight: 5,
+    });
+    let value = vec![b'v'; value_size];
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let mut batches = 0;
+    for i in 0..records {
+        let appended = accumulator.append(
+            "bench",
+            0,
+            1_700_000_000_000 + i as i64,
+            None,
+            Some(&value),
+            &[],
+            None,
+            deadline,
+            false,
+        );
+        if let Ok(Appended::Done {
+            new_batch: true, ..
+        }) = appended
+        {
+            batches += 1;
+        }
+    }
+    batches
+}
+
 fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

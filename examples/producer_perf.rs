@@ -1,0 +1,195 @@
+//! A producer load generator in the manner of Kafka's `kafka-producer-perf-test`.
+//!
+//! ```text
+//! cargo run --release --example producer_perf -- \
+//!     --bootstrap 127.0.0.1:9092 --topic perf --num-records 1000000 --record-size 100 \
+//!     [--throughput -1] [--acks 1] [--compression none] [--linger-ms 5] [--batch-size 16384] \
+//!     [--partitions 1]
+//! ```
+//!
+//! Prints progress every five seconds, then records/s, MB/s, latency percentiles
+//! (sampled: every 64th record carries a callback), client CPU time per record and peak
+//! memory (Linux: from /proc).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kafka_sync::{
+    Acks, AdminConfig, Compression, KafkaAdminClient, KafkaProducer, NewTopic, ProducerConfig,
+    ProducerRecord,
+};
+
+struct Options {
+    bootstrap: String,
+    topic: String,
+    num_records: u64,
+    record_size: usize,
+    throughput: i64,
+    acks: Acks,
+    compression: Compression,
+    linger_ms: u64,
+    batch_size: usize,
+    partitions: i32,
+}
+
+fn parse() -> Result<Options, String> {
+    let mut o = Options {
+        bootstrap: "127.0.0.1:9092".into(),
+        topic: "kafka-sync-perf".into(),
+        num_records: 1_000_000,
+        record_size: 100,
+        throughput: -1,
+        acks: Acks::Leader,
+        compression: Compression::None,
+        linger_ms: 5,
+        batch_size: 16384,
+        partitions: 1,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    for pair in args.chunks(2) {
+        let [flag, value] = pair else {
+            return Err(format!("{} needs a value", pair[0]));
+        };
+        let bad = |e: &dyn std::fmt::Display| format!("{flag} {value}: {e}");
+        match flag.as_str() {
+            "--bootstrap" => o.bootstrap = value.clone(),
+            "--topic" => o.topic = value.clone(),
+            "--num-records" => o.num_records = value.parse().map_err(|e| bad(&e))?,
+            "--record-size" => o.record_size = value.parse().map_err(|e| bad(&e))?,
+            "--throughput" => o.throughput = value.parse().map_err(|e| bad(&e))?,
+            "--acks" => o.acks = value.parse().map_err(|e| bad(&e))?,
+            "--compression" => o.compression = value.parse().map_err(|e| bad(&e))?,
+            "--linger-ms" => o.linger_ms = value.parse().map_err(|e| bad(&e))?,
+            "--batch-size" => o.batch_size = value.parse().map_err(|e| bad(&e))?,
+            "--partitions" => o.partitions = value.parse().map_err(|e| bad(&e))?,
+            _ => return Err(format!("unknown flag {flag}")),
+        }
+    }
+    Ok(o)
+}
+
+/// (user + system CPU seconds, peak resident set in MiB) of this process, from /proc.
+fn cpu_and_peak_memory() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_comm = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_comm.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Fields 14 and 15 of stat (utime, stime), counted after the command name.
+    let cpu = (ticks(11) + ticks(12)) / 100.0;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak_kb = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    (cpu, peak_kb / 1024.0)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let o = parse()?;
+    let admin = KafkaAdminClient::new(AdminConfig::new(&o.bootstrap))?;
+    let _ = admin.create_topics(
+        &[NewTopic::new(&o.topic, o.partitions, 1)],
+        Duration::from_secs(10),
+    )?;
+
+    let producer = KafkaProducer::new(
+        ProducerConfig::new(&o.bootstrap)
+            .acks(o.acks)
+            .compression(o.compression)
+            .linger(Duration::from_millis(o.linger_ms))
+            .batch_size(o.batch_size),
+    )?;
+    // Make sure metadata is there before the clock starts.
+    producer.partitions_for(&o.topic)?;
+
+    let payload: Vec<u8> = (0..o.record_size).map(|i| b'a' + (i % 26) as u8).collect();
+    let latencies = Arc::new(Mutex::new(Vec::with_capacity(
+        (o.num_records / 64 + 1) as usize,
+    )));
+    let errors = Arc::new(AtomicU64::new(0));
+    let (cpu_before, _) = cpu_and_peak_memory();
+    let start = Instant::now();
+    let mut window_start = start;
+    let mut window_sent = 0u64;
+    for i in 0..o.num_records {
+        if o.throughput > 0 {
+            // Pace sends to the target rate.
+            let due = start + Duration::from_secs_f64(i as f64 / o.throughput as f64);
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
+        }
+        let record = ProducerRecord::new(&o.topic).value(&payload);
+        if i % 64 == 0 {
+            let sent_at = Instant::now();
+            let latencies = Arc::clone(&latencies);
+            let errors = Arc::clone(&errors);
+            producer.send_with_callback(record, move |result| match result {
+                Ok(_) => latencies.lock().unwrap().push(sent_at.elapsed()),
+                Err(_) => {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+            })?;
+        } else {
+            producer.send(record)?;
+        }
+        window_sent += 1;
+        if window_start.elapsed() >= Duration::from_secs(5) {
+            let secs = window_start.elapsed().as_secs_f64();
+            println!(
+                "{window_sent} records sent, {:.1} records/sec ({:.2} MB/sec)",
+                window_sent as f64 / secs,
+                window_sent as f64 * o.record_size as f64 / secs / 1e6
+            );
+            window_start = Instant::now();
+            window_sent = 0;
+        }
+    }
+    producer.flush(None)?;
+    let elapsed = start.elapsed().as_secs_f64();
+    let (cpu_after, peak_mb) = cpu_and_peak_memory();
+    let metrics = producer.metrics();
+    producer.close(Some(Duration::from_secs(30)))?;
+
+    let mut lat = std::mem::take(&mut *latencies.lock().unwrap());
+    lat.sort();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    let avg = if lat.is_empty() {
+        0.0
+    } else {
+        lat.iter().map(Duration::as_secs_f64).sum::<f64>() / lat.len() as f64 * 1000.0
+    };
+    let cpu = cpu_after - cpu_before;
+    println!(
+        "{} records sent, {:.1} records/sec ({:.2} MB/sec), {avg:.2} ms avg latency, {:.2} ms max latency, \
+         {:.0} ms 50th, {:.0} ms 95th, {:.0} ms 99th, {:.0} ms 99.9th.",
+        o.num_records,
+        o.num_records as f64 / elapsed,
+        o.num_records as f64 * o.record_size as f64 / elapsed / 1e6,
+        lat.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
+        pct(0.5),
+        pct(0.95),
+        pct(0.99),
+        pct(0.999)
+    );
+    println!(
+        "client CPU {cpu:.2} s ({:.3} us/record), peak RSS {peak_mb:.1} MiB, {} batches in {} requests, {} errors",
+        cpu * 1e6 / o.num_records as f64,
+        metrics.batches_sent,
+        metrics.requests,
+        errors.load(Ordering::Relaxed) + metrics.record_errors
+    );
+    Ok(())
+}
