@@ -224,3 +224,82 @@ fn idempotent_delivery_survives_dropped_connections_without_duplicates() {
     }
     assert_eq!(count, total, "no record lost or duplicated");
 }
+
+#[test]
+fn idempotent_delivery_survives_a_broker_restart_without_duplicates() {
+    if skip_if_external() {
+        return;
+    }
+    // The SQLite build of tansu keeps the log (and producer state) across a restart.
+    // The broker is killed (a crash): stopped gracefully, tansu 0.6 answers the produce
+    // requests in flight with UNKNOWN_SERVER_ERROR, which no client retries.
+    let bin = common::security::sasl_tansu_binary();
+    let port = common::free_port();
+    let dir = common::security::work_dir(&format!("restart-{port}"));
+    let storage = "sqlite://tansu.db";
+    let broker = common::security::Tansu::start(&bin, port, port, storage, false, &dir);
+    let bootstrap = format!("127.0.0.1:{port}");
+    let topic = create_topic(&bootstrap, 1);
+    let producer = std::sync::Arc::new(
+        KafkaProducer::new(
+            ProducerConfig::new(&bootstrap)
+                .enable_idempotence(true)
+                .linger(Duration::from_millis(2))
+                .set("retry.backoff.ms", "50")
+                .unwrap(),
+        )
+        .unwrap(),
+    );
+    let total = 30_000usize;
+    // Kill and restart the broker once a third of the records has been acknowledged.
+    let restarter = {
+        let producer = std::sync::Arc::clone(&producer);
+        let dir = dir.clone();
+        std::thread::spawn(move || {
+            let mut broker = broker;
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while producer.metrics().records_sent < total as u64 / 3 && Instant::now() < deadline {
+                std::thread::yield_now();
+            }
+            broker.crash();
+            common::security::Tansu::start(&bin, port, port, storage, false, &dir)
+        })
+    };
+    let mut futures = Vec::with_capacity(total);
+    for i in 0..total {
+        let value = format!("{i:08}");
+        futures.push(
+            producer
+                .send(ProducerRecord::new(&topic).value(&value).partition(0))
+                .unwrap(),
+        );
+    }
+    let _restarted = restarter.join().unwrap();
+    producer.flush(Some(Duration::from_secs(90))).unwrap();
+    for f in &futures {
+        f.get(Duration::ZERO)
+            .expect("every record delivered across the restart");
+    }
+    let metrics = producer.metrics();
+    assert!(
+        metrics.retries > 0,
+        "the restart made the producer retry: {metrics:?}"
+    );
+    producer.close(Some(Duration::from_secs(10))).unwrap();
+
+    let records = common::fetch::fetch_until_end(&bootstrap, &topic, 0, Duration::from_secs(60));
+    let values: Vec<usize> = records
+        .iter()
+        .map(|r| {
+            std::str::from_utf8(r.value.as_deref().unwrap())
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(values.len(), total, "no record lost or duplicated");
+    assert!(
+        values.iter().enumerate().all(|(i, v)| i == *v),
+        "order kept"
+    );
+}

@@ -299,6 +299,17 @@ kill $child 2>/dev/null; wait $child 2>/dev/null"#;
         process
     }
 
+    /// Kills the program with SIGKILL, as a crash would (no graceful shutdown), and
+    /// waits for it.
+    pub fn crash(&mut self) {
+        if let Some(child) = &self.child {
+            let _ = Command::new("pkill")
+                .args(["-KILL", "-P", &child.id().to_string()])
+                .status();
+        }
+        self.stop();
+    }
+
     /// Stops the process and waits for it.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -425,6 +436,11 @@ impl Tansu {
     /// Stops the broker and waits for it.
     pub fn stop(&mut self) {
         self.process.stop();
+    }
+
+    /// Kills the broker with SIGKILL (a crash) and waits for it.
+    pub fn crash(&mut self) {
+        self.process.crash();
     }
 }
 
