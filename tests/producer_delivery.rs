@@ -281,3 +281,30 @@ fn invalid_config_is_an_error_naming_the_key() {
     assert_eq!(err.kind(), ErrorKind::Config);
     assert!(err.to_string().contains("acks"), "{err}");
 }
+
+#[test]
+fn typed_producer_serializes_keys_and_values() {
+    use kafka_sync::producer::{I64Serializer, StringSerializer, TypedProducer};
+    let topic = create_topic(1);
+    let producer = TypedProducer::new(
+        ProducerConfig::new(&common::bootstrap()),
+        I64Serializer,
+        StringSerializer,
+    )
+    .unwrap();
+    for i in 0..10i64 {
+        producer
+            .send_with(&topic, Some(&i), Some(&format!("v{i}")), |r| {
+                r.header("typed", "yes")
+            })
+            .unwrap();
+    }
+    producer.producer().flush(Some(TIMEOUT)).unwrap();
+    let records = common::fetch::fetch_records(&common::bootstrap(), &topic, 0, 10, TIMEOUT);
+    assert_eq!(records.len(), 10);
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(r.key.as_deref(), Some(&(i as i64).to_be_bytes()[..]));
+        assert_eq!(r.value.as_deref(), Some(format!("v{i}").as_bytes()));
+        assert_eq!(r.headers[0].key, "typed");
+    }
+}

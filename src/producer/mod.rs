@@ -37,6 +37,7 @@ mod metrics;
 pub mod partitioner;
 mod record;
 pub mod sender;
+mod serializer;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -57,6 +58,9 @@ pub use future::FutureRecordMetadata;
 pub use metrics::ProducerMetrics;
 pub use partitioner::{murmur2, partition_for_key, DefaultPartitioner, Partitioner};
 pub use record::{ProducerRecord, RecordMetadata};
+pub use serializer::{
+    BytesSerializer, I32Serializer, I64Serializer, Serializer, StringSerializer, TypedProducer,
+};
 
 /// How long dropping a producer that was not closed waits for queued records.
 const DROP_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
