@@ -9,6 +9,7 @@ pub mod admin;
 pub mod client;
 pub mod config;
 pub mod error;
+mod hash;
 pub mod net;
 pub mod producer;
 pub mod protocol;

@@ -233,6 +233,9 @@ pub struct Connection {
     /// Bytes written to the socket since the connection opened.
     written: u64,
     input: BytesMut,
+    /// Where socket reads land before they are appended to `input`: zeroed once, so
+    /// reads never zero-fill buffer space again.
+    scratch: Vec<u8>,
     in_flight: VecDeque<InFlight>,
     unanswered: VecDeque<Unanswered>,
     versions: Option<ApiVersionTable>,
@@ -265,6 +268,7 @@ impl Connection {
             out_pos: 0,
             written: 0,
             input: BytesMut::new(),
+            scratch: Vec::new(),
             in_flight: VecDeque::new(),
             unanswered: VecDeque::new(),
             versions: None,
@@ -704,38 +708,34 @@ impl Connection {
 
     fn read_in(&mut self, now: Instant, events: &mut Vec<Event>) -> Result<()> {
         const CHUNK: usize = 64 * 1024;
+        if self.scratch.len() < CHUNK {
+            self.scratch = vec![0; CHUNK];
+        }
         loop {
             let Some(stream) = self.stream.as_mut() else {
                 return Ok(());
             };
-            let start = self.input.len();
-            // Read straight into the input buffer's spare room.
-            self.input
-                .resize(start + CHUNK.max(self.input.capacity() - start), 0);
-            let result = stream.read(&mut self.input[start..]);
+            let result = stream.read(&mut self.scratch);
             match result {
                 Ok(0) => {
-                    self.input.truncate(start);
                     return Err(KafkaError::connection(format!(
                         "broker {} (node {}) closed the connection",
                         self.address, self.node_id
                     )));
                 }
                 Ok(n) => {
-                    self.input.truncate(start + n);
+                    self.input.extend_from_slice(&self.scratch[..n]);
                     self.parse_frames(now, events)?;
                 }
-                Err(e) => {
-                    self.input.truncate(start);
-                    match e.kind() {
-                        io::ErrorKind::WouldBlock => return Ok(()),
-                        io::ErrorKind::Interrupted => continue,
-                        _ => {
-                            return Err(stream
-                                .io_error(format!("read from broker {} failed", self.address), e))
-                        }
+                Err(e) => match e.kind() {
+                    io::ErrorKind::WouldBlock => return Ok(()),
+                    io::ErrorKind::Interrupted => continue,
+                    _ => {
+                        return Err(
+                            stream.io_error(format!("read from broker {} failed", self.address), e)
+                        )
                     }
-                }
+                },
             }
         }
     }

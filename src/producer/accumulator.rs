@@ -26,8 +26,10 @@ use parking_lot::{Condvar, Mutex, RwLock};
 
 use super::batch::{Callback, ProducerBatch, Sequence};
 use super::future::{BatchCompletion, FutureRecordMetadata};
+use super::BlockDeadline;
 use crate::client::Cluster;
 use crate::error::{ErrorKind, KafkaError, Result};
+use crate::hash::FastMap;
 use crate::record::{Compression, Header};
 
 /// Accounts the bytes of batches waiting to be sent against `buffer.memory`.
@@ -50,7 +52,7 @@ impl BufferPool {
     }
 
     /// Reserves `size` bytes, waiting until `deadline` for room.
-    fn allocate(&self, size: usize, deadline: Instant, closed: &AtomicBool) -> Result<()> {
+    fn allocate(&self, size: usize, deadline: &BlockDeadline, closed: &AtomicBool) -> Result<()> {
         if size > self.total {
             return Err(KafkaError::new(
                 ErrorKind::RecordTooLarge,
@@ -76,7 +78,9 @@ impl BufferPool {
                 *used += size;
                 break Ok(());
             }
-            if self.freed.wait_until(&mut used, deadline).timed_out() && *used + size > self.total {
+            if self.freed.wait_until(&mut used, deadline.get()).timed_out()
+                && *used + size > self.total
+            {
                 break Err(KafkaError::new(
                     ErrorKind::BufferExhausted,
                     format!(
@@ -116,8 +120,10 @@ impl BufferPool {
 }
 
 /// One partition's queue and ordering state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct PartitionQueue {
+    /// The topic's name, shared with the batches of this queue.
+    topic: Arc<str>,
     batches: VecDeque<ProducerBatch>,
     /// Batches of this partition in flight.
     in_flight: usize,
@@ -168,7 +174,7 @@ pub(crate) struct ReadyCheck {
 #[derive(Debug)]
 pub(crate) struct RecordAccumulator {
     settings: AccumulatorSettings,
-    topics: RwLock<HashMap<Arc<str>, Queues>>,
+    topics: RwLock<FastMap<Arc<str>, Queues>>,
     pub pool: BufferPool,
     incomplete: Mutex<HashMap<u64, Arc<BatchCompletion>>>,
     next_batch_id: AtomicU64,
@@ -181,7 +187,7 @@ impl RecordAccumulator {
         RecordAccumulator {
             pool: BufferPool::new(settings.buffer_memory),
             settings,
-            topics: RwLock::new(HashMap::new()),
+            topics: RwLock::new(FastMap::default()),
             incomplete: Mutex::new(HashMap::new()),
             next_batch_id: AtomicU64::new(0),
             flushes: AtomicUsize::new(0),
@@ -190,11 +196,11 @@ impl RecordAccumulator {
     }
 
     /// The queue of `topic`-`partition`, created on first use.
-    fn queue(&self, topic: &str, partition: i32) -> (Arc<str>, Arc<Mutex<PartitionQueue>>) {
+    fn queue(&self, topic: &str, partition: i32) -> Arc<Mutex<PartitionQueue>> {
         let index = partition as usize;
-        if let Some((name, queues)) = self.topics.read().get_key_value(topic) {
+        if let Some(queues) = self.topics.read().get(topic) {
             if let Some(q) = queues.get(index) {
-                return (Arc::clone(name), Arc::clone(q));
+                return Arc::clone(q);
             }
         }
         let mut topics = self.topics.write();
@@ -206,10 +212,18 @@ impl RecordAccumulator {
             .or_insert_with(|| Arc::new(Vec::new()));
         if queues.len() <= index {
             let mut grown: Vec<Arc<Mutex<PartitionQueue>>> = queues.iter().cloned().collect();
-            grown.resize_with(index + 1, Default::default);
+            grown.resize_with(index + 1, || {
+                Arc::new(Mutex::new(PartitionQueue {
+                    topic: Arc::clone(&name),
+                    batches: VecDeque::new(),
+                    in_flight: 0,
+                    next_sequence: 0,
+                    sequence_owner: None,
+                }))
+            });
             *queues = Arc::new(grown);
         }
-        (name, Arc::clone(&queues[index]))
+        Arc::clone(&queues[index])
     }
 
     /// Appends a record to the open batch of its partition, starting a new batch (and
@@ -224,13 +238,13 @@ impl RecordAccumulator {
         value: Option<&[u8]>,
         headers: &[Header],
         callback: Option<Callback>,
-        deadline: Instant,
+        deadline: &BlockDeadline,
         abort_on_new_batch: bool,
     ) -> Result<Appended> {
         if self.closed.load(Ordering::SeqCst) {
             return Err(KafkaError::closed("send() after the producer was closed"));
         }
-        let (name, queue) = self.queue(topic, partition);
+        let queue = self.queue(topic, partition);
         let callback = {
             let mut q = queue.lock();
             match Self::append_to_last(&mut q, timestamp, key, value, headers, callback) {
@@ -270,7 +284,7 @@ impl RecordAccumulator {
         let id = self.next_batch_id.fetch_add(1, Ordering::Relaxed);
         let mut batch = ProducerBatch::new(
             id,
-            name,
+            Arc::clone(&q.topic),
             partition,
             self.settings.compression,
             timestamp,
@@ -451,7 +465,7 @@ impl RecordAccumulator {
 
     /// Marks a drained batch as no longer in flight.
     pub fn in_flight_done(&self, topic: &str, partition: i32) {
-        let (_, queue) = self.queue(topic, partition);
+        let queue = self.queue(topic, partition);
         let mut q = queue.lock();
         q.in_flight = q.in_flight.saturating_sub(1);
     }
@@ -460,7 +474,7 @@ impl RecordAccumulator {
     /// order, to be sent after `backoff`.
     pub fn reenqueue(&self, mut batch: ProducerBatch, backoff: Duration) {
         batch.retry_after = Some(Instant::now() + backoff);
-        let (_, queue) = self.queue(&batch.topic, batch.partition);
+        let queue = self.queue(&batch.topic, batch.partition);
         let mut q = queue.lock();
         let at = q
             .batches
@@ -483,7 +497,7 @@ impl RecordAccumulator {
     /// Whether an earlier batch of this partition than `id` is unacknowledged (queued
     /// for retry): then an OUT_OF_ORDER_SEQUENCE_NUMBER for `id` is expected.
     pub fn has_earlier_batch(&self, topic: &str, partition: i32, id: u64) -> bool {
-        let (_, queue) = self.queue(topic, partition);
+        let queue = self.queue(topic, partition);
         let q = queue.lock();
         q.batches.iter().any(|b| b.id < id && b.sequence.is_some())
     }

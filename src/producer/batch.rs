@@ -68,18 +68,20 @@ impl ProducerBatch {
         memory: usize,
         size_limit: usize,
     ) -> Self {
+        let mut builder = RecordBatchBuilder::new(
+            compression,
+            base_timestamp,
+            NO_PRODUCER_ID,
+            NO_PRODUCER_EPOCH,
+            NO_SEQUENCE,
+            false,
+        );
+        builder.reserve_total(size_limit);
         ProducerBatch {
             id,
             topic,
             partition,
-            builder: Some(RecordBatchBuilder::new(
-                compression,
-                base_timestamp,
-                NO_PRODUCER_ID,
-                NO_PRODUCER_EPOCH,
-                NO_SEQUENCE,
-                false,
-            )),
+            builder: Some(builder),
             built: None,
             completion: Arc::new(BatchCompletion::default()),
             callbacks: Vec::new(),

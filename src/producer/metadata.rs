@@ -9,12 +9,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex, RwLock};
 
+use super::BlockDeadline;
 use crate::client::{Cluster, PartitionMetadata};
 use crate::error::{ErrorCode, KafkaError, Result};
+use crate::hash::FastMap;
 
 /// What `send()` needs to know about a topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +30,7 @@ pub(crate) struct TopicInfo {
 #[derive(Debug, Default)]
 pub(crate) struct Snapshot {
     pub cluster: Cluster,
-    pub topics: HashMap<String, TopicInfo>,
+    pub topics: FastMap<String, Arc<TopicInfo>>,
 }
 
 impl Snapshot {
@@ -47,10 +48,10 @@ impl Snapshot {
                     .collect();
                 (
                     name.clone(),
-                    TopicInfo {
+                    Arc::new(TopicInfo {
                         partitions: t.partitions.len() as i32,
                         available,
-                    },
+                    }),
                 )
             })
             .collect();
@@ -85,26 +86,30 @@ impl ProducerMetadata {
     pub fn wait_for_topic(
         &self,
         topic: &str,
-        deadline: Instant,
+        deadline: &BlockDeadline,
         wake: impl Fn(),
-    ) -> Result<TopicInfo> {
+    ) -> Result<Arc<TopicInfo>> {
         if let Some(info) = self.snapshot().topics.get(topic) {
-            return Ok(info.clone());
+            return Ok(Arc::clone(info));
         }
         let mut state = self.state.lock();
         state.wanted.insert(topic.to_owned());
         state.update_requested = true;
         loop {
             if let Some(info) = self.snapshot().topics.get(topic) {
-                return Ok(info.clone());
+                return Ok(Arc::clone(info));
             }
             if let Some(err) = state.topic_errors.get(topic) {
                 return Err(err.clone());
             }
             wake();
-            if self.changed.wait_until(&mut state, deadline).timed_out() {
+            if self
+                .changed
+                .wait_until(&mut state, deadline.get())
+                .timed_out()
+            {
                 if let Some(info) = self.snapshot().topics.get(topic) {
-                    return Ok(info.clone());
+                    return Ok(Arc::clone(info));
                 }
                 return Err(KafkaError::timeout(format!(
                     "topic `{topic}` not present in metadata after max.block.ms (does it exist, and is a broker reachable?)"
@@ -117,7 +122,7 @@ impl ProducerMetadata {
     pub fn partitions(
         &self,
         topic: &str,
-        deadline: Instant,
+        deadline: &BlockDeadline,
         wake: impl Fn(),
     ) -> Result<Vec<PartitionMetadata>> {
         self.wait_for_topic(topic, deadline, wake)?;

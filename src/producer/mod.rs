@@ -62,6 +62,34 @@ pub use serializer::{
     BytesSerializer, I32Serializer, I64Serializer, Serializer, StringSerializer, TypedProducer,
 };
 
+/// The `max.block.ms` deadline of one `send()`, read from the clock only if the call
+/// has to wait (for metadata or buffer memory): the common case never needs it.
+pub(crate) struct BlockDeadline {
+    max_block: Duration,
+    at: std::cell::Cell<Option<Instant>>,
+}
+
+impl BlockDeadline {
+    pub(crate) fn new(max_block: Duration) -> Self {
+        BlockDeadline {
+            max_block,
+            at: std::cell::Cell::new(None),
+        }
+    }
+
+    /// The deadline, fixed the first time it is asked for.
+    pub(crate) fn get(&self) -> Instant {
+        match self.at.get() {
+            Some(at) => at,
+            None => {
+                let at = Instant::now() + self.max_block;
+                self.at.set(Some(at));
+                at
+            }
+        }
+    }
+}
+
 /// How long dropping a producer that was not closed waits for queued records.
 const DROP_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -191,10 +219,10 @@ impl KafkaProducer {
                 ),
             ));
         }
-        let deadline = Instant::now() + shared.config.max_block;
+        let deadline = BlockDeadline::new(shared.config.max_block);
         let info = shared
             .metadata
-            .wait_for_topic(record.topic, deadline, || shared.wake_sender())?;
+            .wait_for_topic(record.topic, &deadline, || shared.wake_sender())?;
         let partitioner = &shared.config.partitioner;
         let mut partition = match record.partition {
             Some(p) if p < 0 || p >= info.partitions => {
@@ -221,7 +249,7 @@ impl KafkaProducer {
             record.value,
             &record.headers,
             callback,
-            deadline,
+            &deadline,
             sticky,
         )?;
         let appended = match appended {
@@ -237,7 +265,7 @@ impl KafkaProducer {
                     record.value,
                     &record.headers,
                     callback,
-                    deadline,
+                    &deadline,
                     false,
                 )?
             }
@@ -283,11 +311,11 @@ impl KafkaProducer {
 
     /// The partitions of `topic` (waiting up to `max.block.ms` for its metadata).
     pub fn partitions_for(&self, topic: &str) -> Result<Vec<PartitionMetadata>> {
-        let deadline = Instant::now() + self.shared.config.max_block;
+        let deadline = BlockDeadline::new(self.shared.config.max_block);
         let shared = &*self.shared;
         shared
             .metadata
-            .partitions(topic, deadline, || shared.wake_sender())
+            .partitions(topic, &deadline, || shared.wake_sender())
     }
 
     /// A snapshot of the producer's metrics.
@@ -370,7 +398,7 @@ pub fn bench_accumulator_append(
         max_in_flight: 5,
     });
     let value = vec![b'v'; value_size];
-    let deadline = Instant::now() + Duration::from_secs(1);
+    let deadline = BlockDeadline::new(Duration::from_secs(1));
     let mut batches = 0;
     for i in 0..records {
         let appended = accumulator.append(
@@ -381,7 +409,7 @@ pub fn bench_accumulator_append(
             Some(&value),
             &[],
             None,
-            deadline,
+            &deadline,
             false,
         );
         if let Ok(Appended::Done {

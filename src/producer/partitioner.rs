@@ -9,10 +9,11 @@
 //!   other partition with a leader) when that batch is full and a new one starts. This
 //!   gives fuller batches than round-robin per record, hence fewer, larger requests.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
+
+use crate::hash::FastMap;
 
 /// Kafka's murmur2 hash (the Java client's `Utils.murmur2`), as a signed 32-bit value.
 ///
@@ -79,7 +80,7 @@ pub trait Partitioner: Send + Sync + std::fmt::Debug {
 /// The default partitioner: murmur2 for keys, sticky partitions (KIP-480) without.
 #[derive(Debug, Default)]
 pub struct DefaultPartitioner {
-    sticky: Mutex<HashMap<String, i32>>,
+    sticky: Mutex<FastMap<String, i32>>,
     random: AtomicU64,
 }
 
@@ -91,7 +92,7 @@ impl DefaultPartitioner {
             .map_or(1, |d| d.as_nanos() as u64)
             | 1;
         DefaultPartitioner {
-            sticky: Mutex::new(HashMap::new()),
+            sticky: Mutex::new(FastMap::default()),
             random: AtomicU64::new(seed),
         }
     }

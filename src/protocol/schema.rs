@@ -5,7 +5,7 @@
 //! A message is written once, transcribed from the Kafka message spec (the JSON files in
 //! apache/kafka `clients/src/main/resources/common/message/`):
 //!
-//! ```ignore
+//! ```text
 //! message! {
 //!     /// One topic of a Metadata request.
 //!     pub struct MetadataRequestTopic {

@@ -215,6 +215,12 @@ impl RecordBatchBuilder {
         Ok(offset_delta)
     }
 
+    /// Reserves room for the batch to grow to `total` bytes (header included) without
+    /// reallocating, e.g. the producer's `batch.size`.
+    pub fn reserve_total(&mut self, total: usize) {
+        self.buf.reserve(total.saturating_sub(self.buf.len()));
+    }
+
     /// How many records were appended.
     pub fn record_count(&self) -> i32 {
         self.count
