@@ -4,6 +4,8 @@
 # With KAFKA_BOOTSTRAP=host:port set, runs the demo against that broker instead.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/cache.sh
+. scripts/cache.sh
 
 if [ -n "${KAFKA_BOOTSTRAP:-}" ]; then
   exec cargo run --quiet --example demo -- "$KAFKA_BOOTSTRAP"

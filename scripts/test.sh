@@ -7,6 +7,8 @@
 # instead of starting their own.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/cache.sh
+. scripts/cache.sh
 
 echo "== installing the embedded test broker (tansu) if needed"
 ./scripts/install-tansu.sh

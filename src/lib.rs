@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod client;
 pub mod config;
+pub mod consumer;
 pub mod error;
 mod hash;
 pub mod net;
@@ -19,6 +20,11 @@ pub use admin::{ClusterDescription, KafkaAdminClient, NewTopic, TopicResult};
 pub use client::TopicPartition;
 pub use config::security::{SaslMechanism, SecurityConfig, SecurityProtocol};
 pub use config::{Acks, AdminConfig, ClientConfig, ProducerConfig};
+pub use config::{ConsumerConfig, IsolationLevel, OffsetReset};
+pub use consumer::{
+    AssignmentStrategy, ConsumerRebalanceListener, ConsumerRecord, ConsumerRecords, Deserializer,
+    KafkaConsumer, OffsetAndMetadata, OffsetAndTimestamp,
+};
 pub use error::{ErrorCode, ErrorKind, KafkaError, Result};
 pub use producer::{
     FutureRecordMetadata, KafkaProducer, ProducerMetrics, ProducerRecord, RecordMetadata,

@@ -206,14 +206,21 @@ impl KafkaClient {
             .net
             .send_with(node_id, request, version, remaining, true)?;
         loop {
-            for response in self
+            let responses = self
                 .net
-                .poll(MAX_POLL.min(deadline.saturating_duration_since(Instant::now())))?
-            {
+                .poll(MAX_POLL.min(deadline.saturating_duration_since(Instant::now())))?;
+            // Keep every other response for the next poll(), including those that came
+            // in the same batch after ours: a pipelined fetch must never be lost.
+            let mut ours = None;
+            for response in responses {
                 if response.node_id == node_id && response.correlation_id == correlation_id {
-                    return response.decode::<R>();
+                    ours = Some(response);
+                } else {
+                    self.stashed.push(response);
                 }
-                self.stashed.push(response);
+            }
+            if let Some(response) = ours {
+                return response.decode::<R>();
             }
         }
     }

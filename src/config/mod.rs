@@ -14,7 +14,10 @@
 //! assert!(AdminConfig::new("127.0.0.1:9092").set("no.such.key", "1").is_err());
 //! ```
 
+mod consumer;
 pub mod security;
+
+pub use consumer::{ConsumerConfig, IsolationLevel, OffsetReset};
 
 mod producer;
 

@@ -791,6 +791,20 @@ impl Connection {
             return self.on_sasl_token(&frame, 0, now, events);
         }
         let correlation_id = peek_correlation_id(&frame)?;
+        // Brokers answer in request order. A response for another request means the
+        // stream cannot be trusted: leave the request queued so that closing the
+        // connection fails it (and every other one in flight) for a retry.
+        let expected = self.in_flight.front().map(|r| r.correlation_id);
+        if expected.is_some_and(|id| id != correlation_id) {
+            return Err(KafkaError::new(
+                ErrorKind::UnexpectedResponse,
+                format!(
+                    "broker {} answered correlation id {correlation_id}, expected {}",
+                    self.address,
+                    expected.unwrap_or_default()
+                ),
+            ));
+        }
         let Some(request) = self.in_flight.pop_front() else {
             return Err(KafkaError::new(
                 ErrorKind::UnexpectedResponse,
@@ -800,15 +814,6 @@ impl Connection {
                 ),
             ));
         };
-        if request.correlation_id != correlation_id {
-            return Err(KafkaError::new(
-                ErrorKind::UnexpectedResponse,
-                format!(
-                    "broker {} answered correlation id {correlation_id}, expected {}",
-                    self.address, request.correlation_id
-                ),
-            ));
-        }
         if request.internal {
             return match request.api_key {
                 ApiKey::API_VERSIONS => {

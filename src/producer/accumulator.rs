@@ -520,13 +520,13 @@ impl RecordAccumulator {
         out
     }
 
-    /// Completes a batch: publishes its outcome, runs its callbacks, frees its memory.
+    /// Completes a batch: frees its memory, then publishes its outcome and runs its
+    /// callbacks (in that order, so that whoever sees the outcome also sees the memory
+    /// returned, e.g. `metrics()` after `flush()`).
     pub fn complete(&self, batch: ProducerBatch, outcome: Result<super::future::BatchOutcome>) {
-        let memory = batch.memory;
-        let id = batch.id;
+        self.pool.release(batch.memory);
+        self.incomplete.lock().remove(&batch.id);
         batch.complete(outcome);
-        self.incomplete.lock().remove(&id);
-        self.pool.release(memory);
     }
 
     /// Fails a batch.

@@ -17,6 +17,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub mod fetch;
+pub mod mock;
+pub mod produce;
 pub mod proxy;
 pub mod security;
 

@@ -1,0 +1,1228 @@
+//! `KafkaConsumer`: fetching, consumer groups, offsets, iteration with a timeout.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use kafka_sync::{ConsumerConfig, KafkaConsumer, OffsetReset};
+//!
+//! let mut consumer = KafkaConsumer::new(
+//!     ConsumerConfig::new("127.0.0.1:9092")
+//!         .group_id("billing")
+//!         .auto_offset_reset(OffsetReset::Earliest),
+//! )?;
+//! consumer.subscribe(&["events"])?;
+//! for record in consumer.iter(Duration::from_secs(5)) {
+//!     let record = record?;
+//!     println!("{}-{}@{}: {:?}", record.topic, record.partition, record.offset, record.value);
+//! }
+//! consumer.close()?;
+//! # Ok::<(), kafka_sync::KafkaError>(())
+//! ```
+//!
+//! `poll()` runs on the caller's thread: it drives the group membership (joining,
+//! rebalance listeners, auto-commit), looks up positions, and returns buffered records
+//! while the next fetches are already in flight. A background heartbeat thread keeps
+//! the group session alive between polls. See the modules for each part.
+
+pub mod assignor;
+mod coordinator;
+mod fetcher;
+mod group_protocol;
+mod heartbeat;
+mod listener;
+mod offsets;
+mod record;
+mod subscription;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use regex_lite::Regex;
+
+pub use assignor::AssignmentStrategy;
+pub use coordinator::CommitCallback;
+pub use listener::ConsumerRebalanceListener;
+pub use offsets::{OffsetAndMetadata, OffsetAndTimestamp};
+pub use record::{ConsumerRecord, ConsumerRecords, Deserializer, StringDeserializer};
+
+use coordinator::{Coordinator, GroupEvent, GroupSettings, JoinState};
+use fetcher::{FetchSettings, Fetcher};
+use heartbeat::{Heartbeat, HeartbeatEvent, HeartbeatSettings};
+use offsets::{list_offsets, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP};
+use subscription::{FetchState, SubscriptionKind, SubscriptionState};
+
+use crate::client::{KafkaClient, TopicPartition};
+use crate::config::{ConsumerConfig, IsolationLevel, OffsetReset};
+use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
+use crate::net::Response;
+
+/// The least time a `poll()` gives a blocking lookup (coordinator, committed offsets,
+/// reset offsets) even when its own timeout is shorter, so that `poll(0)` still makes
+/// progress.
+const MIN_LOOKUP_TIME: Duration = Duration::from_millis(200);
+/// How often `poll()` looks at the heartbeat thread's findings while it waits.
+const GROUP_CHECK_INTERVAL: Duration = Duration::from_millis(100);
+/// How long `Drop` waits for a clean close at most.
+const DROP_CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Counters describing what the consumer did (see [`KafkaConsumer::metrics`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConsumerMetrics {
+    /// Fetch requests sent.
+    pub fetch_requests: u64,
+    /// Fetch responses received.
+    pub fetch_responses: u64,
+    /// Records returned by `poll()`.
+    pub records_consumed: u64,
+    /// Bytes of record data fetched.
+    pub bytes_fetched: u64,
+    /// Partitions assigned now.
+    pub assigned_partitions: usize,
+    /// Rebalances this member took part in.
+    pub rebalances: u64,
+}
+
+/// A Kafka consumer: reads records from assigned partitions, as a member of a
+/// consumer group (`subscribe`) or from partitions picked by hand (`assign`).
+///
+/// It is `Send` but not `Sync`: one thread uses it at a time. Dropping it closes it
+/// (committing, if auto-commit is on, and leaving the group) with a bounded wait.
+pub struct KafkaConsumer {
+    config: ConsumerConfig,
+    client: KafkaClient,
+    subscriptions: SubscriptionState,
+    fetcher: Fetcher,
+    group: Option<Coordinator>,
+    listener: Option<Box<dyn ConsumerRebalanceListener>>,
+    next_auto_commit: Instant,
+    next_lookup: Instant,
+    next_metadata_attempt: Instant,
+    in_listener: bool,
+    closed: bool,
+    rebalances: u64,
+}
+
+impl std::fmt::Debug for KafkaConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaConsumer")
+            .field("group", &self.group)
+            .field("subscription", &self.subscriptions.topics())
+            .field("closed", &self.closed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KafkaConsumer {
+    /// A consumer with `config`. Starts the heartbeat thread if there is a group id;
+    /// connects on first use.
+    pub fn new(config: ConsumerConfig) -> Result<Self> {
+        config.validate()?;
+        let client = KafkaClient::new(config.client.clone())?;
+        let group = match &config.group_id {
+            Some(group_id) => {
+                let heartbeat = Heartbeat::spawn(
+                    config.client.clone(),
+                    HeartbeatSettings {
+                        interval: config.heartbeat_interval,
+                        session_timeout: config.session_timeout,
+                        max_poll_interval: config.max_poll_interval,
+                        retry_backoff: config.client.retry_backoff,
+                        request_timeout: config.client.request_timeout,
+                    },
+                )?;
+                Some(Coordinator::new(
+                    GroupSettings {
+                        group_id: group_id.clone(),
+                        group_instance_id: config.group_instance_id.clone(),
+                        session_timeout: config.session_timeout,
+                        rebalance_timeout: config.max_poll_interval,
+                        strategies: config.partition_assignment_strategy.clone(),
+                        retry_backoff: config.client.retry_backoff,
+                        request_timeout: config.client.request_timeout,
+                        rack: (!config.client_rack.is_empty()).then(|| config.client_rack.clone()),
+                        require_stable: config.isolation_level == IsolationLevel::ReadCommitted,
+                    },
+                    heartbeat,
+                ))
+            }
+            None => None,
+        };
+        let now = Instant::now();
+        Ok(KafkaConsumer {
+            subscriptions: SubscriptionState::new(config.auto_offset_reset, group.is_some()),
+            fetcher: Fetcher::new(FetchSettings::from_config(&config)),
+            next_auto_commit: now + config.auto_commit_interval,
+            next_lookup: now,
+            next_metadata_attempt: now,
+            client,
+            group,
+            listener: None,
+            in_listener: false,
+            closed: false,
+            rebalances: 0,
+            config,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ConsumerConfig {
+        &self.config
+    }
+
+    fn ensure_open(&self) -> Result<()> {
+        if self.closed {
+            return Err(KafkaError::closed("the consumer is closed"));
+        }
+        Ok(())
+    }
+
+    fn require_group(&self, what: &str) -> Result<()> {
+        if self.group.is_none() {
+            return Err(KafkaError::invalid_argument(format!(
+                "{what} needs a group.id in the consumer config"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Subscribes to `topics`: the group assigns their partitions to its members.
+    /// Replaces an earlier subscription; takes effect at the next `poll()`.
+    pub fn subscribe<S: AsRef<str>>(&mut self, topics: &[S]) -> Result<()> {
+        self.ensure_open()?;
+        self.require_group("subscribe()")?;
+        let mut set = BTreeSet::new();
+        for t in topics {
+            let t = t.as_ref().trim();
+            if t.is_empty() {
+                return Err(KafkaError::invalid_argument(
+                    "topic names must not be empty",
+                ));
+            }
+            set.insert(t.to_owned());
+        }
+        if set.is_empty() {
+            return self.unsubscribe();
+        }
+        if self.subscriptions.subscribe(set)? {
+            if let Some(group) = &mut self.group {
+                group.rejoin_needed = true;
+            }
+            self.next_metadata_attempt = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// [`subscribe`](Self::subscribe) with a listener that runs when partitions are
+    /// revoked and assigned.
+    pub fn subscribe_with_listener<S: AsRef<str>>(
+        &mut self,
+        topics: &[S],
+        listener: impl ConsumerRebalanceListener + 'static,
+    ) -> Result<()> {
+        self.subscribe(topics)?;
+        self.listener = Some(Box::new(listener));
+        Ok(())
+    }
+
+    /// Subscribes to every topic whose whole name matches the regular expression
+    /// `pattern` (now and as topics appear, seen at each metadata refresh:
+    /// `metadata.max.age.ms`). Internal topics never match while
+    /// `exclude.internal.topics` is on.
+    pub fn subscribe_pattern(&mut self, pattern: &str) -> Result<()> {
+        self.ensure_open()?;
+        self.require_group("subscribe_pattern()")?;
+        let regex = Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
+            KafkaError::invalid_argument(format!(
+                "`{pattern}` is not a valid regular expression: {e}"
+            ))
+        })?;
+        self.subscriptions.subscribe_pattern(regex)?;
+        self.client.request_metadata_update();
+        self.next_metadata_attempt = Instant::now();
+        if let Some(group) = &mut self.group {
+            group.rejoin_needed = true;
+        }
+        Ok(())
+    }
+
+    /// [`subscribe_pattern`](Self::subscribe_pattern) with a rebalance listener.
+    pub fn subscribe_pattern_with_listener(
+        &mut self,
+        pattern: &str,
+        listener: impl ConsumerRebalanceListener + 'static,
+    ) -> Result<()> {
+        self.subscribe_pattern(pattern)?;
+        self.listener = Some(Box::new(listener));
+        Ok(())
+    }
+
+    /// Reads exactly `partitions`, outside any group membership (offsets can still be
+    /// committed to the group, if there is one). Replaces an earlier assignment.
+    pub fn assign(&mut self, partitions: &[TopicPartition]) -> Result<()> {
+        self.ensure_open()?;
+        if partitions.is_empty() {
+            return self.unsubscribe();
+        }
+        self.subscriptions.assign(partitions)?;
+        self.fetcher.retain_assigned(&self.subscriptions);
+        self.next_lookup = Instant::now();
+        Ok(())
+    }
+
+    /// The partitions assigned now.
+    pub fn assignment(&self) -> BTreeSet<TopicPartition> {
+        self.subscriptions.assigned().cloned().collect()
+    }
+
+    /// The subscribed topics (for a pattern, those it matched so far; for `assign()`,
+    /// the topics of the assigned partitions).
+    pub fn subscription(&self) -> BTreeSet<String> {
+        self.subscriptions.topics().clone()
+    }
+
+    /// Drops the subscription or assignment; a group member leaves the group (after
+    /// running the listener's `on_partitions_revoked`).
+    pub fn unsubscribe(&mut self) -> Result<()> {
+        self.ensure_open()?;
+        if self.subscriptions.is_auto() {
+            let owned: Vec<TopicPartition> = self.subscriptions.assigned().cloned().collect();
+            if !owned.is_empty() {
+                self.call_listener(|l, c| l.on_partitions_revoked(c, &owned));
+            }
+            let deadline = Instant::now() + self.config.default_api_timeout;
+            if let Some(group) = &mut self.group {
+                group.leave(&mut self.client, "the consumer unsubscribed", deadline);
+            }
+        }
+        self.subscriptions.unsubscribe();
+        self.fetcher.clear();
+        self.listener = None;
+        Ok(())
+    }
+
+    /// Returns the records fetched since the last call, up to `max.poll.records`,
+    /// waiting up to `timeout` for some to arrive. Returns an empty set when none came.
+    ///
+    /// Group membership happens here too, on the caller's thread: joining, rebalance
+    /// listeners, auto-commit. Lookups this needs (the coordinator, committed offsets,
+    /// reset offsets) get at least 200 ms even if `timeout` is shorter.
+    pub fn poll(&mut self, timeout: Duration) -> Result<ConsumerRecords> {
+        self.ensure_open()?;
+        if self.in_listener {
+            return Err(KafkaError::invalid_argument(
+                "poll() cannot be called from a rebalance listener",
+            ));
+        }
+        if *self.subscriptions.kind() == SubscriptionKind::None {
+            return Err(KafkaError::invalid_argument(
+                "the consumer is not subscribed to any topic nor assigned any partition",
+            ));
+        }
+        let deadline = Instant::now() + timeout;
+        if let Some(group) = &self.group {
+            group.heartbeat.note_poll();
+        }
+        loop {
+            self.maybe_refresh_metadata(deadline);
+            self.group_poll(deadline)?;
+            self.update_fetch_positions(deadline)?;
+            let records = self
+                .fetcher
+                .collect(&mut self.subscriptions, self.config.max_poll_records)?;
+            // Ask for the next data before returning this, so it arrives while the caller
+            // works (pipelining).
+            self.fetcher
+                .send_fetches(&mut self.client, &self.subscriptions)?;
+            if !records.is_empty() {
+                return Ok(records);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(records);
+            }
+            let mut wait = deadline - now;
+            if self.group.is_some() {
+                wait = wait.min(GROUP_CHECK_INTERVAL);
+            }
+            if self
+                .subscriptions
+                .states()
+                .any(|(_, s)| s.fetch_state != FetchState::Fetching)
+            {
+                wait = wait.min(
+                    self.next_lookup
+                        .saturating_duration_since(now)
+                        .max(Duration::from_millis(1)),
+                );
+            }
+            let responses = self.client.poll(wait)?;
+            self.dispatch(responses)?;
+        }
+    }
+
+    /// An iterator over records that ends once `timeout` passes without a record
+    /// (kafka-python's `consumer_timeout_ms`). Errors are yielded as they happen; the
+    /// iteration may go on after one.
+    pub fn iter(&mut self, timeout: Duration) -> ConsumerIter<'_> {
+        ConsumerIter {
+            consumer: self,
+            timeout,
+            buffer: ConsumerRecords::empty().into_iter(),
+            last_record: Instant::now(),
+        }
+    }
+
+    /// Hands each response to whoever waits for it.
+    fn dispatch(&mut self, responses: Vec<Response>) -> Result<()> {
+        let mut first_error = None;
+        for response in responses {
+            if self.fetcher.owns(&response) {
+                self.fetcher
+                    .handle_response(response, &mut self.client, &mut self.subscriptions);
+                continue;
+            }
+            let Some(group) = &mut self.group else {
+                continue;
+            };
+            if !group.owns(&response) {
+                log::trace!(
+                    "dropping a {} response from node {} nobody waits for",
+                    response.api_key,
+                    response.node_id
+                );
+                continue;
+            }
+            match group.handle_response(response, &mut self.client) {
+                Ok(Some(GroupEvent::Assigned(partitions))) => self.on_assigned(partitions),
+                Ok(None) => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(group) = &mut self.group {
+            group.run_commit_callbacks();
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Runs `f` with the listener, if there is one, and this consumer.
+    fn call_listener(
+        &mut self,
+        f: impl FnOnce(&mut dyn ConsumerRebalanceListener, &mut KafkaConsumer),
+    ) {
+        if let Some(mut listener) = self.listener.take() {
+            self.in_listener = true;
+            f(listener.as_mut(), self);
+            self.in_listener = false;
+            if self.listener.is_none() {
+                self.listener = Some(listener);
+            }
+        }
+    }
+
+    /// A new generation's assignment arrived.
+    fn on_assigned(&mut self, partitions: Vec<TopicPartition>) {
+        self.rebalances += 1;
+        let topics = self.subscriptions.topics().clone();
+        let new: BTreeSet<TopicPartition> = partitions
+            .into_iter()
+            .filter(|tp| {
+                let wanted = topics.contains(&tp.topic);
+                if !wanted {
+                    log::warn!(
+                        "the group leader assigned {tp}, which this member did not subscribe to"
+                    );
+                }
+                wanted
+            })
+            .collect();
+        let owned: BTreeSet<TopicPartition> = self.subscriptions.assigned().cloned().collect();
+        let revoked: Vec<TopicPartition> = owned.difference(&new).cloned().collect();
+        let added: Vec<TopicPartition> = new.difference(&owned).cloned().collect();
+        if !revoked.is_empty() {
+            // Cooperative: give these up now (committing first), then rejoin so that
+            // their new owners get them.
+            self.commit_before_revocation(&revoked);
+            self.call_listener(|l, c| l.on_partitions_revoked(c, &revoked));
+            if let Some(group) = &mut self.group {
+                group.rejoin_needed = true;
+            }
+        }
+        self.subscriptions.set_assignment(new);
+        self.fetcher.retain_assigned(&self.subscriptions);
+        if let Some(group) = &mut self.group {
+            group.assigned_counts = topics
+                .iter()
+                .map(|t| {
+                    (
+                        t.clone(),
+                        self.client.cluster().partition_count(t).unwrap_or(0),
+                    )
+                })
+                .collect();
+        }
+        self.next_auto_commit = Instant::now() + self.config.auto_commit_interval;
+        self.next_lookup = Instant::now();
+        self.call_listener(|l, c| l.on_partitions_assigned(c, &added));
+    }
+
+    /// With auto-commit on, commits the positions of `partitions` before they go.
+    fn commit_before_revocation(&mut self, partitions: &[TopicPartition]) {
+        if !self.config.enable_auto_commit {
+            return;
+        }
+        let consumed = self.subscriptions.all_consumed();
+        let offsets: BTreeMap<TopicPartition, OffsetAndMetadata> = partitions
+            .iter()
+            .filter_map(|tp| Some((tp.clone(), OffsetAndMetadata::new(*consumed.get(tp)?))))
+            .collect();
+        let deadline = Instant::now() + self.config.default_api_timeout;
+        if let Some(group) = &mut self.group {
+            if let Err(e) = group.commit_sync(&mut self.client, &offsets, deadline) {
+                log::warn!("committing offsets before a rebalance failed: {e}");
+            }
+        }
+    }
+
+    /// The partitions are gone without a chance to commit (fenced, poll timeout).
+    fn on_partitions_lost(&mut self) {
+        if !self.subscriptions.is_auto() {
+            return;
+        }
+        let owned: Vec<TopicPartition> = self.subscriptions.assigned().cloned().collect();
+        if !owned.is_empty() {
+            self.call_listener(|l, c| l.on_partitions_lost(c, &owned));
+        }
+        self.subscriptions.set_assignment(Vec::new());
+        self.fetcher.retain_assigned(&self.subscriptions);
+    }
+
+    /// The group's share of `poll()`: heartbeat findings, (re)joining, auto-commit.
+    fn group_poll(&mut self, deadline: Instant) -> Result<()> {
+        let Some(group) = &mut self.group else {
+            return Ok(());
+        };
+        group.run_commit_callbacks();
+        if let Some(e) = group.fatal.take() {
+            return Err(e);
+        }
+        let mut lost = false;
+        for event in group.heartbeat.take_events() {
+            match event {
+                HeartbeatEvent::RejoinNeeded => group.rejoin_needed = true,
+                HeartbeatEvent::Fenced { code, reset_member } => {
+                    log::info!(
+                        "group {}: member fenced ({}); rejoining",
+                        group.settings.group_id,
+                        code.name()
+                    );
+                    if reset_member {
+                        group.reset_member();
+                    } else {
+                        group.state = JoinState::Unjoined;
+                        group.rejoin_needed = true;
+                    }
+                    lost = true;
+                }
+                HeartbeatEvent::CoordinatorLost(why) => {
+                    group.mark_coordinator_unknown(&mut self.client, &why);
+                    group.rejoin_needed = true;
+                }
+                HeartbeatEvent::PollTimeout => {
+                    if group.settings.group_instance_id.is_none() {
+                        group.reset_member();
+                    } else {
+                        group.state = JoinState::Unjoined;
+                        group.rejoin_needed = true;
+                    }
+                    lost = true;
+                }
+            }
+        }
+        if lost {
+            self.on_partitions_lost();
+        }
+        if self.subscriptions.is_auto() {
+            self.maybe_join(deadline)?;
+        }
+        self.maybe_auto_commit(deadline);
+        Ok(())
+    }
+
+    fn maybe_join(&mut self, deadline: Instant) -> Result<()> {
+        let now = Instant::now();
+        let Some(group) = &mut self.group else {
+            return Ok(());
+        };
+        if group.state == JoinState::Stable && &group.joined_topics != self.subscriptions.topics() {
+            group.rejoin_needed = true;
+        }
+        if !group.needs_join(now) {
+            return Ok(());
+        }
+        let lookup_deadline = deadline.max(now + MIN_LOOKUP_TIME);
+        if let Err(e) = group.ensure_coordinator(&mut self.client, lookup_deadline) {
+            if e.is_retriable() {
+                log::debug!("group coordinator lookup: {e}");
+                return Ok(());
+            }
+            return Err(e);
+        }
+        // Before rejoining from a stable generation, give up partitions: all of them
+        // with eager assignors, those of topics no longer subscribed with cooperative.
+        let owned: Vec<TopicPartition> = self.subscriptions.assigned().cloned().collect();
+        let cooperative = group.is_cooperative();
+        let revoked: Vec<TopicPartition> = if cooperative {
+            let topics = self.subscriptions.topics();
+            owned
+                .into_iter()
+                .filter(|tp| !topics.contains(&tp.topic))
+                .collect()
+        } else {
+            owned
+        };
+        if !revoked.is_empty() {
+            self.commit_before_revocation(&revoked);
+            self.call_listener(|l, c| l.on_partitions_revoked(c, &revoked));
+            let keep: Vec<TopicPartition> = self
+                .subscriptions
+                .assigned()
+                .filter(|tp| !revoked.contains(tp))
+                .cloned()
+                .collect();
+            self.subscriptions.set_assignment(keep);
+            self.fetcher.retain_assigned(&self.subscriptions);
+        }
+        let Some(group) = &mut self.group else {
+            return Ok(());
+        };
+        group.send_join(&mut self.client, &self.subscriptions)?;
+        Ok(())
+    }
+
+    fn maybe_auto_commit(&mut self, deadline: Instant) {
+        if !self.config.enable_auto_commit {
+            return;
+        }
+        let now = Instant::now();
+        if now < self.next_auto_commit {
+            return;
+        }
+        let Some(group) = &mut self.group else {
+            return;
+        };
+        let stable = group.state == JoinState::Stable || !self.subscriptions.is_auto();
+        if !stable {
+            return;
+        }
+        self.next_auto_commit = now + self.config.auto_commit_interval;
+        let offsets: BTreeMap<TopicPartition, OffsetAndMetadata> = self
+            .subscriptions
+            .all_consumed()
+            .into_iter()
+            .map(|(tp, offset)| (tp, OffsetAndMetadata::new(offset)))
+            .collect();
+        if offsets.is_empty() {
+            return;
+        }
+        if group.coordinator_id().is_none() {
+            let lookup_deadline = deadline.max(now + MIN_LOOKUP_TIME);
+            if let Err(e) = group.ensure_coordinator(&mut self.client, lookup_deadline) {
+                log::debug!("auto-commit skipped: {e}");
+                return;
+            }
+        }
+        group.commit_async(&mut self.client, offsets, None);
+    }
+
+    /// Refreshes metadata when stale, and notices what changed for the subscription:
+    /// new topics matching the pattern, partition counts that changed.
+    fn maybe_refresh_metadata(&mut self, deadline: Instant) {
+        let now = Instant::now();
+        let pattern = *self.subscriptions.kind() == SubscriptionKind::Pattern;
+        let topics: Vec<String> = self.subscriptions.topics().iter().cloned().collect();
+        let missing = !pattern
+            && topics
+                .iter()
+                .any(|t| self.client.cluster().topic(t).is_none());
+        let stale = self.client.metadata_needs_update(now);
+        if !(stale || missing) || now < self.next_metadata_attempt {
+            return;
+        }
+        if topics.is_empty() && !pattern {
+            return;
+        }
+        self.next_metadata_attempt = now
+            + self
+                .config
+                .client
+                .retry_backoff
+                .max(Duration::from_millis(500));
+        let timeout = deadline.max(now + MIN_LOOKUP_TIME) - now;
+        let result = if pattern {
+            self.client.update_metadata(None, false, timeout)
+        } else {
+            let mut wanted: BTreeSet<String> =
+                self.client.cluster().topics.keys().cloned().collect();
+            wanted.extend(topics.iter().cloned());
+            let wanted: Vec<String> = wanted.into_iter().collect();
+            self.client.update_metadata(
+                Some(&wanted),
+                self.config.allow_auto_create_topics,
+                timeout,
+            )
+        };
+        if let Err(e) = result {
+            log::debug!("metadata refresh failed: {e}");
+            return;
+        }
+        if pattern {
+            let matched: BTreeSet<String> = match self.subscriptions.pattern() {
+                Some(regex) => self
+                    .client
+                    .cluster()
+                    .topics
+                    .values()
+                    .filter(|t| !(self.config.exclude_internal_topics && t.is_internal))
+                    .filter(|t| regex.is_match(&t.name))
+                    .map(|t| t.name.clone())
+                    .collect(),
+                None => BTreeSet::new(),
+            };
+            if self.subscriptions.set_matched_topics(matched) {
+                if let Some(group) = &mut self.group {
+                    group.rejoin_needed = true;
+                }
+            }
+        }
+        if let Some(group) = &mut self.group {
+            if group.state == JoinState::Stable {
+                let changed = group
+                    .assigned_counts
+                    .iter()
+                    .any(|(t, &n)| self.client.cluster().partition_count(t).unwrap_or(0) != n);
+                if changed {
+                    log::info!(
+                        "group {}: the partition count of a subscribed topic changed; rebalancing",
+                        group.settings.group_id
+                    );
+                    group.rejoin_needed = true;
+                }
+            }
+        }
+    }
+
+    /// Looks up the positions of partitions that have none: the group's committed
+    /// offset, else the reset policy.
+    fn update_fetch_positions(&mut self, deadline: Instant) -> Result<()> {
+        let now = Instant::now();
+        if now < self.next_lookup {
+            return Ok(());
+        }
+        let lookup_deadline = deadline.max(now + MIN_LOOKUP_TIME);
+        let result = self.lookup_positions(lookup_deadline);
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_retriable() => {
+                log::debug!("position lookup failed, retrying: {e}");
+                self.next_lookup = Instant::now() + self.config.client.retry_backoff;
+                Ok(())
+            }
+            Err(e) => {
+                self.next_lookup = Instant::now() + self.config.client.retry_backoff;
+                Err(e)
+            }
+        }
+    }
+
+    fn lookup_positions(&mut self, deadline: Instant) -> Result<()> {
+        let awaiting = self
+            .subscriptions
+            .awaiting(|s| s == FetchState::AwaitCommitted);
+        if !awaiting.is_empty() {
+            let partitions: Vec<TopicPartition> = awaiting.into_iter().map(|(tp, _)| tp).collect();
+            let default = self.subscriptions.default_reset();
+            match &mut self.group {
+                Some(group) => {
+                    let committed =
+                        group.fetch_committed(&mut self.client, &partitions, deadline)?;
+                    for (tp, offset) in committed {
+                        match offset {
+                            Some(om) => self.subscriptions.complete_lookup(
+                                &tp,
+                                FetchState::AwaitCommitted,
+                                om.offset,
+                            ),
+                            None => {
+                                if self.subscriptions.state(&tp).map(|s| s.fetch_state)
+                                    == Some(FetchState::AwaitCommitted)
+                                {
+                                    self.subscriptions.request_reset(&tp, default)?;
+                                }
+                            }
+                        }
+                    }
+                }
+                None => {
+                    for tp in &partitions {
+                        self.subscriptions.request_reset(tp, default)?;
+                    }
+                }
+            }
+        }
+        let resets = self
+            .subscriptions
+            .awaiting(|s| matches!(s, FetchState::AwaitReset(_)));
+        if resets.is_empty() {
+            return Ok(());
+        }
+        let mut query = BTreeMap::new();
+        for (tp, state) in &resets {
+            let FetchState::AwaitReset(policy) = state else {
+                continue;
+            };
+            let timestamp = match policy {
+                OffsetReset::Earliest => EARLIEST_TIMESTAMP,
+                OffsetReset::Latest => LATEST_TIMESTAMP,
+                OffsetReset::None => {
+                    return Err(KafkaError::new(
+                        ErrorKind::Broker(ErrorCode::OFFSET_OUT_OF_RANGE),
+                        format!(
+                            "{tp} has no committed offset and auto.offset.reset is none: seek to an offset first"
+                        ),
+                    ));
+                }
+            };
+            query.insert(tp.clone(), timestamp);
+        }
+        let found = list_offsets(
+            &mut self.client,
+            self.config.isolation_level,
+            &query,
+            deadline,
+        )?;
+        for (tp, state) in resets {
+            if let Some(Some(o)) = found.get(&tp) {
+                self.subscriptions.complete_lookup(&tp, state, o.offset);
+            }
+        }
+        Ok(())
+    }
+
+    fn default_deadline(&self) -> Instant {
+        Instant::now() + self.config.default_api_timeout
+    }
+
+    fn consumed_offsets(&self) -> BTreeMap<TopicPartition, OffsetAndMetadata> {
+        self.subscriptions
+            .all_consumed()
+            .into_iter()
+            .map(|(tp, offset)| {
+                let epoch = self.subscriptions.state(&tp).and_then(|s| s.position_epoch);
+                let mut om = OffsetAndMetadata::new(offset);
+                om.leader_epoch = epoch;
+                (tp, om)
+            })
+            .collect()
+    }
+
+    /// Commits the positions of all assigned partitions (the offsets after the records
+    /// returned so far), waiting up to `default.api.timeout.ms`.
+    pub fn commit(&mut self) -> Result<()> {
+        let offsets = self.consumed_offsets();
+        self.commit_offsets(&offsets)
+    }
+
+    /// Commits `offsets` (the offset of the next record to read, per partition).
+    pub fn commit_offsets(
+        &mut self,
+        offsets: &BTreeMap<TopicPartition, OffsetAndMetadata>,
+    ) -> Result<()> {
+        self.ensure_open()?;
+        self.require_group("commit")?;
+        let deadline = self.default_deadline();
+        let Some(group) = &mut self.group else {
+            return Ok(());
+        };
+        let result = group.commit_sync(&mut self.client, offsets, deadline);
+        group.run_commit_callbacks();
+        result
+    }
+
+    /// Commits `offsets` (all positions if `None`) without waiting; `callback` runs on
+    /// this thread with the outcome during a later `poll()`, `commit()` or `close()`.
+    pub fn commit_async(
+        &mut self,
+        offsets: Option<BTreeMap<TopicPartition, OffsetAndMetadata>>,
+        callback: impl FnOnce(&BTreeMap<TopicPartition, OffsetAndMetadata>, Result<()>) + Send + 'static,
+    ) -> Result<()> {
+        self.ensure_open()?;
+        self.require_group("commit_async()")?;
+        let offsets = offsets.unwrap_or_else(|| self.consumed_offsets());
+        let deadline = Instant::now() + MIN_LOOKUP_TIME;
+        let Some(group) = &mut self.group else {
+            return Ok(());
+        };
+        if group.coordinator_id().is_none() {
+            if let Err(e) = group.ensure_coordinator(&mut self.client, deadline) {
+                log::debug!("coordinator lookup for an async commit: {e}");
+            }
+        }
+        group.commit_async(&mut self.client, offsets, Some(Box::new(callback)));
+        Ok(())
+    }
+
+    /// The group's committed offset of `tp`, if any.
+    pub fn committed(&mut self, tp: &TopicPartition) -> Result<Option<OffsetAndMetadata>> {
+        let mut all = self.committed_offsets(std::slice::from_ref(tp))?;
+        Ok(all.remove(tp).flatten())
+    }
+
+    /// The group's committed offsets of `partitions` (`None` where there is none).
+    pub fn committed_offsets(
+        &mut self,
+        partitions: &[TopicPartition],
+    ) -> Result<BTreeMap<TopicPartition, Option<OffsetAndMetadata>>> {
+        self.ensure_open()?;
+        self.require_group("committed()")?;
+        let deadline = self.default_deadline();
+        let Some(group) = &mut self.group else {
+            return Ok(BTreeMap::new());
+        };
+        group.fetch_committed(&mut self.client, partitions, deadline)
+    }
+
+    /// The offset of the next record `poll()` returns for `tp`, looking it up (committed
+    /// offset or reset policy) if not known yet.
+    pub fn position(&mut self, tp: &TopicPartition) -> Result<i64> {
+        self.ensure_open()?;
+        if !self.subscriptions.is_assigned(tp) {
+            return Err(KafkaError::invalid_argument(format!(
+                "partition {tp} is not assigned to this consumer"
+            )));
+        }
+        let deadline = self.default_deadline();
+        loop {
+            if let Some(position) = self.subscriptions.position(tp) {
+                return Ok(position);
+            }
+            if Instant::now() >= deadline {
+                return Err(KafkaError::timeout(format!(
+                    "the position of {tp} was not found in time"
+                )));
+            }
+            match self.lookup_positions(deadline) {
+                Ok(()) => {}
+                Err(e) if e.is_retriable() => {
+                    // A back-off before retrying; nothing to wait on but time.
+                    std::thread::sleep(self.config.client.retry_backoff);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Makes the next `poll()` return records of `tp` from `offset` on.
+    pub fn seek(&mut self, tp: &TopicPartition, offset: i64) -> Result<()> {
+        self.ensure_open()?;
+        self.subscriptions.seek(tp, offset)
+    }
+
+    fn partitions_or_all(&self, partitions: &[TopicPartition]) -> Vec<TopicPartition> {
+        if partitions.is_empty() {
+            self.subscriptions.assigned().cloned().collect()
+        } else {
+            partitions.to_vec()
+        }
+    }
+
+    /// Moves `partitions` (all assigned ones if empty) to their first offset; looked
+    /// up lazily, at the next `poll()` or `position()`.
+    pub fn seek_to_beginning(&mut self, partitions: &[TopicPartition]) -> Result<()> {
+        self.ensure_open()?;
+        for tp in self.partitions_or_all(partitions) {
+            self.subscriptions
+                .request_reset(&tp, OffsetReset::Earliest)?;
+        }
+        self.next_lookup = Instant::now();
+        Ok(())
+    }
+
+    /// Moves `partitions` (all assigned ones if empty) to their end: only records
+    /// produced from now on are read.
+    pub fn seek_to_end(&mut self, partitions: &[TopicPartition]) -> Result<()> {
+        self.ensure_open()?;
+        for tp in self.partitions_or_all(partitions) {
+            self.subscriptions.request_reset(&tp, OffsetReset::Latest)?;
+        }
+        self.next_lookup = Instant::now();
+        Ok(())
+    }
+
+    /// Stops fetching `partitions` (they stay assigned) until [`resume`](Self::resume).
+    pub fn pause(&mut self, partitions: &[TopicPartition]) -> Result<()> {
+        for tp in partitions {
+            self.subscriptions.pause(tp)?;
+        }
+        Ok(())
+    }
+
+    /// Fetches `partitions` again.
+    pub fn resume(&mut self, partitions: &[TopicPartition]) -> Result<()> {
+        for tp in partitions {
+            self.subscriptions.resume(tp)?;
+        }
+        Ok(())
+    }
+
+    /// The paused partitions.
+    pub fn paused(&self) -> Vec<TopicPartition> {
+        self.subscriptions.paused()
+    }
+
+    fn offsets_at(
+        &mut self,
+        partitions: &[TopicPartition],
+        timestamp: i64,
+    ) -> Result<BTreeMap<TopicPartition, i64>> {
+        self.ensure_open()?;
+        let query: BTreeMap<TopicPartition, i64> = partitions
+            .iter()
+            .map(|tp| (tp.clone(), timestamp))
+            .collect();
+        let deadline = self.default_deadline();
+        let found = list_offsets(
+            &mut self.client,
+            self.config.isolation_level,
+            &query,
+            deadline,
+        )?;
+        Ok(found
+            .into_iter()
+            .filter_map(|(tp, o)| Some((tp, o?.offset)))
+            .collect())
+    }
+
+    /// The first offset of each partition (the log start offset).
+    pub fn beginning_offsets(
+        &mut self,
+        partitions: &[TopicPartition],
+    ) -> Result<BTreeMap<TopicPartition, i64>> {
+        self.offsets_at(partitions, EARLIEST_TIMESTAMP)
+    }
+
+    /// The end offset of each partition: the offset the next record will get (under
+    /// read_committed, the last stable offset).
+    pub fn end_offsets(
+        &mut self,
+        partitions: &[TopicPartition],
+    ) -> Result<BTreeMap<TopicPartition, i64>> {
+        self.offsets_at(partitions, LATEST_TIMESTAMP)
+    }
+
+    /// For each partition, the earliest offset whose timestamp is at or after the given
+    /// one (milliseconds since the epoch); `None` if there is no such record.
+    pub fn offsets_for_times(
+        &mut self,
+        timestamps: &BTreeMap<TopicPartition, i64>,
+    ) -> Result<BTreeMap<TopicPartition, Option<OffsetAndTimestamp>>> {
+        self.ensure_open()?;
+        if let Some((tp, t)) = timestamps.iter().find(|(_, &t)| t < 0) {
+            return Err(KafkaError::invalid_argument(format!(
+                "the timestamp {t} for {tp} is negative"
+            )));
+        }
+        let deadline = self.default_deadline();
+        list_offsets(
+            &mut self.client,
+            self.config.isolation_level,
+            timestamps,
+            deadline,
+        )
+    }
+
+    /// The high watermark of `tp` from the last fetch response, if any.
+    pub fn highwater(&self, tp: &TopicPartition) -> Option<i64> {
+        self.subscriptions.state(tp).and_then(|s| s.high_watermark)
+    }
+
+    /// The partition numbers of `topic`, or `None` if the topic does not exist.
+    pub fn partitions_for_topic(&mut self, topic: &str) -> Result<Option<Vec<i32>>> {
+        self.ensure_open()?;
+        let timeout = self.config.default_api_timeout;
+        self.client
+            .update_metadata(Some(&[topic.to_owned()]), false, timeout)?;
+        Ok(self
+            .client
+            .cluster()
+            .topic(topic)
+            .map(|t| t.partitions.iter().map(|p| p.partition).collect()))
+    }
+
+    /// Every topic of the cluster.
+    pub fn topics(&mut self) -> Result<BTreeSet<String>> {
+        self.ensure_open()?;
+        let timeout = self.config.default_api_timeout;
+        let response = self.client.update_metadata(None, false, timeout)?;
+        Ok(response
+            .topics
+            .iter()
+            .filter(|t| t.error_code == 0)
+            .filter_map(|t| t.name.clone())
+            .collect())
+    }
+
+    /// The member id in the group, if the consumer is a member.
+    pub fn member_id(&self) -> Option<&str> {
+        self.group
+            .as_ref()
+            .filter(|g| g.state == JoinState::Stable)
+            .map(|g| g.member_id.as_str())
+    }
+
+    /// The group generation the consumer is a member of, if any.
+    pub fn generation(&self) -> Option<i32> {
+        self.group
+            .as_ref()
+            .filter(|g| g.state == JoinState::Stable)
+            .map(|g| g.generation)
+    }
+
+    /// Counters of what the consumer did.
+    pub fn metrics(&self) -> ConsumerMetrics {
+        let m = &self.fetcher.metrics;
+        ConsumerMetrics {
+            fetch_requests: m.fetch_requests,
+            fetch_responses: m.fetch_responses,
+            records_consumed: m.records,
+            bytes_fetched: m.bytes,
+            assigned_partitions: self.subscriptions.assigned().count(),
+            rebalances: self.rebalances,
+        }
+    }
+
+    /// Closes the consumer: commits the positions (if auto-commit is on), waits for
+    /// async commits, runs the listener's `on_partitions_revoked`, and leaves the
+    /// group, all within `default.api.timeout.ms`. Calling it again does nothing.
+    pub fn close(&mut self) -> Result<()> {
+        let timeout = self.config.default_api_timeout;
+        self.close_within(timeout)
+    }
+
+    fn close_within(&mut self, timeout: Duration) -> Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let deadline = Instant::now() + timeout;
+        let mut result = Ok(());
+        if self.group.is_some() {
+            let stable = self
+                .group
+                .as_ref()
+                .is_some_and(|g| g.state == JoinState::Stable || !self.subscriptions.is_auto());
+            if self.config.enable_auto_commit && stable {
+                let offsets = self.consumed_offsets();
+                if let Some(group) = &mut self.group {
+                    if let Err(e) = group.commit_sync(&mut self.client, &offsets, deadline) {
+                        log::warn!("commit on close failed: {e}");
+                        result = Err(e);
+                    }
+                }
+            }
+            while self
+                .group
+                .as_ref()
+                .is_some_and(Coordinator::has_pending_commits)
+                && Instant::now() < deadline
+            {
+                let wait = deadline
+                    .saturating_duration_since(Instant::now())
+                    .min(GROUP_CHECK_INTERVAL);
+                let responses = self.client.poll(wait)?;
+                if let Err(e) = self.dispatch(responses) {
+                    log::debug!("while closing: {e}");
+                }
+            }
+            if self.subscriptions.is_auto() {
+                let owned: Vec<TopicPartition> = self.subscriptions.assigned().cloned().collect();
+                if !owned.is_empty() {
+                    self.call_listener(|l, c| l.on_partitions_revoked(c, &owned));
+                }
+            }
+            if let Some(group) = &mut self.group {
+                group.abandon_pending_commits();
+                group.run_commit_callbacks();
+                if self.subscriptions.is_auto() {
+                    group.leave(&mut self.client, "the consumer is closing", deadline);
+                }
+                group.heartbeat.close();
+            }
+        }
+        self.closed = true;
+        self.fetcher.clear();
+        self.client.network().close_all();
+        result
+    }
+}
+
+impl Drop for KafkaConsumer {
+    fn drop(&mut self) {
+        let timeout = self.config.default_api_timeout.min(DROP_CLOSE_TIMEOUT);
+        if let Err(e) = self.close_within(timeout) {
+            log::debug!("closing the consumer on drop: {e}");
+        }
+    }
+}
+
+/// The iterator of [`KafkaConsumer::iter`]: yields records until `timeout` passes
+/// without one.
+pub struct ConsumerIter<'a> {
+    consumer: &'a mut KafkaConsumer,
+    timeout: Duration,
+    buffer: <ConsumerRecords as IntoIterator>::IntoIter,
+    last_record: Instant,
+}
+
+impl Iterator for ConsumerIter<'_> {
+    type Item = Result<ConsumerRecord>;
+
+    fn next(&mut self) -> Option<Result<ConsumerRecord>> {
+        loop {
+            if let Some(record) = self.buffer.next() {
+                self.last_record = Instant::now();
+                return Some(Ok(record));
+            }
+            let idle = self.last_record.elapsed();
+            if idle >= self.timeout {
+                return None;
+            }
+            match self.consumer.poll(self.timeout - idle) {
+                Ok(records) => self.buffer = records.into_iter(),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_consumer_can_move_to_another_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<KafkaConsumer>();
+    }
+
+    #[test]
+    fn construction_checks_the_config_and_starts_no_io() {
+        let err = KafkaConsumer::new(ConsumerConfig::new("")).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+        // No broker listens there: creating (and dropping) a consumer must not block.
+        let started = Instant::now();
+        let consumer =
+            KafkaConsumer::new(ConsumerConfig::new("127.0.0.1:1").group_id("g")).unwrap();
+        drop(consumer);
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}
