@@ -96,10 +96,17 @@ impl BufferPool {
     }
 
     /// Returns `size` bytes to the pool.
+    ///
+    /// Blocked senders are woken only once an eighth of the pool is free (or all of
+    /// it): when the brokers are the bottleneck, waking them for every completed batch
+    /// would cost a context switch per batch and free too little to make progress.
     pub fn release(&self, size: usize) {
         let mut used = self.used.lock();
         *used = used.saturating_sub(size);
-        self.freed.notify_all();
+        let free = self.total - (*used).min(self.total);
+        if self.waiters.load(Ordering::SeqCst) > 0 && (free >= self.total / 8 || *used == 0) {
+            self.freed.notify_all();
+        }
     }
 
     /// Wakes every waiter (on close).
@@ -151,8 +158,14 @@ pub(crate) enum Appended {
     /// The record is in a batch.
     Done {
         future: FutureRecordMetadata,
-        /// A new batch was started (the sender should look at it).
+        /// A new batch was started.
         new_batch: bool,
+        /// The sender should be woken to look at the partition: the new batch is the
+        /// first of its queue (its linger timer must start) or the second (the first is
+        /// full and may go now). With more batches queued the sender already knows of a
+        /// full batch it could not send yet, and a response or a connection event wakes
+        /// it; waking it for every batch would only cost a context switch each.
+        wake: bool,
     },
     /// The record would need a new batch and the caller asked to be told first (the
     /// sticky partitioner then picks another partition). The callback comes back.
@@ -252,6 +265,7 @@ impl RecordAccumulator {
                     return result.map(|future| Appended::Done {
                         future,
                         new_batch: false,
+                        wake: false,
                     })
                 }
                 Err(callback) => callback,
@@ -277,6 +291,7 @@ impl RecordAccumulator {
                 return result.map(|future| Appended::Done {
                     future,
                     new_batch: false,
+                    wake: false,
                 });
             }
             Err(callback) => callback,
@@ -312,6 +327,7 @@ impl RecordAccumulator {
         Ok(Appended::Done {
             future,
             new_batch: true,
+            wake: q.batches.len() <= 2,
         })
     }
 

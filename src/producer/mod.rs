@@ -272,8 +272,8 @@ impl KafkaProducer {
             done => done,
         };
         match appended {
-            Appended::Done { future, new_batch } => {
-                if new_batch {
+            Appended::Done { future, wake, .. } => {
+                if wake {
                     shared.wake_sender();
                 }
                 Ok(future)

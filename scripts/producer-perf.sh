@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Producer throughput, this client beside librdkafka in the same run: for each codec,
+# starts a fresh embedded tansu broker (or uses KAFKA_BOOTSTRAP), sends RECORDS records
+# of SIZE bytes with examples/producer_perf.rs (release build), then the same with
+# confluent-kafka (scripts/producer-perf-librdkafka.py).
+# Usage: scripts/producer-perf.sh [RECORDS] [SIZE] [ACKS] [BATCH_SIZE] [CODECS...]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/cache.sh
+. scripts/cache.sh
+records="${1:-1000000}"
+size="${2:-100}"
+acks="${3:-1}"
+batch_size="${4:-16384}"
+shift $(( $# < 4 ? $# : 4 ))
+codecs=("${@:-none}")
+[ ${#codecs[@]} -eq 0 ] && codecs=(none)
+
+cargo build --quiet --release --example producer_perf
+python="$(./scripts/setup-python.sh)"
+tansu="$(./scripts/install-tansu.sh)"
+broker=""
+cleanup() { [ -n "$broker" ] && kill "$broker" 2>/dev/null; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+start_broker() {
+  if [ -n "${KAFKA_BOOTSTRAP:-}" ]; then
+    bootstrap="$KAFKA_BOOTSTRAP"
+    return
+  fi
+  cleanup
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  url="tcp://127.0.0.1:$port"
+  mkdir -p target
+  RUST_LOG=warn "$tansu" broker --listener-url "$url" --advertised-listener-url "$url" \
+    --storage-engine memory://tansu/ >target/perf-tansu.log 2>&1 &
+  broker=$!
+  bootstrap="127.0.0.1:$port"
+  until python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null; do :; done
+}
+
+for codec in "${codecs[@]}"; do
+  echo "== $records x $size B, acks=$acks, compression=$codec, batch.size=$batch_size"
+  start_broker
+  "${CARGO_TARGET_DIR:-target}/release/examples/producer_perf" --bootstrap "$bootstrap" \
+    --topic "perf-ks-$codec-$$" --num-records "$records" --record-size "$size" --acks "$acks" \
+    --compression "$codec" --batch-size "$batch_size" | tail -n 2
+  start_broker
+  "$python" scripts/producer-perf-librdkafka.py "$bootstrap" "perf-rd-$codec-$$" "$records" "$size" "$acks" "$codec"
+done
