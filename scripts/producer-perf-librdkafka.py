@@ -2,7 +2,10 @@
 confluent-kafka (librdkafka) and prints records/s, MB/s and client CPU time (user +
 system, all threads, from getrusage), for comparison with examples/producer_perf.rs.
 
-usage: producer-perf-librdkafka.py BOOTSTRAP TOPIC NUM SIZE ACKS COMPRESSION
+usage: producer-perf-librdkafka.py BOOTSTRAP TOPIC NUM SIZE ACKS COMPRESSION [BATCH_SIZE]
+
+BATCH_SIZE sets librdkafka's batch.size (its default is 1000000 bytes; the Java client's,
+and this client's, is 16384).
 """
 import resource
 import sys
@@ -14,7 +17,8 @@ from confluent_kafka import Producer
 def main():
     bootstrap, topic, num, size, acks, codec = sys.argv[1:7]
     num, size = int(num), int(size)
-    p = Producer({"bootstrap.servers": bootstrap, "acks": acks, "compression.type": codec,
+    extra = {"batch.size": int(sys.argv[7])} if len(sys.argv) > 7 else {}
+    p = Producer({**extra,"bootstrap.servers": bootstrap, "acks": acks, "compression.type": codec,
                   "linger.ms": 5, "queue.buffering.max.messages": 2_000_000,
                   "queue.buffering.max.kbytes": 1_048_576})
     payload = b"x" * size

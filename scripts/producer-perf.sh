@@ -2,7 +2,8 @@
 # Producer throughput, this client beside librdkafka in the same run: for each codec,
 # starts a fresh embedded tansu broker (or uses KAFKA_BOOTSTRAP), sends RECORDS records
 # of SIZE bytes with examples/producer_perf.rs (release build), then the same with
-# confluent-kafka (scripts/producer-perf-librdkafka.py).
+# confluent-kafka (scripts/producer-perf-librdkafka.py), both with batch.size BATCH_SIZE
+# (16384, the Java default, unless given; librdkafka's own default is 1000000).
 # Usage: scripts/producer-perf.sh [RECORDS] [SIZE] [ACKS] [BATCH_SIZE] [CODECS...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -46,5 +47,5 @@ for codec in "${codecs[@]}"; do
     --topic "perf-ks-$codec-$$" --num-records "$records" --record-size "$size" --acks "$acks" \
     --compression "$codec" --batch-size "$batch_size" | tail -n 2
   start_broker
-  "$python" scripts/producer-perf-librdkafka.py "$bootstrap" "perf-rd-$codec-$$" "$records" "$size" "$acks" "$codec"
+  "$python" scripts/producer-perf-librdkafka.py "$bootstrap" "perf-rd-$codec-$$" "$records" "$size" "$acks" "$codec" "$batch_size"
 done
