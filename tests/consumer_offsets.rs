@@ -13,82 +13,15 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use common::mock::MockCluster;
 use common::produce::{now_ms, TestProducer, TestRecord};
-use kafka_sync::client::KafkaClient;
-use kafka_sync::{
-    ClientConfig, ConsumerConfig, ConsumerRecord, KafkaConsumer, NewTopic, OffsetReset,
-    TopicPartition,
-};
+use common::target::Target;
+use kafka_sync::{ConsumerRecord, KafkaConsumer, OffsetReset, TopicPartition};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 const TANSU_LIST_OFFSETS: &str =
     "tansu's ListOffsets answers the last batch's base offset + 1 for \
      `latest` and wrong offsets by timestamp (../shared/brokers.md); this case runs against \
      librdkafka's mock cluster instead, and against KAFKA_BOOTSTRAP when set";
-
-/// A broker to run against: librdkafka's mock, or the external broker.
-struct Target {
-    bootstrap: String,
-    mock: Option<MockCluster>,
-}
-
-impl Target {
-    fn mock() -> Target {
-        let mock = MockCluster::start(3);
-        Target {
-            bootstrap: mock.bootstrap.clone(),
-            mock: Some(mock),
-        }
-    }
-
-    /// The external broker, or `None` (with the skip reason printed) on tansu.
-    fn external() -> Option<Target> {
-        match common::external_bootstrap() {
-            Some(bootstrap) => Some(Target {
-                bootstrap,
-                mock: None,
-            }),
-            None => {
-                eprintln!("skipped on tansu: {TANSU_LIST_OFFSETS}");
-                None
-            }
-        }
-    }
-
-    /// A new topic with at least `partitions` partitions (the mock always makes 4).
-    fn topic(&self, prefix: &str, partitions: i32) -> String {
-        let name = common::unique_topic(prefix);
-        if self.mock.is_some() {
-            assert!(partitions <= 4);
-            let mut client = KafkaClient::new(ClientConfig::new(&self.bootstrap)).unwrap();
-            let deadline = Instant::now() + TIMEOUT;
-            loop {
-                client
-                    .update_metadata(Some(std::slice::from_ref(&name)), true, TIMEOUT)
-                    .unwrap();
-                if client.cluster().leader_for(&name, 0).is_some() {
-                    return name;
-                }
-                assert!(Instant::now() < deadline, "the mock did not create {name}");
-                // The mock creates the topic asynchronously: nothing to wait on but time.
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-        let admin =
-            kafka_sync::KafkaAdminClient::new(kafka_sync::AdminConfig::new(&self.bootstrap))
-                .unwrap();
-        let results = admin
-            .create_topics(&[NewTopic::new(&name, partitions, 1)], TIMEOUT)
-            .unwrap();
-        assert!(results[0].result.is_ok(), "{:?}", results[0].result);
-        name
-    }
-
-    fn consumer(&self, reset: OffsetReset) -> KafkaConsumer {
-        KafkaConsumer::new(ConsumerConfig::new(&self.bootstrap).auto_offset_reset(reset)).unwrap()
-    }
-}
 
 fn read(consumer: &mut KafkaConsumer, count: usize, timeout: Duration) -> Vec<ConsumerRecord> {
     let deadline = Instant::now() + timeout;
@@ -257,7 +190,7 @@ fn seek_position_beginning_and_end_on_librdkafka_mock() {
 
 #[test]
 fn seek_position_beginning_and_end_on_external_broker() {
-    if let Some(target) = Target::external() {
+    if let Some(target) = Target::external(TANSU_LIST_OFFSETS) {
         seek_position_beginning_and_end(&target);
     }
 }
@@ -269,7 +202,7 @@ fn auto_offset_reset_on_librdkafka_mock() {
 
 #[test]
 fn auto_offset_reset_on_external_broker() {
-    if let Some(target) = Target::external() {
+    if let Some(target) = Target::external(TANSU_LIST_OFFSETS) {
         auto_offset_reset_earliest_latest_and_none(&target);
     }
 }
@@ -279,14 +212,10 @@ fn auto_offset_reset_on_external_broker() {
 /// handler has `FIXME: by timestamp`). It runs against `KAFKA_BOOTSTRAP` brokers.
 #[test]
 fn offsets_for_times_on_external_broker() {
-    match common::external_bootstrap() {
-        Some(bootstrap) => offsets_for_times(&Target {
-            bootstrap,
-            mock: None,
-        }),
-        None => eprintln!(
-            "skipped: tansu looks up offsets by timestamp wrongly and librdkafka's mock not at \
-             all (it answers -1); set KAFKA_BOOTSTRAP to run this against a real broker"
-        ),
+    if let Some(target) = Target::external(
+        "tansu looks up offsets by timestamp wrongly and librdkafka's mock not at all (it \
+         answers -1); set KAFKA_BOOTSTRAP to run this against a real broker",
+    ) {
+        offsets_for_times(&target);
     }
 }

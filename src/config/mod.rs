@@ -23,12 +23,14 @@ mod producer;
 
 pub use producer::{Acks, ProducerConfig};
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 use crate::error::{KafkaError, Result};
 use crate::net::connection::ConnectionSettings;
 use crate::net::BrokerAddress;
+use crate::protocol::ApiKey;
 use security::SecurityConfig;
 
 /// Settings every client (producer, consumer, admin) shares.
@@ -63,6 +65,12 @@ pub struct ClientConfig {
     /// `security.protocol`, `ssl.*` and `sasl.*`: TLS and SASL (see [`security`]).
     /// Default: plaintext without authentication.
     pub security: SecurityConfig,
+    /// The highest version to use of an API, below what brokers announce (no Java
+    /// property name: the Java client has no such setting). Empty by default, which is
+    /// almost always right: every request uses the highest version both sides support.
+    /// It is for brokers that announce versions they do not implement; see
+    /// [`max_api_version`](Self::max_api_version).
+    pub max_api_versions: BTreeMap<ApiKey, i16>,
 }
 
 impl ClientConfig {
@@ -81,7 +89,28 @@ impl ClientConfig {
             send_buffer_bytes: 0,
             receive_buffer_bytes: 0,
             security: SecurityConfig::default(),
+            max_api_versions: BTreeMap::new(),
         }
+    }
+
+    /// Uses at most `version` of the API `key`, whatever brokers announce.
+    ///
+    /// A workaround for brokers that announce a version they cannot parse: librdkafka's
+    /// mock cluster announces JoinGroup v6 and SyncGroup v4 but reads their arrays the
+    /// pre-flexible way, and closes the connection. A broker whose range lies wholly
+    /// above the cap gets an [`UnsupportedVersion`](crate::ErrorKind::UnsupportedVersion)
+    /// error, as if the ranges did not meet.
+    ///
+    /// ```
+    /// use kafka_sync::protocol::ApiKey;
+    /// use kafka_sync::ClientConfig;
+    ///
+    /// let config = ClientConfig::new("127.0.0.1:9092").max_api_version(ApiKey::JOIN_GROUP, 5);
+    /// assert_eq!(config.max_api_versions[&ApiKey::JOIN_GROUP], 5);
+    /// ```
+    pub fn max_api_version(mut self, key: ApiKey, version: i16) -> Self {
+        self.max_api_versions.insert(key, version);
+        self
     }
 
     /// Sets one setting by its Java property name. Returns `Ok(false)` if the key is not
@@ -124,6 +153,11 @@ impl ClientConfig {
                 "must be positive",
             ));
         }
+        if let Some((key, version)) = self.max_api_versions.iter().find(|(_, &v)| v < 0) {
+            return Err(KafkaError::invalid_argument(format!(
+                "max_api_version of {key}: {version} is not a version (0 or more)"
+            )));
+        }
         if self.max_response_size < 1024 {
             return Err(KafkaError::config(
                 "receive.message.max.bytes",
@@ -152,6 +186,7 @@ impl ClientConfig {
             send_buffer_bytes: self.send_buffer_bytes,
             receive_buffer_bytes: self.receive_buffer_bytes,
             security: crate::net::Security::new(&self.security)?,
+            max_api_versions: self.max_api_versions.clone(),
         })
     }
 }

@@ -47,7 +47,7 @@
 //! The reconnect back-off applies to them as to any failure, so a client with a wrong
 //! password does not hammer the broker, and blocking calls report the error itself.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Read, Write as _};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
@@ -107,6 +107,9 @@ pub struct ConnectionSettings {
     pub receive_buffer_bytes: usize,
     /// TLS and SASL.
     pub security: Security,
+    /// Caps on the API versions the broker announces (see
+    /// [`ClientConfig::max_api_version`](crate::ClientConfig::max_api_version)).
+    pub max_api_versions: BTreeMap<ApiKey, i16>,
 }
 
 impl Default for ConnectionSettings {
@@ -120,6 +123,7 @@ impl Default for ConnectionSettings {
             send_buffer_bytes: 0,
             receive_buffer_bytes: 0,
             security: Security::default(),
+            max_api_versions: BTreeMap::new(),
         }
     }
 }
@@ -900,7 +904,8 @@ impl Connection {
             };
         }
         error.check(format!("ApiVersions from broker {}", self.address))?;
-        self.versions = Some(ApiVersionTable::from_response(&response));
+        self.versions =
+            Some(ApiVersionTable::from_response(&response).capped(&self.settings.max_api_versions));
         match self.settings.security.sasl.clone() {
             Some(sasl) => self.start_sasl_handshake(&sasl, deadline, false, events),
             None => {

@@ -65,6 +65,17 @@ impl ApiVersionTable {
         }
     }
 
+    /// The table with the broker's highest version of each API in `caps` lowered to the
+    /// cap. A cap below the broker's lowest version leaves no version to negotiate.
+    pub fn capped(mut self, caps: &BTreeMap<ApiKey, i16>) -> Self {
+        for (key, &cap) in caps {
+            if let Some((_, max)) = self.versions.get_mut(key) {
+                *max = (*max).min(cap);
+            }
+        }
+        self
+    }
+
     /// The broker's `(min, max)` version of `key`, if it supports the API.
     pub fn range(&self, key: ApiKey) -> Option<(i16, i16)> {
         self.versions.get(&key).copied()
@@ -79,5 +90,41 @@ impl ApiVersionTable {
     pub fn negotiate(&self, key: ApiKey) -> Option<i16> {
         let (min, max) = self.range(key)?;
         support(key)?.negotiate(min, max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(entries: &[(ApiKey, i16, i16)]) -> ApiVersionTable {
+        ApiVersionTable {
+            versions: entries.iter().map(|&(k, lo, hi)| (k, (lo, hi))).collect(),
+        }
+    }
+
+    #[test]
+    fn caps_lower_the_negotiated_version_and_nothing_else() {
+        let broker = table(&[
+            (ApiKey::JOIN_GROUP, 0, 9),
+            (ApiKey::SYNC_GROUP, 0, 5),
+            (ApiKey::HEARTBEAT, 0, 4),
+        ]);
+        assert_eq!(broker.negotiate(ApiKey::JOIN_GROUP), Some(9));
+        let caps = BTreeMap::from([(ApiKey::JOIN_GROUP, 5), (ApiKey::SYNC_GROUP, 3)]);
+        let capped = broker.capped(&caps);
+        assert_eq!(capped.negotiate(ApiKey::JOIN_GROUP), Some(5));
+        assert_eq!(capped.negotiate(ApiKey::SYNC_GROUP), Some(3));
+        assert_eq!(capped.negotiate(ApiKey::HEARTBEAT), Some(4));
+        // A cap on an API the broker lacks adds nothing.
+        let caps = BTreeMap::from([(ApiKey::PRODUCE, 7)]);
+        assert_eq!(table(&[]).capped(&caps).negotiate(ApiKey::PRODUCE), None);
+    }
+
+    #[test]
+    fn a_cap_below_the_brokers_range_leaves_no_version() {
+        let broker = table(&[(ApiKey::PRODUCE, 3, 11)]);
+        let caps = BTreeMap::from([(ApiKey::PRODUCE, 2)]);
+        assert_eq!(broker.capped(&caps).negotiate(ApiKey::PRODUCE), None);
     }
 }

@@ -21,6 +21,7 @@ pub mod mock;
 pub mod produce;
 pub mod proxy;
 pub mod security;
+pub mod target;
 
 use kafka_sync::{AdminConfig, KafkaAdminClient};
 
