@@ -10,19 +10,14 @@ size="${2:-100}"
 partitions="${3:-4}"
 topic="perf-$(date +%s)"
 
+# shellcheck source=scripts/cache.sh
+. scripts/cache.sh
+# shellcheck source=scripts/embedded-broker.sh
+. scripts/embedded-broker.sh
 if [ -n "${KAFKA_BOOTSTRAP:-}" ]; then
   bootstrap="$KAFKA_BOOTSTRAP"
 else
-  tansu="$(./scripts/install-tansu.sh)"
-  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-  url="tcp://127.0.0.1:$port"
-  mkdir -p target
-  RUST_LOG=warn "$tansu" broker --listener-url "$url" --advertised-listener-url "$url" \
-    --storage-engine memory://tansu/ >target/perf-tansu.log 2>&1 &
-  broker=$!
-  trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null || true' EXIT
-  bootstrap="127.0.0.1:$port"
-  sleep 0.5
+  start_embedded_broker target/perf-tansu.log
 fi
 
 cargo build --quiet --release --example consumer_perf

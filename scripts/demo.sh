@@ -11,13 +11,8 @@ if [ -n "${KAFKA_BOOTSTRAP:-}" ]; then
   exec cargo run --quiet --example demo -- "$KAFKA_BOOTSTRAP"
 fi
 
-tansu="$(./scripts/install-tansu.sh)"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-url="tcp://127.0.0.1:$port"
-mkdir -p target
-RUST_LOG=warn "$tansu" broker --listener-url "$url" --advertised-listener-url "$url" \
-  --storage-engine memory://tansu/ >target/demo-tansu.log 2>&1 &
-broker=$!
-trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null || true' EXIT
-echo "tansu broker started on 127.0.0.1:$port (log: target/demo-tansu.log)"
-cargo run --quiet --example demo -- "127.0.0.1:$port"
+# shellcheck source=scripts/embedded-broker.sh
+. scripts/embedded-broker.sh
+start_embedded_broker target/demo-tansu.log
+echo "tansu broker started on $bootstrap (log: target/demo-tansu.log)"
+cargo run --quiet --example demo -- "$bootstrap"

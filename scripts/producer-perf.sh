@@ -19,25 +19,16 @@ codecs=("${@:-none}")
 
 cargo build --quiet --release --example producer_perf
 python="$(./scripts/setup-python.sh)"
-tansu="$(./scripts/install-tansu.sh)"
-broker=""
-cleanup() { [ -n "$broker" ] && kill "$broker" 2>/dev/null; wait 2>/dev/null || true; }
-trap cleanup EXIT
+# shellcheck source=scripts/embedded-broker.sh
+. scripts/embedded-broker.sh
 
+# A fresh broker for each client, so neither runs against the other's data.
 start_broker() {
   if [ -n "${KAFKA_BOOTSTRAP:-}" ]; then
     bootstrap="$KAFKA_BOOTSTRAP"
-    return
+  else
+    start_embedded_broker target/perf-tansu.log
   fi
-  cleanup
-  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-  url="tcp://127.0.0.1:$port"
-  mkdir -p target
-  RUST_LOG=warn "$tansu" broker --listener-url "$url" --advertised-listener-url "$url" \
-    --storage-engine memory://tansu/ >target/perf-tansu.log 2>&1 &
-  broker=$!
-  bootstrap="127.0.0.1:$port"
-  until python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null; do :; done
 }
 
 for codec in "${codecs[@]}"; do
