@@ -1,11 +1,17 @@
 //! The broker harness shared by the integration tests.
 //!
-//! By default each test binary starts one embedded tansu broker on a free port (the
-//! pinned build that `scripts/install-tansu.sh` installs into `.cache/`), waits until it
-//! answers ApiVersions, and makes sure it stops when the test process ends, however it
-//! ends: the broker runs under a small watchdog shell that kills it once the test
-//! process is gone. With `KAFKA_BOOTSTRAP=host:port` set, tests use that broker instead
-//! and start nothing.
+//! Each test binary gets one broker, started on first use and stopped when the test
+//! process ends, however it ends:
+//! - by default a 1-node Apache Kafka cluster ([`kafka::KafkaCluster`], the pinned
+//!   release `scripts/install-kafka.sh` installs into `.cache/`): the reference;
+//! - with `KAFKA_TEST_BROKER=tansu`, the embedded tansu broker (the pinned build
+//!   `scripts/install-tansu.sh` installs), for the tests tansu gets right;
+//! - with `KAFKA_BOOTSTRAP=host:port`, that external broker: nothing is started.
+//!
+//! Tests that need brokers they control (to kill, pause or restart them, to put a
+//! proxy in front, with 3 replicas, or with SASL and TLS listeners) start local Kafka
+//! clusters of their own through [`kafka::KafkaCluster`] whatever the variables say:
+//! an external broker can't be killed from here.
 #![allow(dead_code)]
 
 use std::fs::File;
@@ -17,6 +23,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub mod fetch;
+pub mod kafka;
 pub mod mock;
 pub mod produce;
 pub mod proxy;
@@ -25,12 +32,37 @@ pub mod target;
 
 use kafka_sync::{AdminConfig, KafkaAdminClient};
 
+/// Which broker the shared [`broker()`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokerKind {
+    /// Apache Kafka started by the harness.
+    Kafka,
+    /// The embedded tansu (`KAFKA_TEST_BROKER=tansu`).
+    Tansu,
+    /// The broker `KAFKA_BOOTSTRAP` names.
+    External,
+}
+
+/// The kind of broker this test run uses.
+pub fn broker_kind() -> BrokerKind {
+    if external_bootstrap().is_some() {
+        return BrokerKind::External;
+    }
+    match std::env::var("KAFKA_TEST_BROKER").as_deref() {
+        Ok("tansu") => BrokerKind::Tansu,
+        Ok("kafka") | Ok("") | Err(_) => BrokerKind::Kafka,
+        Ok(other) => panic!("KAFKA_TEST_BROKER={other}: expected `kafka` or `tansu`"),
+    }
+}
+
 /// A broker the tests can talk to.
 pub struct Broker {
     /// `host:port` to bootstrap from.
     pub bootstrap: String,
-    /// The embedded broker's process (None for an external broker).
+    /// The embedded tansu broker's process.
     process: Option<Child>,
+    /// The Kafka cluster.
+    cluster: Option<kafka::KafkaCluster>,
     port: u16,
 }
 
@@ -44,14 +76,35 @@ pub fn external_bootstrap() -> Option<String> {
 /// The broker shared by all tests of this test binary.
 pub fn broker() -> &'static Broker {
     static BROKER: OnceLock<Broker> = OnceLock::new();
-    BROKER.get_or_init(|| match external_bootstrap() {
-        Some(bootstrap) => Broker {
-            bootstrap,
+    BROKER.get_or_init(|| match broker_kind() {
+        BrokerKind::External => Broker {
+            bootstrap: external_bootstrap().unwrap_or_default(),
             process: None,
+            cluster: None,
             port: 0,
         },
-        None => Broker::start_embedded(free_port()).expect("start the embedded tansu broker"),
+        BrokerKind::Tansu => {
+            Broker::start_embedded(free_port()).expect("start the embedded tansu broker")
+        }
+        BrokerKind::Kafka => {
+            let cluster = kafka::KafkaCluster::start(1);
+            Broker {
+                bootstrap: cluster.bootstrap(),
+                port: cluster.port(1, "PLAINTEXT"),
+                process: None,
+                cluster: Some(cluster),
+            }
+        }
     })
+}
+
+/// A 3-node Apache Kafka cluster shared by the tests of this binary that need
+/// replicas (acks=all with min.insync.replicas=2, leader movement, 3 replicas).
+/// Always local, also with `KAFKA_BOOTSTRAP` set. Tests that kill or pause brokers
+/// start clusters of their own instead.
+pub fn cluster3() -> &'static kafka::KafkaCluster {
+    static CLUSTER: OnceLock<kafka::KafkaCluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| kafka::KafkaCluster::start(3))
 }
 
 /// The bootstrap address of the shared broker.
@@ -81,7 +134,7 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("local addr").port()
 }
 
-fn project_root() -> PathBuf {
+pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -145,6 +198,7 @@ kill $child 2>/dev/null; wait $child 2>/dev/null"#;
         let broker = Broker {
             bootstrap: format!("127.0.0.1:{advertised_port}"),
             process: Some(child),
+            cluster: None,
             port,
         };
         broker.wait_until_answering(Duration::from_secs(20))?;
@@ -181,8 +235,11 @@ kill $child 2>/dev/null; wait $child 2>/dev/null"#;
         }
     }
 
-    /// Stops an embedded broker and waits for its process to exit.
+    /// Stops a broker the harness started and waits for its processes to exit.
     pub fn stop(&mut self) {
+        if let Some(mut cluster) = self.cluster.take() {
+            cluster.stop();
+        }
         if let Some(mut child) = self.process.take() {
             // SIGTERM to the watchdog, which kills the broker and waits for it.
             let _ = Command::new("kill").arg(child.id().to_string()).status();
