@@ -23,6 +23,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub mod fetch;
+pub mod java;
 pub mod kafka;
 pub mod mock;
 pub mod produce;
@@ -105,6 +106,14 @@ pub fn broker() -> &'static Broker {
 pub fn cluster3() -> &'static kafka::KafkaCluster {
     static CLUSTER: OnceLock<kafka::KafkaCluster> = OnceLock::new();
     CLUSTER.get_or_init(|| kafka::KafkaCluster::start(3))
+}
+
+/// Serializes the tests of one binary that call it while the shared broker is tansu,
+/// whose concurrent rebalances of several groups can fence live members
+/// (../shared/brokers.md). On Kafka (and external brokers) the tests run at once.
+pub fn serial_on_tansu() -> Option<std::sync::MutexGuard<'static, ()>> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    (broker_kind() == BrokerKind::Tansu).then(|| LOCK.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// The bootstrap address of the shared broker.
