@@ -32,6 +32,16 @@ if [ -f "$dest/installed-$stamp" ]; then
   exit 0
 fi
 
+# Several test binaries or scripts may ask at once on a fresh machine: one installs,
+# the others wait for it and then find the jars.
+mkdir -p "$dest"
+exec 9>"$dest/.lock"
+flock 9
+if [ -f "$dest/installed-$stamp" ]; then
+  echo "$libs"
+  exit 0
+fi
+
 for tool in java mvn; do
   if ! command -v "$tool" >/dev/null; then
     echo "install-kafka: '$tool' is missing: Kafka $version needs Java 17+ and Maven" >&2
@@ -39,7 +49,6 @@ for tool in java mvn; do
   fi
 done
 
-mkdir -p "$dest"
 rm -rf "$libs.partial"
 echo "install-kafka: fetching Apache Kafka $version from Maven Central" >&2
 mvn --batch-mode --quiet -f "$pom" -Dkafka.version="$version" \

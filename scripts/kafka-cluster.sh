@@ -12,7 +12,8 @@
 #         --sasl  adds a SASL_PLAINTEXT listener with PLAIN, SCRAM-SHA-256,
 #                 SCRAM-SHA-512 and OAUTHBEARER (the broker's unsecured JWS validator)
 #         --tls   adds an SSL listener, an MTLS listener (SSL requiring a client
-#                 certificate from the test CA), and with --sasl a SASL_SSL listener;
+#                 certificate from the test CA), and with --sasl a SASL_SSL listener
+#                 (PLAIN and SCRAM; no OAUTHBEARER, so that one listener lacks one);
 #                 the test CA and the server certificate (for IP 127.0.0.1 only) are
 #                 made at start-up in DIR/tls (ca.pem, ca.key, server.p12)
 #   kafka-cluster.sh stop DIR              stops the cluster (SIGTERM, SIGKILL after 10 s)
@@ -67,11 +68,12 @@ setup_java() {
   hash="$(sha256sum "$src" | cut -c1-12)"
   classes="$(dirname "$libs")/tools-$hash"
   if [ ! -f "$classes/ClusterCheck.class" ]; then
-    rm -rf "$classes.partial"
-    mkdir -p "$classes.partial"
-    javac -nowarn -cp "$libs/*" -d "$classes.partial" "$src" >&2
-    rm -rf "$classes"
-    mv "$classes.partial" "$classes"
+    # Compiled aside and renamed into place, so that clusters starting at the same
+    # time never see a half-written class.
+    local tmp
+    tmp="$(mktemp -d "$classes.XXXXXX")"
+    javac -nowarn -cp "$libs/*" -d "$tmp" "$src" >&2
+    mv -T "$tmp" "$classes" 2>/dev/null || rm -rf "$tmp"
   fi
 }
 
@@ -165,6 +167,8 @@ write_config() {
     echo "log.segment.bytes=67108864"
     if [ "$sasl" = 1 ]; then
       echo "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER"
+      # One listener that lacks a mechanism, for the "mechanism not enabled" answer.
+      echo "listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512"
       local l
       for l in sasl_plaintext sasl_ssl; do
         echo "listener.name.$l.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_plain-user=\"plain-secret\";"

@@ -76,20 +76,16 @@ fn invalid_bootstrap_is_a_config_error_naming_the_key() {
 
 #[test]
 fn reconnects_after_the_broker_restarts() {
-    if common::external_bootstrap().is_some() {
-        eprintln!("skipped: restarting a broker needs the embedded one (KAFKA_BOOTSTRAP is set)");
-        return;
-    }
-    let port = common::free_port();
-    let mut broker = common::Broker::start_embedded(port).unwrap();
-    let admin = KafkaAdminClient::new(AdminConfig::new(&broker.bootstrap)).unwrap();
+    // A broker of its own, also with KAFKA_BOOTSTRAP set: it gets killed.
+    let cluster = common::kafka::KafkaCluster::start(1);
+    let admin = KafkaAdminClient::new(AdminConfig::new(&cluster.bootstrap())).unwrap();
     let before = admin.describe_cluster(Duration::from_secs(10)).unwrap();
 
-    broker.stop();
+    cluster.kill(1);
     let err = admin.describe_cluster(Duration::from_secs(1)).unwrap_err();
     assert!(err.is_retriable(), "{err}");
 
-    let _restarted = common::Broker::start_embedded(port).unwrap();
+    cluster.start_node(1);
     let after = admin.describe_cluster(Duration::from_secs(20)).unwrap();
     assert_eq!(before.brokers.len(), after.brokers.len());
 }

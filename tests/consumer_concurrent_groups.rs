@@ -4,15 +4,16 @@
 //!
 //! tansu cannot referee this: its concurrent rebalances of several groups answer
 //! UNKNOWN_MEMBER_ID to live members (../shared/brokers.md), which is why the group
-//! tests of `consumer_group.rs` run one at a time there. The test runs against
-//! librdkafka's mock cluster, and against `KAFKA_BOOTSTRAP` when set.
+//! tests of `consumer_group.rs` run one at a time there. The test runs on Apache Kafka
+//! (the shared broker) and on librdkafka's mock cluster, and is not part of the tansu
+//! run.
 //!
 //! On the mock each group has one member: its classic group coordinator answers
 //! INVALID_REQUEST to a follower whose SyncGroup arrives after the leader's (it has
 //! already moved the group to "up"; Apache Kafka answers with the assignment), and
 //! this client's leader sends its SyncGroup as soon as it has computed the
-//! assignment, so groups of several members cannot settle there. The external run
-//! has two members per group.
+//! assignment, so groups of several members cannot settle there. On Kafka each group
+//! has two members.
 
 mod common;
 
@@ -152,12 +153,6 @@ fn three_single_member_groups_rebalancing_at_once_on_librdkafka_mock() {
 }
 
 #[test]
-fn two_groups_of_two_rebalancing_at_once_on_external_broker() {
-    if let Some(target) = Target::external(
-        "tansu's concurrent rebalances of several groups fence live members with \
-         UNKNOWN_MEMBER_ID (../shared/brokers.md); this case runs against librdkafka's mock \
-         cluster instead, and against KAFKA_BOOTSTRAP when set",
-    ) {
-        groups_rebalance_at_once(&target, 2, 2);
-    }
+fn two_groups_of_two_rebalancing_at_once_on_kafka() {
+    groups_rebalance_at_once(&Target::broker(), 2, 2);
 }

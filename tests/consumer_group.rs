@@ -5,8 +5,8 @@
 //!
 //! tansu answers the first JoinGroup of a new group after about half the session
 //! timeout, so the tests use a 6 s session. Its concurrent rebalances of several groups
-//! can fence live members (../shared/brokers.md), so the tests of this file run one at
-//! a time.
+//! can fence live members (../shared/brokers.md), so on tansu the tests of this file
+//! run one at a time.
 
 mod common;
 
@@ -22,10 +22,9 @@ use kafka_sync::{
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
-/// One group test at a time (see the module comment).
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+/// One group test at a time on tansu (see the module comment).
+fn serial() -> Option<MutexGuard<'static, ()>> {
+    common::serial_on_tansu()
 }
 
 fn topic(prefix: &str, partitions: i32) -> String {

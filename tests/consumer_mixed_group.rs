@@ -93,10 +93,9 @@ impl Drop for PythonMember {
 }
 
 /// tansu can fence live members when several groups rebalance at once
-/// (../shared/brokers.md): one mixed group at a time.
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+/// (../shared/brokers.md): one mixed group at a time there.
+fn serial() -> Option<std::sync::MutexGuard<'static, ()>> {
+    common::serial_on_tansu()
 }
 
 fn mixed_group_splits_and_reads_every_record_once(python_leads: bool) {

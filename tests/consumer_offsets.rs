@@ -4,9 +4,10 @@
 //! tansu answers ListOffsets wrongly: for "latest" it returns the base offset of the
 //! last batch plus one instead of the log end offset (seen here with confluent-kafka
 //! too: 100 records in batches of 10 give 91), and lookups by timestamp are wrong
-//! (../shared/brokers.md). So the tests here run against librdkafka's mock cluster,
-//! and against `KAFKA_BOOTSTRAP` when set; the tansu runs are skipped with that reason.
-//! offsets_for_times has no local referee at all (see its test).
+//! (../shared/brokers.md). So the tests here run on Apache Kafka (the shared broker)
+//! and again on librdkafka's mock cluster, and are not part of the tansu run.
+//! offsets_for_times runs on Kafka only: the mock answers -1 to every lookup by
+//! timestamp (its ListOffsets handler has `FIXME: by timestamp`).
 
 mod common;
 
@@ -18,10 +19,6 @@ use common::target::Target;
 use kafka_sync::{ConsumerRecord, KafkaConsumer, OffsetReset, TopicPartition};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
-const TANSU_LIST_OFFSETS: &str =
-    "tansu's ListOffsets answers the last batch's base offset + 1 for \
-     `latest` and wrong offsets by timestamp (../shared/brokers.md); this case runs against \
-     librdkafka's mock cluster instead, and against KAFKA_BOOTSTRAP when set";
 
 fn read(consumer: &mut KafkaConsumer, count: usize, timeout: Duration) -> Vec<ConsumerRecord> {
     let deadline = Instant::now() + timeout;
@@ -189,10 +186,8 @@ fn seek_position_beginning_and_end_on_librdkafka_mock() {
 }
 
 #[test]
-fn seek_position_beginning_and_end_on_external_broker() {
-    if let Some(target) = Target::external(TANSU_LIST_OFFSETS) {
-        seek_position_beginning_and_end(&target);
-    }
+fn seek_position_beginning_and_end_on_kafka() {
+    seek_position_beginning_and_end(&Target::broker());
 }
 
 #[test]
@@ -201,21 +196,11 @@ fn auto_offset_reset_on_librdkafka_mock() {
 }
 
 #[test]
-fn auto_offset_reset_on_external_broker() {
-    if let Some(target) = Target::external(TANSU_LIST_OFFSETS) {
-        auto_offset_reset_earliest_latest_and_none(&target);
-    }
+fn auto_offset_reset_on_kafka() {
+    auto_offset_reset_earliest_latest_and_none(&Target::broker());
 }
 
-/// Neither local broker can referee this one: tansu's lookups by timestamp are wrong,
-/// and librdkafka's mock answers -1 to every lookup by timestamp (its ListOffsets
-/// handler has `FIXME: by timestamp`). It runs against `KAFKA_BOOTSTRAP` brokers.
 #[test]
-fn offsets_for_times_on_external_broker() {
-    if let Some(target) = Target::external(
-        "tansu looks up offsets by timestamp wrongly and librdkafka's mock not at all (it \
-         answers -1); set KAFKA_BOOTSTRAP to run this against a real broker",
-    ) {
-        offsets_for_times(&target);
-    }
+fn offsets_for_times_on_kafka() {
+    offsets_for_times(&Target::broker());
 }

@@ -2,27 +2,20 @@
 //! delivery timeouts, bounded flush and close, and idempotent delivery (no duplicates,
 //! order kept) across dropped connections.
 //!
-//! These tests stop or cut their own embedded broker, so with `KAFKA_BOOTSTRAP` set
-//! they are skipped (an external broker cannot be stopped from here).
+//! These tests kill, restart or cut brokers, so each starts an Apache Kafka broker of its
+//! own (also when `KAFKA_BOOTSTRAP` names an external broker, which cannot be killed
+//! from here).
 
 mod common;
 
 use std::time::{Duration, Instant};
 
+use common::kafka::{ClusterOptions, KafkaCluster};
+
 use kafka_sync::{
     AdminConfig, ErrorKind, KafkaAdminClient, KafkaProducer, NewTopic, ProducerConfig,
     ProducerRecord,
 };
-
-fn skip_if_external() -> bool {
-    if common::external_bootstrap().is_some() {
-        eprintln!(
-            "skipped: this test stops or cuts its own embedded broker (KAFKA_BOOTSTRAP is set)"
-        );
-        return true;
-    }
-    false
-}
 
 fn create_topic(bootstrap: &str, partitions: i32) -> String {
     let topic = common::unique_topic("failures");
@@ -39,12 +32,10 @@ fn create_topic(bootstrap: &str, partitions: i32) -> String {
 
 #[test]
 fn buffer_full_while_broker_unreachable_blocks_then_fails_and_records_expire() {
-    if skip_if_external() {
-        return;
-    }
-    let mut broker = common::Broker::start_embedded(common::free_port()).unwrap();
-    let topic = create_topic(&broker.bootstrap, 1);
-    let config = ProducerConfig::new(&broker.bootstrap)
+    let cluster = KafkaCluster::start(1);
+    let bootstrap = cluster.bootstrap();
+    let topic = create_topic(&bootstrap, 1);
+    let config = ProducerConfig::new(&bootstrap)
         .buffer_memory(64 * 1024)
         .batch_size(16 * 1024)
         .linger(Duration::ZERO)
@@ -58,7 +49,7 @@ fn buffer_full_while_broker_unreachable_blocks_then_fails_and_records_expire() {
         .get(Duration::from_secs(10))
         .unwrap();
 
-    broker.stop();
+    cluster.kill(1);
     let value = vec![7u8; 1000];
     let mut pending = Vec::new();
     let started = Instant::now();
@@ -134,20 +125,23 @@ fn metadata_for_an_unreachable_cluster_times_out_after_max_block() {
 
 #[test]
 fn idempotent_delivery_survives_dropped_connections_without_duplicates() {
-    if skip_if_external() {
-        return;
-    }
     // The broker advertises the proxy's port, so every connection goes through it.
     let proxy_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let proxy_port = proxy_listener.local_addr().unwrap().port();
     drop(proxy_listener);
-    let broker_port = common::free_port();
-    let proxy = common::proxy::Proxy::start(proxy_port, broker_port);
-    let broker = common::Broker::start_embedded_advertised(broker_port, proxy_port).unwrap();
-    let topic = create_topic(&broker.bootstrap, 2);
+    let cluster = KafkaCluster::start_with(
+        1,
+        ClusterOptions {
+            advertised_ports: Some(vec![proxy_port]),
+            ..ClusterOptions::default()
+        },
+    );
+    let proxy = common::proxy::Proxy::start(proxy_port, cluster.port(1, "PLAINTEXT"));
+    let bootstrap = cluster.bootstrap();
+    let topic = create_topic(&bootstrap, 2);
 
     let producer = KafkaProducer::new(
-        ProducerConfig::new(&broker.bootstrap)
+        ProducerConfig::new(&bootstrap)
             .enable_idempotence(true)
             .batch_size(4 * 1024)
             .linger(Duration::from_millis(1))
@@ -200,12 +194,8 @@ fn idempotent_delivery_survives_dropped_connections_without_duplicates() {
 
     let mut count = 0;
     for partition in 0..2 {
-        let records = common::fetch::fetch_until_end(
-            &broker.bootstrap,
-            &topic,
-            partition,
-            Duration::from_secs(30),
-        );
+        let records =
+            common::fetch::fetch_until_end(&bootstrap, &topic, partition, Duration::from_secs(30));
         let values: Vec<usize> = records
             .iter()
             .map(|r| {
@@ -227,18 +217,10 @@ fn idempotent_delivery_survives_dropped_connections_without_duplicates() {
 
 #[test]
 fn idempotent_delivery_survives_a_broker_restart_without_duplicates() {
-    if skip_if_external() {
-        return;
-    }
-    // The SQLite build of tansu keeps the log (and producer state) across a restart.
-    // The broker is killed (a crash): stopped gracefully, tansu 0.6 answers the produce
-    // requests in flight with UNKNOWN_SERVER_ERROR, which no client retries.
-    let bin = common::security::sasl_tansu_binary();
-    let port = common::free_port();
-    let dir = common::security::work_dir(&format!("restart-{port}"));
-    let storage = "sqlite://tansu.db";
-    let broker = common::security::Tansu::start(&bin, port, port, storage, false, &dir);
-    let bootstrap = format!("127.0.0.1:{port}");
+    // The broker is killed (a crash) while requests are in flight, and comes back with
+    // its log and its producer state.
+    let cluster = std::sync::Arc::new(KafkaCluster::start(1));
+    let bootstrap = cluster.bootstrap();
     let topic = create_topic(&bootstrap, 1);
     let producer = std::sync::Arc::new(
         KafkaProducer::new(
@@ -254,15 +236,14 @@ fn idempotent_delivery_survives_a_broker_restart_without_duplicates() {
     // Kill and restart the broker once a third of the records has been acknowledged.
     let restarter = {
         let producer = std::sync::Arc::clone(&producer);
-        let dir = dir.clone();
+        let cluster = std::sync::Arc::clone(&cluster);
         std::thread::spawn(move || {
-            let mut broker = broker;
             let deadline = Instant::now() + Duration::from_secs(60);
             while producer.metrics().records_sent < total as u64 / 3 && Instant::now() < deadline {
                 std::thread::yield_now();
             }
-            broker.crash();
-            common::security::Tansu::start(&bin, port, port, storage, false, &dir)
+            cluster.kill(1);
+            cluster.start_node(1);
         })
     };
     let mut futures = Vec::with_capacity(total);
@@ -274,7 +255,7 @@ fn idempotent_delivery_survives_a_broker_restart_without_duplicates() {
                 .unwrap(),
         );
     }
-    let _restarted = restarter.join().unwrap();
+    restarter.join().unwrap();
     producer.flush(Some(Duration::from_secs(90))).unwrap();
     for f in &futures {
         f.get(Duration::ZERO)

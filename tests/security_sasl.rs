@@ -1,28 +1,18 @@
-//! SASL end to end.
+//! SASL end to end on Apache Kafka's own listeners (`scripts/kafka-cluster.sh --sasl
+//! --tls`): PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER (the broker's unsecured
+//! JWS validator) over SASL_PLAINTEXT, and PLAIN and SCRAM over SASL_SSL (which enables
+//! no OAUTHBEARER), with right and wrong passwords, unknown users, a user of another
+//! mechanism and a mechanism the listener does not enable.
 //!
-//! SCRAM-SHA-256 and SCRAM-SHA-512 run against tansu 0.6.0 built with SQLite storage
-//! (`scripts/install-tansu-sasl.sh`), which holds SCRAM users across the restart that
-//! turns authentication on; SASL_SSL runs the same through stunnel. That broker offers
-//! no PLAIN, so PLAIN is tested end to end only against an external broker, as is
-//! OAUTHBEARER:
-//!
-//! - `KAFKA_BOOTSTRAP=host:port` names the broker's SASL listener, and
-//!   `KAFKA_SECURITY_PROTOCOL` its protocol (default `SASL_PLAINTEXT`;
-//!   `KAFKA_SSL_CA_LOCATION` is the CA file for `SASL_SSL`);
-//! - `KAFKA_SASL_PLAIN=user:password` runs the PLAIN test;
-//! - `KAFKA_SASL_OAUTHBEARER_PRINCIPAL=name` runs the OAUTHBEARER test with an unsecured
-//!   token (what Kafka's default, test-only validator accepts);
-//! - `KAFKA_SASL_SCRAM_SHA_256=user:password` and `KAFKA_SASL_SCRAM_SHA_512=...` run
-//!   the SCRAM tests against that broker instead of tansu.
-//!
-//! A test without its broker prints why it has nothing to run against.
+//! These tests start their own broker, also when `KAFKA_BOOTSTRAP` names an external
+//! broker: the point is a broker whose users the test knows.
 
 mod common;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::security::{self, SaslBroker, SCRAM_USERS};
+use common::security::{secure_cluster, PLAIN_USER, SCRAM_USERS};
 use kafka_sync::config::security::{
     OAuthBearerToken, OAuthBearerTokenProvider, SaslMechanism, SecurityConfig, SecurityProtocol,
 };
@@ -30,79 +20,29 @@ use kafka_sync::{AdminConfig, ErrorKind, KafkaAdminClient, KafkaError, NewTopic}
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-/// The SQLite tansu demanding SASL.
-fn sasl_broker() -> &'static SaslBroker {
-    static BROKER: OnceLock<SaslBroker> = OnceLock::new();
-    BROKER.get_or_init(|| security::sasl_tansu(false))
+/// The SASL_PLAINTEXT listener's bootstrap list.
+fn sasl_bootstrap() -> String {
+    secure_cluster().listener("SASL_PLAINTEXT")
 }
 
-/// The same behind stunnel (SASL_SSL).
-fn sasl_ssl_broker() -> &'static SaslBroker {
-    static BROKER: OnceLock<SaslBroker> = OnceLock::new();
-    BROKER.get_or_init(|| security::sasl_tansu(true))
+fn sasl_plaintext() -> SecurityConfig {
+    SecurityConfig::new().protocol(SecurityProtocol::SaslPlaintext)
 }
 
-/// Where a SCRAM test runs: bootstrap, protocol settings, user, password.
-struct Target {
-    bootstrap: String,
-    security: SecurityConfig,
-    user: String,
-    password: String,
+/// SASL_SSL settings trusting the test CA.
+fn sasl_ssl() -> SecurityConfig {
+    SecurityConfig::new()
+        .protocol(SecurityProtocol::SaslSsl)
+        .ca_location(secure_cluster().tls_dir().join("ca.pem"))
 }
 
-/// The external broker's settings, from the environment.
-fn external_security() -> SecurityConfig {
-    let mut security = SecurityConfig::new();
-    let protocol =
-        std::env::var("KAFKA_SECURITY_PROTOCOL").unwrap_or_else(|_| "SASL_PLAINTEXT".to_owned());
-    security
-        .set("security.protocol", &protocol)
-        .expect("KAFKA_SECURITY_PROTOCOL");
-    if let Ok(ca) = std::env::var("KAFKA_SSL_CA_LOCATION") {
-        security.set("ssl.ca.location", &ca).unwrap();
-    }
-    security
-}
-
-fn credentials(var: &str) -> Option<(String, String)> {
-    let value = std::env::var(var).ok()?;
-    let (user, password) = value.split_once(':')?;
-    Some((user.to_owned(), password.to_owned()))
-}
-
-/// The SCRAM target for `mechanism`: tansu, or the external broker if it has
-/// credentials for it. `None` (with a printed reason) if there is nothing to test.
-fn scram_target(mechanism: SaslMechanism) -> Option<Target> {
-    let (var, index) = match mechanism {
-        SaslMechanism::ScramSha256 => ("KAFKA_SASL_SCRAM_SHA_256", 0),
-        _ => ("KAFKA_SASL_SCRAM_SHA_512", 1),
+/// The SCRAM user and password for `mechanism`.
+fn scram_user(mechanism: SaslMechanism) -> (&'static str, &'static str) {
+    let (user, password, _) = match mechanism {
+        SaslMechanism::ScramSha256 => SCRAM_USERS[0],
+        _ => SCRAM_USERS[1],
     };
-    match common::external_bootstrap() {
-        Some(bootstrap) => match credentials(var) {
-            Some((user, password)) => Some(Target {
-                bootstrap,
-                security: external_security(),
-                user,
-                password,
-            }),
-            None => {
-                println!(
-                    "skipped: KAFKA_BOOTSTRAP names an external broker and {var}=user:password \
-                     is not set, so there is no {mechanism} user to log in as"
-                );
-                None
-            }
-        },
-        None => {
-            let (user, password, _) = SCRAM_USERS[index];
-            Some(Target {
-                bootstrap: sasl_broker().bootstrap.clone(),
-                security: SecurityConfig::new().protocol(SecurityProtocol::SaslPlaintext),
-                user: user.to_owned(),
-                password: password.to_owned(),
-            })
-        }
-    }
+    (user, password)
 }
 
 fn admin(bootstrap: &str, security: SecurityConfig) -> KafkaAdminClient {
@@ -141,13 +81,9 @@ fn expect_auth_error(admin: &KafkaAdminClient, secrets: &[&str]) -> KafkaError {
 }
 
 fn scram_logs_in(mechanism: SaslMechanism) {
-    let Some(target) = scram_target(mechanism) else {
-        return;
-    };
-    let security = target
-        .security
-        .sasl(mechanism, &target.user, target.password.as_str());
-    works(&admin(&target.bootstrap, security));
+    let (user, password) = scram_user(mechanism);
+    let security = sasl_plaintext().sasl(mechanism, user, password);
+    works(&admin(&sasl_bootstrap(), security));
 }
 
 #[test]
@@ -161,18 +97,16 @@ fn scram_sha_512_logs_in_with_the_right_password() {
 }
 
 fn wrong_password_is_refused(mechanism: SaslMechanism) {
-    let Some(target) = scram_target(mechanism) else {
-        return;
-    };
+    let (user, password) = scram_user(mechanism);
     let wrong = "not-the-password-31337";
     let admin = admin(
-        &target.bootstrap,
-        target.security.sasl(mechanism, &target.user, wrong),
+        &sasl_bootstrap(),
+        sasl_plaintext().sasl(mechanism, user, wrong),
     );
-    let err = expect_auth_error(&admin, &[wrong, &target.password]);
+    let err = expect_auth_error(&admin, &[wrong, password]);
     let text = err.to_string();
     assert!(text.contains(mechanism.name()), "{text}");
-    assert!(text.contains(&target.user), "{text}");
+    assert!(text.contains(user), "{text}");
     // Not retried in a loop: asked again, the client reports the failure again at once
     // (the reconnect back-off spaces the attempts).
     expect_auth_error(&admin, &[wrong]);
@@ -191,14 +125,9 @@ fn scram_sha_512_with_a_wrong_password_is_an_authentication_error() {
 #[test]
 fn an_unknown_user_is_refused() {
     for mechanism in [SaslMechanism::ScramSha256, SaslMechanism::ScramSha512] {
-        let Some(target) = scram_target(mechanism) else {
-            return;
-        };
         let admin = admin(
-            &target.bootstrap,
-            target
-                .security
-                .sasl(mechanism, "nobody-by-this-name", "whatever-pass-77"),
+            &sasl_bootstrap(),
+            sasl_plaintext().sasl(mechanism, "nobody-by-this-name", "whatever-pass-77"),
         );
         let err = expect_auth_error(&admin, &["whatever-pass-77"]);
         assert!(err.to_string().contains("nobody-by-this-name"), "{err}");
@@ -208,90 +137,61 @@ fn an_unknown_user_is_refused() {
 #[test]
 fn a_user_of_the_other_scram_mechanism_is_refused() {
     // alice256 has SCRAM-SHA-256 credentials only.
-    if common::external_bootstrap().is_some() {
-        println!("skipped: needs the embedded SASL broker's users");
-        return;
-    }
-    let (user, password, _) = SCRAM_USERS[0];
-    let security = SecurityConfig::new()
-        .protocol(SecurityProtocol::SaslPlaintext)
-        .sasl(SaslMechanism::ScramSha512, user, password);
-    expect_auth_error(&admin(&sasl_broker().bootstrap, security), &[password]);
+    let (user, password) = scram_user(SaslMechanism::ScramSha256);
+    let security = sasl_plaintext().sasl(SaslMechanism::ScramSha512, user, password);
+    expect_auth_error(&admin(&sasl_bootstrap(), security), &[password]);
 }
 
 #[test]
-fn a_mechanism_the_broker_does_not_enable_is_a_distinct_error() {
-    if common::external_bootstrap().is_some() {
-        println!("skipped: which mechanisms an external broker lacks is unknown");
-        return;
-    }
-    // tansu offers SCRAM only.
-    let security = SecurityConfig::new()
-        .protocol(SecurityProtocol::SaslPlaintext)
-        .sasl(SaslMechanism::Plain, "alice256", "alice-secret-256");
-    let err = expect_auth_error(
-        &admin(&sasl_broker().bootstrap, security),
-        &["alice-secret"],
-    );
+fn a_mechanism_the_listener_does_not_enable_is_a_distinct_error() {
+    // The SASL_SSL listener enables PLAIN and SCRAM only: Kafka answers SaslHandshake
+    // with UNSUPPORTED_SASL_MECHANISM and the mechanisms it has.
+    let provider = Arc::new(Unsecured {
+        principal: "oauth-user".to_owned(),
+        calls: 0.into(),
+    });
+    let bootstrap = secure_cluster().listener("SASL_SSL");
+    let err = expect_auth_error(&admin(&bootstrap, sasl_ssl().oauthbearer(provider)), &[]);
     let text = err.to_string();
-    // Broker gap: tansu 0.6 closes the connection instead of answering SaslHandshake
-    // with UNSUPPORTED_SASL_MECHANISM and its mechanisms. The answer a Kafka broker
-    // gives ("does not enable SASL mechanism PLAIN ...; it enables: ...") is tested
-    // against a scripted broker in src/net/connection/tests.rs
-    // (a_mechanism_the_broker_lacks_names_the_ones_it_has).
     assert!(
-        text.contains("SASL PLAIN authentication of user `alice256`")
-            && text.contains("closed the connection in answer to SaslHandshake")
-            && text.contains("do not enable the mechanism (PLAIN, sasl.mechanism)"),
+        text.contains("does not enable SASL mechanism OAUTHBEARER (sasl.mechanism); it enables: ")
+            && text.contains("PLAIN")
+            && text.contains("SCRAM-SHA-256")
+            && text.contains("SCRAM-SHA-512"),
         "{text}"
     );
 }
 
 #[test]
-fn a_plaintext_client_gets_nowhere_with_a_broker_that_demands_sasl() {
-    if common::external_bootstrap().is_some() {
-        println!("skipped: needs the embedded SASL broker");
-        return;
-    }
-    let admin = admin(&sasl_broker().bootstrap, SecurityConfig::new());
+fn a_plaintext_client_gets_nowhere_with_a_listener_that_demands_sasl() {
+    let admin = admin(&sasl_bootstrap(), SecurityConfig::new());
     assert!(admin.describe_cluster(Duration::from_secs(3)).is_err());
 }
 
 #[test]
 fn sasl_ssl_scram_through_tls() {
-    if common::external_bootstrap().is_some() {
-        println!("skipped: the SASL_SSL test builds its own TLS terminator and broker");
-        return;
-    }
-    let broker = sasl_ssl_broker();
-    for (index, mechanism) in [SaslMechanism::ScramSha256, SaslMechanism::ScramSha512]
-        .into_iter()
-        .enumerate()
-    {
-        let (user, password, _) = SCRAM_USERS[index];
-        let security = || {
-            SecurityConfig::new()
-                .protocol(SecurityProtocol::SaslSsl)
-                .ca_location(&security::pki().ca)
-        };
+    let bootstrap = secure_cluster().listener("SASL_SSL");
+    for mechanism in [SaslMechanism::ScramSha256, SaslMechanism::ScramSha512] {
+        let (user, password) = scram_user(mechanism);
         works(&admin(
-            &broker.bootstrap,
-            security().sasl(mechanism, user, password),
+            &bootstrap,
+            sasl_ssl().sasl(mechanism, user, password),
         ));
         expect_auth_error(
             &admin(
-                &broker.bootstrap,
-                security().sasl(mechanism, user, "bad-tls-pass-5"),
+                &bootstrap,
+                sasl_ssl().sasl(mechanism, user, "bad-tls-pass-5"),
             ),
             &["bad-tls-pass-5", password],
         );
     }
     // By property names, as a client.properties file would give them.
-    let (user, password, _) = SCRAM_USERS[1];
-    let config = AdminConfig::new(&broker.bootstrap)
+    let (user, password) = scram_user(SaslMechanism::ScramSha512);
+    let ca = secure_cluster().tls_dir().join("ca.pem");
+    let config = AdminConfig::new(&bootstrap)
         .set("security.protocol", "SASL_SSL")
         .unwrap()
-        .set("ssl.ca.location", security::pki().ca.to_str().unwrap())
+        .set("ssl.ca.location", ca.to_str().unwrap())
         .unwrap()
         .set("sasl.mechanism", "SCRAM-SHA-512")
         .unwrap()
@@ -307,24 +207,34 @@ fn sasl_ssl_scram_through_tls() {
 }
 
 #[test]
-fn plain_logs_in_against_an_external_broker() {
-    let (Some(bootstrap), Some((user, password))) = (
-        common::external_bootstrap(),
-        credentials("KAFKA_SASL_PLAIN"),
-    ) else {
-        println!(
-            "skipped: PLAIN runs only against an external broker (tansu offers no PLAIN): \
-             set KAFKA_BOOTSTRAP and KAFKA_SASL_PLAIN=user:password"
-        );
-        return;
-    };
-    let security = external_security().sasl(SaslMechanism::Plain, &user, password.as_str());
-    works(&admin(&bootstrap, security));
-    let wrong = external_security().sasl(SaslMechanism::Plain, &user, "wrong-plain-pass-9");
-    expect_auth_error(
-        &admin(&bootstrap, wrong),
-        &["wrong-plain-pass-9", &password],
+fn plain_logs_in_and_a_wrong_password_is_refused() {
+    let (user, password) = PLAIN_USER;
+    let security = sasl_plaintext().sasl(SaslMechanism::Plain, user, password);
+    works(&admin(&sasl_bootstrap(), security));
+    let wrong = sasl_plaintext().sasl(SaslMechanism::Plain, user, "wrong-plain-pass-9");
+    let err = expect_auth_error(
+        &admin(&sasl_bootstrap(), wrong),
+        &["wrong-plain-pass-9", password],
     );
+    assert!(err.to_string().contains(user), "{err}");
+    // PLAIN over SASL_SSL, by property names.
+    let ca = secure_cluster().tls_dir().join("ca.pem");
+    let config = AdminConfig::new(&secure_cluster().listener("SASL_SSL"))
+        .set("security.protocol", "SASL_SSL")
+        .unwrap()
+        .set("ssl.ca.location", ca.to_str().unwrap())
+        .unwrap()
+        .set("sasl.mechanism", "PLAIN")
+        .unwrap()
+        .set(
+            "sasl.jaas.config",
+            &format!(
+                "org.apache.kafka.common.security.plain.PlainLoginModule required \
+                 username=\"{user}\" password=\"{password}\";"
+            ),
+        )
+        .unwrap();
+    works(&KafkaAdminClient::new(config).unwrap());
 }
 
 /// Unsecured tokens for a principal, counting how often it is asked.
@@ -344,23 +254,13 @@ impl OAuthBearerTokenProvider for Unsecured {
 }
 
 #[test]
-fn oauthbearer_logs_in_against_an_external_broker() {
-    let (Some(bootstrap), Ok(principal)) = (
-        common::external_bootstrap(),
-        std::env::var("KAFKA_SASL_OAUTHBEARER_PRINCIPAL"),
-    ) else {
-        println!(
-            "skipped: OAUTHBEARER runs only against an external broker (tansu offers none): \
-             set KAFKA_BOOTSTRAP and KAFKA_SASL_OAUTHBEARER_PRINCIPAL"
-        );
-        return;
-    };
+fn oauthbearer_logs_in_with_an_unsecured_token() {
     let provider = Arc::new(Unsecured {
-        principal,
+        principal: "oauth-user".to_owned(),
         calls: 0.into(),
     });
-    let security = external_security().oauthbearer(provider.clone());
-    works(&admin(&bootstrap, security));
+    let security = sasl_plaintext().oauthbearer(provider.clone());
+    works(&admin(&sasl_bootstrap(), security));
     // One token serves every connection until it nears expiry.
     assert_eq!(provider.calls.load(std::sync::atomic::Ordering::SeqCst), 1);
 }

@@ -1,33 +1,44 @@
-//! TLS end to end: tansu behind stunnel with a test PKI made at test time. The client
-//! verifies the broker's certificate and host, rejects a wrong host name and an
-//! untrusted CA, and presents a client certificate (PEM, encrypted PEM, PKCS#12) when
-//! the terminator requires one.
+//! TLS end to end on Apache Kafka's own SSL listeners, with the test PKI of
+//! `scripts/kafka-cluster.sh --tls` (a CA and a server certificate for IP 127.0.0.1
+//! made at test time). The client verifies the broker's certificate and host, rejects
+//! a wrong host name and an untrusted CA, and presents a client certificate (PEM,
+//! encrypted PEM, PKCS#12) to the MTLS listener, which requires one.
 //!
-//! These tests start their own brokers (tansu behind stunnel), also when
-//! `KAFKA_BOOTSTRAP` names an external broker: the point is a TLS listener whose
-//! certificates the test controls.
+//! These tests start their own broker, also when `KAFKA_BOOTSTRAP` names an external
+//! broker: the point is a TLS listener whose certificates the test controls.
 
 mod common;
 
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::security::{self, pki, TlsBroker, KEYSTORE_PASSWORD, KEY_PASSWORD};
+use common::security::{pki, secure_cluster, KEYSTORE_PASSWORD, KEY_PASSWORD};
 use kafka_sync::config::security::{SecurityConfig, SecurityProtocol};
 use kafka_sync::{AdminConfig, ErrorKind, KafkaAdminClient, KafkaError, NewTopic};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-/// tansu behind stunnel, no client certificate required.
-fn broker() -> &'static TlsBroker {
-    static BROKER: OnceLock<TlsBroker> = OnceLock::new();
-    BROKER.get_or_init(|| security::tls_broker(false))
+/// A TLS listener of the secure cluster.
+struct TlsListener {
+    bootstrap: String,
+    tls_port: u16,
 }
 
-/// tansu behind stunnel requiring a client certificate from the test CA.
-fn mtls_broker() -> &'static TlsBroker {
-    static BROKER: OnceLock<TlsBroker> = OnceLock::new();
-    BROKER.get_or_init(|| security::tls_broker(true))
+fn listener(name: &str) -> TlsListener {
+    let cluster = secure_cluster();
+    TlsListener {
+        bootstrap: cluster.listener(name),
+        tls_port: cluster.port(1, name),
+    }
+}
+
+/// The SSL listener: no client certificate required.
+fn broker() -> TlsListener {
+    listener("SSL")
+}
+
+/// The MTLS listener: a client certificate from the test CA required.
+fn mtls_broker() -> TlsListener {
+    listener("MTLS")
 }
 
 fn ssl() -> SecurityConfig {
@@ -60,7 +71,7 @@ fn the_broker_certificate_is_verified_and_requests_go_through_tls() {
     let admin = admin(&broker.bootstrap, ssl());
     let cluster = admin.describe_cluster(TIMEOUT).unwrap();
     assert_eq!(cluster.brokers.len(), 1);
-    // The advertised address is the TLS port: every later connection is TLS too.
+    // The advertised address is the SSL listener's: every later connection is TLS too.
     assert_eq!(cluster.brokers[0].port, broker.tls_port);
     let versions = admin.broker_api_versions(TIMEOUT).unwrap();
     assert!(!versions.is_empty());
@@ -168,14 +179,17 @@ fn a_broker_requiring_a_client_certificate_refuses_clients_without_a_good_one() 
         assert!(err.to_string().contains("alert"), "{err}");
         err
     };
+    // Kafka's TLS stack (Java's) answers a missing certificate with the
+    // bad_certificate alert (42) and one from an unknown CA with certificate_unknown
+    // (46).
     let missing = refused(ssl());
-    assert!(
-        missing.to_string().contains("certificate required"),
-        "{missing}"
-    );
+    assert!(missing.to_string().contains("bad certificate"), "{missing}");
     let untrusted =
         refused(ssl().client_certificate(&pki.untrusted_client_cert, &pki.untrusted_client_key));
-    assert!(untrusted.to_string().contains("unknown ca"), "{untrusted}");
+    assert!(
+        untrusted.to_string().contains("certificate unknown"),
+        "{untrusted}"
+    );
 }
 
 #[test]

@@ -138,6 +138,12 @@ pub(crate) struct PartitionQueue {
     next_sequence: i32,
     /// The producer id and epoch `next_sequence` counts for.
     sequence_owner: Option<(i64, i16)>,
+    /// The producer id and epoch under which the broker has acknowledged a batch of
+    /// this partition. Until it has, the broker may hold no state for the producer,
+    /// and then it accepts any sequence number: a second batch in flight could land
+    /// before a first one that failed with a retriable error. So until then at most
+    /// one batch is in flight.
+    acked_owner: Option<(i64, i16)>,
 }
 
 type Queues = Arc<Vec<Arc<Mutex<PartitionQueue>>>>;
@@ -232,6 +238,7 @@ impl RecordAccumulator {
                     in_flight: 0,
                     next_sequence: 0,
                     sequence_owner: None,
+                    acked_owner: None,
                 }))
             });
             *queues = Arc::new(grown);
@@ -368,7 +375,10 @@ impl RecordAccumulator {
             return false;
         }
         let ordered_retry = self.settings.idempotent && head.sequence.is_some();
+        let unacknowledged = self.settings.idempotent
+            && (q.acked_owner.is_none() || q.acked_owner != q.sequence_owner);
         let muted = (ordered_retry
+            || unacknowledged
             || (!self.settings.idempotent && self.settings.max_in_flight == 1))
             && q.in_flight > 0;
         !muted && q.in_flight < self.settings.max_in_flight
@@ -479,6 +489,13 @@ impl RecordAccumulator {
         out
     }
 
+    /// Records that the broker acknowledged a batch of this partition written under
+    /// `owner` (producer id and epoch).
+    pub fn acknowledged(&self, topic: &str, partition: i32, owner: (i64, i16)) {
+        let queue = self.queue(topic, partition);
+        queue.lock().acked_owner = Some(owner);
+    }
+
     /// Marks a drained batch as no longer in flight.
     pub fn in_flight_done(&self, topic: &str, partition: i32) {
         let queue = self.queue(topic, partition);
@@ -506,6 +523,7 @@ impl RecordAccumulator {
         for (_, _, queue) in self.all_queues() {
             let mut q = queue.lock();
             q.sequence_owner = None;
+            q.acked_owner = None;
             q.next_sequence = 0;
         }
     }
@@ -591,5 +609,172 @@ impl RecordAccumulator {
     /// Whether it was closed.
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::messages::{
+        MetadataResponse, MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+    };
+
+    /// A cluster where node 1 leads partitions 0 and 1 of topic "t".
+    fn cluster() -> Cluster {
+        let mut cluster = Cluster::default();
+        cluster.update(
+            &MetadataResponse {
+                brokers: vec![MetadataResponseBroker {
+                    node_id: 1,
+                    host: "h".into(),
+                    port: 9092,
+                    rack: None,
+                }],
+                topics: vec![MetadataResponseTopic {
+                    name: Some("t".into()),
+                    partitions: (0..2)
+                        .map(|partition_index| MetadataResponsePartition {
+                            partition_index,
+                            leader_id: 1,
+                            ..Default::default()
+                        })
+                        .collect(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            false,
+        );
+        cluster
+    }
+
+    fn accumulator(idempotent: bool, linger: Duration) -> RecordAccumulator {
+        RecordAccumulator::new(AccumulatorSettings {
+            batch_size: 1024,
+            compression: Compression::None,
+            linger,
+            buffer_memory: 1 << 20,
+            idempotent,
+            max_in_flight: 5,
+        })
+    }
+
+    /// Appends 100-byte records to `partition` until `batches` batches exist.
+    fn fill(acc: &RecordAccumulator, partition: i32, batches: usize) {
+        let deadline = BlockDeadline::new(Duration::from_secs(1));
+        let value = [7u8; 100];
+        let mut made = 0;
+        while made < batches {
+            match acc
+                .append(
+                    "t",
+                    partition,
+                    0,
+                    None,
+                    Some(&value),
+                    &[],
+                    None,
+                    &deadline,
+                    false,
+                )
+                .expect("append")
+            {
+                Appended::Done { new_batch, .. } => made += usize::from(new_batch),
+                Appended::NeedsNewBatch(_) => unreachable!("not asked"),
+            }
+        }
+        // Close the last one too, so that every batch counts as full.
+        let queue = acc.queue("t", partition);
+        let mut q = queue.lock();
+        if let Some(last) = q.batches.back_mut() {
+            last.close().expect("close");
+        }
+    }
+
+    fn drained(acc: &RecordAccumulator, producer: Option<(i64, i16)>, now: Instant) -> Vec<u64> {
+        let mut out = acc.drain(&cluster(), &[1], 1 << 20, producer, now);
+        out.remove(&1)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|b| b.id)
+            .collect()
+    }
+
+    #[test]
+    fn a_batch_waits_for_linger_unless_full() {
+        let acc = accumulator(false, Duration::from_millis(50));
+        let deadline = BlockDeadline::new(Duration::from_secs(1));
+        acc.append("t", 0, 0, None, Some(b"v"), &[], None, &deadline, false)
+            .expect("append");
+        let start = Instant::now();
+        let check = acc.ready(&cluster(), start);
+        assert!(check.nodes.is_empty(), "lingering");
+        let next = check.next_check.expect("a linger deadline");
+        assert!(next > start && next <= start + Duration::from_millis(50));
+        let later = acc.ready(&cluster(), start + Duration::from_millis(60));
+        assert_eq!(later.nodes, vec![1], "linger passed");
+    }
+
+    #[test]
+    fn idempotent_partitions_send_one_batch_until_the_broker_acknowledges_one() {
+        let acc = accumulator(true, Duration::ZERO);
+        fill(&acc, 0, 3);
+        let now = Instant::now();
+        let owner = (42, 0);
+        // The broker may hold no state for this producer yet: one batch at a time.
+        assert_eq!(drained(&acc, Some(owner), now).len(), 1);
+        assert!(
+            drained(&acc, Some(owner), now).is_empty(),
+            "second batch held back"
+        );
+        acc.acknowledged("t", 0, owner);
+        acc.in_flight_done("t", 0);
+        // Acknowledged: the others may go together, up to the in-flight limit.
+        assert_eq!(drained(&acc, Some(owner), now).len(), 1);
+        assert_eq!(drained(&acc, Some(owner), now).len(), 1);
+    }
+
+    #[test]
+    fn an_acknowledgement_under_an_old_producer_id_does_not_count() {
+        let acc = accumulator(true, Duration::ZERO);
+        fill(&acc, 0, 3);
+        let now = Instant::now();
+        acc.acknowledged("t", 0, (1, 0));
+        assert_eq!(drained(&acc, Some((2, 0)), now).len(), 1);
+        assert!(drained(&acc, Some((2, 0)), now).is_empty());
+    }
+
+    #[test]
+    fn without_idempotence_several_batches_go_at_once() {
+        let acc = accumulator(false, Duration::ZERO);
+        fill(&acc, 0, 3);
+        let now = Instant::now();
+        assert_eq!(
+            drained(&acc, None, now).len(),
+            1,
+            "one batch per partition per drain"
+        );
+        assert_eq!(
+            drained(&acc, None, now).len(),
+            1,
+            "a second one while the first flies"
+        );
+    }
+
+    #[test]
+    fn a_retried_batch_goes_back_to_its_place_and_waits_for_its_backoff() {
+        let acc = accumulator(false, Duration::ZERO);
+        fill(&acc, 1, 2);
+        let now = Instant::now();
+        let mut out = acc.drain(&cluster(), &[1], 1 << 20, None, now);
+        let first = out.remove(&1).and_then(|mut v| v.pop()).expect("a batch");
+        let first_id = first.id;
+        acc.in_flight_done("t", 1);
+        acc.reenqueue(first, Duration::from_millis(100));
+        let queue = acc.queue("t", 1);
+        assert_eq!(queue.lock().batches.front().map(|b| b.id), Some(first_id));
+        let check = acc.ready(&cluster(), now);
+        assert!(check.nodes.is_empty(), "backing off");
+        assert!(check.next_check.is_some());
     }
 }

@@ -481,6 +481,13 @@ impl Sender {
             batch.bytes().map_or(0, |b| b.len()) as u64,
         );
         Counters::add(&counters.batches_sent, 1);
+        if let Some(sequence) = batch.sequence {
+            self.shared.accumulator.acknowledged(
+                &batch.topic,
+                batch.partition,
+                (sequence.producer_id, sequence.producer_epoch),
+            );
+        }
         self.shared
             .accumulator
             .in_flight_done(&batch.topic, batch.partition);

@@ -9,7 +9,7 @@ use bytes::Bytes;
 
 use super::header::{decode_response_header, RequestHeader};
 use super::primitives::{Reader, Write};
-use super::schema::{Ctx, Field};
+use super::schema::{Ctx, Field, FieldSpec};
 use crate::error::{KafkaError, Result};
 
 /// An API key, as sent in request headers.
@@ -164,6 +164,24 @@ impl ApiSupport {
     }
 }
 
+/// The schema of one API of the table: its row and the descriptions of its request and
+/// response bodies (see [`FieldSpec`]), for the protocol conformance test
+/// (`tests/protocol_conformance.rs`), which walks them against the Kafka message specs.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct ApiSchema {
+    /// The API's row: key, version range and first flexible version.
+    pub support: ApiSupport,
+    /// The request type's name, e.g. `"MetadataRequest"`.
+    pub request_type: &'static str,
+    /// The request body's fields.
+    pub request_fields: &'static [FieldSpec],
+    /// The response type's name, e.g. `"MetadataResponse"`.
+    pub response_type: &'static str,
+    /// The response body's fields.
+    pub response_fields: &'static [FieldSpec],
+}
+
 /// A request of one API: its response type and its row in the API table.
 pub trait Request: Field + fmt::Debug {
     /// The response type.
@@ -204,6 +222,21 @@ macro_rules! api_table {
 
         /// Every API this client speaks, with its supported versions.
         pub const SUPPORTED_APIS: &[ApiSupport] = &[ $( <$req as Request>::SUPPORT, )* ];
+
+        /// Every API this client speaks, with the descriptions of its request and
+        /// response schemas, in the order of [`SUPPORTED_APIS`].
+        #[doc(hidden)]
+        pub const API_SCHEMAS: &[ApiSchema] = &[
+            $(
+                ApiSchema {
+                    support: <$req as Request>::SUPPORT,
+                    request_type: stringify!($req),
+                    request_fields: <$req>::FIELDS,
+                    response_type: stringify!($resp),
+                    response_fields: <$resp>::FIELDS,
+                },
+            )*
+        ];
 
         /// Decodes `frame` as the request body and as the response frame of the
         /// `index`-th API of the table at `version`, discarding the results. For fuzzing:
@@ -325,6 +358,23 @@ mod tests {
         assert_eq!(s.negotiate(0, 2), None);
         assert_eq!(s.negotiate(12, 13), None);
         assert!(s.is_flexible(9) && !s.is_flexible(8));
+    }
+
+    #[test]
+    fn api_schemas_follow_the_table() {
+        assert_eq!(API_SCHEMAS.len(), SUPPORTED_APIS.len());
+        for (schema, support) in API_SCHEMAS.iter().zip(SUPPORTED_APIS) {
+            assert_eq!(schema.support, *support);
+            assert!(schema.request_type.ends_with("Request"));
+            assert!(schema.response_type.ends_with("Response"));
+        }
+        let metadata = API_SCHEMAS
+            .iter()
+            .find(|s| s.support.key == ApiKey::METADATA)
+            .expect("Metadata is in the table");
+        assert_eq!(metadata.support.key, ApiKey::METADATA);
+        assert_eq!(metadata.request_fields[0].name, "topics");
+        assert!(metadata.request_fields[0].nested.is_some());
     }
 
     #[test]

@@ -24,6 +24,13 @@
 //! but of the API version being spoken, so it travels in the [`Ctx`] passed down.
 //! Supporting a new version of an API is therefore an edit to its field annotations and
 //! its row in the API table ([`crate::protocol::api`]), never a new code path.
+//!
+//! Every message struct also describes itself: its hidden `FIELDS` constant lists each
+//! field as a [`FieldSpec`] (name, Rust type as written, version range, tag, default),
+//! and [`FieldSpec::nested`] leads to the fields of a nested struct (found through the
+//! [`Describe`] trait, which every field type implements), so a test can walk a whole
+//! message and compare it with the Kafka message spec (`tests/protocol_conformance.rs`).
+//! The description is a constant: it costs nothing unless something reads it.
 
 use bytes::Bytes;
 
@@ -48,6 +55,62 @@ pub trait Field: Sized {
     /// The smallest encoded size of one value, used to bound array lengths before
     /// allocating.
     const MIN_SIZE: usize = 1;
+}
+
+/// The description of one field of a [`message!`](crate::message) struct, as written in
+/// its declaration. Read by the protocol conformance test; nothing at run time uses it.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldSpec {
+    /// The field name, e.g. `"throttle_time_ms"`.
+    pub name: &'static str,
+    /// The Rust type as written, e.g. `"Option<Vec<MetadataRequestTopic>>"`.
+    pub ty: &'static str,
+    /// The first version the field is present in.
+    pub min_version: i16,
+    /// The last version the field is present in, or `None` if it is in every later one.
+    pub max_version: Option<i16>,
+    /// The tag of a tagged field (flexible versions only), or `None` for a regular one.
+    pub tag: Option<u32>,
+    /// The default value as written after `=`, or `None` for `Default::default()`.
+    pub default: Option<&'static str>,
+    /// The fields of the message struct this field holds (directly, in a `Vec` or in an
+    /// `Option`), or `None` if it holds a primitive type.
+    pub nested: Option<fn() -> &'static [FieldSpec]>,
+}
+
+impl FieldSpec {
+    /// Whether the field is present in `version` (tagged fields: in flexible versions).
+    pub fn in_version(&self, version: i16) -> bool {
+        version >= self.min_version && self.max_version.is_none_or(|max| version <= max)
+    }
+}
+
+/// Leads from a field type to the description of the message struct it holds, if any.
+/// Implemented for every wire type: primitives and strings hold none, `Vec<T>` and
+/// `Option<T>` hold what `T` holds, and [`message!`](crate::message) structs themselves.
+pub trait Describe {
+    /// The fields of the message struct held by this type, or `None`.
+    const NESTED: Option<fn() -> &'static [FieldSpec]> = None;
+}
+
+impl Describe for bool {}
+impl Describe for i8 {}
+impl Describe for i16 {}
+impl Describe for u16 {}
+impl Describe for i32 {}
+impl Describe for u32 {}
+impl Describe for i64 {}
+impl Describe for f64 {}
+impl Describe for Uuid {}
+impl Describe for String {}
+impl Describe for Bytes {}
+
+impl<T: Describe> Describe for Vec<T> {
+    const NESTED: Option<fn() -> &'static [FieldSpec]> = T::NESTED;
+}
+
+impl<T: Describe> Describe for Option<T> {
+    const NESTED: Option<fn() -> &'static [FieldSpec]> = T::NESTED;
 }
 
 macro_rules! fixed_field {
@@ -232,6 +295,54 @@ macro_rules! __version_in {
     };
 }
 
+/// The first version of a field's version range.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __version_min {
+    ($lo:literal ..) => {
+        $lo
+    };
+    ($lo:literal ..= $hi:literal) => {
+        $lo
+    };
+}
+
+/// The last version of a field's version range, `None` if it is open.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __version_max {
+    ($lo:literal ..) => {
+        None
+    };
+    ($lo:literal ..= $hi:literal) => {
+        Some($hi)
+    };
+}
+
+/// `Some(tag)` for a tagged field, `None` for a regular one.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __field_tag {
+    () => {
+        None
+    };
+    ($tag:literal) => {
+        Some($tag)
+    };
+}
+
+/// The default value of a field as text, `None` if it is `Default::default()`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __field_default_text {
+    () => {
+        None
+    };
+    ($default:expr) => {
+        Some(stringify!($default))
+    };
+}
+
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __field_default {
@@ -313,6 +424,29 @@ macro_rules! message {
                 $(#[$fmeta])*
                 pub $field: $ty,
             )*
+        }
+
+        impl $name {
+            /// The description of this struct's fields, in declaration order.
+            #[doc(hidden)]
+            pub const FIELDS: &'static [$crate::protocol::schema::FieldSpec] = &[
+                $(
+                    $crate::protocol::schema::FieldSpec {
+                        name: stringify!($field),
+                        ty: stringify!($ty),
+                        min_version: $crate::__version_min!($($vers)*),
+                        max_version: $crate::__version_max!($($vers)*),
+                        tag: $crate::__field_tag!($($tag)?),
+                        default: $crate::__field_default_text!($($default)?),
+                        nested: <$ty as $crate::protocol::schema::Describe>::NESTED,
+                    },
+                )*
+            ];
+        }
+
+        impl $crate::protocol::schema::Describe for $name {
+            const NESTED: Option<fn() -> &'static [$crate::protocol::schema::FieldSpec]> =
+                Some(|| $name::FIELDS);
         }
 
         impl Default for $name {
@@ -451,6 +585,25 @@ mod tests {
         assert_eq!(s.a, 1);
         let bytes = vec![0, 0, 0, 1, 1, 1, 2, 7, 0, 7, 0];
         assert!(Sample::decode(&mut Reader::new(bytes), ctx).is_err());
+    }
+
+    #[test]
+    fn fields_describe_the_declaration() {
+        let fields = Sample::FIELDS;
+        let names: Vec<_> = fields.iter().map(|f| f.name).collect();
+        assert_eq!(names, ["a", "b", "c", "d", "e"]);
+        let b = &fields[1];
+        assert_eq!(b.ty.replace(' ', ""), "Option<String>");
+        assert_eq!((b.min_version, b.max_version), (1, Some(2)));
+        assert!(!b.in_version(0) && b.in_version(2) && !b.in_version(3));
+        assert_eq!(fields[2].default, Some("true"));
+        assert_eq!(fields[2].max_version, None);
+        assert_eq!(fields[3].tag, Some(0));
+        assert_eq!(fields[0].tag, None);
+        assert!(fields[0].nested.is_none());
+        let inner = fields[4].nested.expect("Vec<Inner> leads to Inner")();
+        assert_eq!(inner.len(), 1);
+        assert_eq!(inner[0].name, "name");
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! A broker for the tests that tansu cannot referee (../shared/brokers.md):
-//! librdkafka's mock cluster, or the external broker `KAFKA_BOOTSTRAP` names.
+//! A broker for the tests that run on two brokers: the shared broker of the test binary
+//! (Apache Kafka by default, see [`super::broker`]), and librdkafka's mock cluster, an
+//! independent implementation whose own quirks the tests document.
 
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,7 @@ use super::mock::MockCluster;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A broker to run against: librdkafka's mock, or the external broker.
+/// A broker to run against: librdkafka's mock, or the shared broker.
 pub struct Target {
     /// `host:port` to bootstrap from.
     pub bootstrap: String,
@@ -28,18 +29,11 @@ impl Target {
         }
     }
 
-    /// The external broker, or `None` when the tests run on tansu; then `why_skipped`
-    /// (why tansu cannot run the test) is printed.
-    pub fn external(why_skipped: &str) -> Option<Target> {
-        match super::external_bootstrap() {
-            Some(bootstrap) => Some(Target {
-                bootstrap,
-                mock: None,
-            }),
-            None => {
-                eprintln!("skipped on tansu: {why_skipped}");
-                None
-            }
+    /// The shared broker of this test binary.
+    pub fn broker() -> Target {
+        Target {
+            bootstrap: super::bootstrap(),
+            mock: None,
         }
     }
 
