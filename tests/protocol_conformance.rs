@@ -900,21 +900,17 @@ fn every_api_and_version_matches_the_kafka_message_specs() {
 // Headers.
 // ---------------------------------------------------------------------------------------
 
-/// Appends the classic or compact encoding of a nullable string.
-fn put_string(buf: &mut Vec<u8>, value: Option<&str>, compact: bool) {
-    match (value, compact) {
-        (None, false) => buf.extend_from_slice(&(-1i16).to_be_bytes()),
-        (None, true) => buf.push(0),
-        (Some(s), false) => {
-            buf.extend_from_slice(&(s.len() as i16).to_be_bytes());
-            buf.extend_from_slice(s.as_bytes());
-        }
-        (Some(s), true) => {
-            assert!(s.len() < 127, "test strings are short");
-            buf.push(s.len() as u8 + 1);
-            buf.extend_from_slice(s.as_bytes());
-        }
+/// Appends the classic (`INT16` length) or compact (varint length + 1) encoding of a
+/// short non-null string.
+fn put_string(buf: &mut Vec<u8>, value: &str, compact: bool) {
+    let len = u8::try_from(value.len()).expect("test strings are short");
+    assert!(len < 127, "test strings are short");
+    if compact {
+        buf.push(len + 1);
+    } else {
+        buf.extend_from_slice(&i16::from(len).to_be_bytes());
     }
+    buf.extend_from_slice(value.as_bytes());
 }
 
 /// The bytes of a header at `version`, laid out from the spec's fields with `value`
@@ -938,7 +934,7 @@ fn header_bytes_from_spec(
         match field.ty.as_str() {
             "int16" => buf.extend_from_slice(&(value(&field.name) as i16).to_be_bytes()),
             "int32" => buf.extend_from_slice(&(value(&field.name) as i32).to_be_bytes()),
-            "string" => put_string(&mut buf, Some("client-1"), compact),
+            "string" => put_string(&mut buf, "client-1", compact),
             other => panic!("header field {} of type {other} is not handled", field.name),
         }
     }
