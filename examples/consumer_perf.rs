@@ -73,6 +73,14 @@ fn cpu_seconds() -> Option<f64> {
     Some((utime + stime) / CLOCK_TICKS_PER_SECOND)
 }
 
+/// The peak resident set size of this process in MiB, from /proc (Linux).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
 fn produce(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let admin = KafkaAdminClient::new(AdminConfig::new(&args.bootstrap))?;
     for result in admin.create_topics(
@@ -84,7 +92,8 @@ fn produce(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut client = KafkaClient::new(ClientConfig::new(&args.bootstrap))?;
     client.ensure_topics(std::slice::from_ref(&args.topic), Duration::from_secs(30))?;
     let value = vec![b'x'; args.size];
-    let per_batch = (1 << 20) / (args.size + 10).max(1);
+    // Batches of about 900 kB: under Kafka's default max.message.bytes (1 MiB + 12).
+    let per_batch = 900_000 / (args.size + 10).max(1);
     let started = Instant::now();
     let mut written = 0usize;
     let mut partition = 0;
@@ -183,6 +192,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!(
             "kafka-sync: client CPU {cpu:.2} s = {:.3} us per record",
             cpu * 1e6 / count as f64
+        );
+        // One line in the format the perf scripts collect (scripts/consumer-perf.sh).
+        println!(
+            "RESULT client=kafka-sync records={count} records_per_sec={:.0} mb_per_sec={:.2} us_per_record={:.3} peak_rss_mib={:.1} errors=0",
+            count as f64 / elapsed,
+            bytes as f64 / 1e6 / elapsed,
+            cpu * 1e6 / count as f64,
+            peak_rss_mib().unwrap_or(-1.0)
         );
     }
     let m = consumer.metrics();

@@ -185,12 +185,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pct(0.99),
         pct(0.999)
     );
+    let error_count = errors.load(Ordering::Relaxed) + metrics.record_errors;
     println!(
-        "client CPU {cpu:.2} s ({:.3} us/record), peak RSS {peak_mb:.1} MiB, {} batches in {} requests, {} errors",
+        "client CPU {cpu:.2} s ({:.3} us/record), peak RSS {peak_mb:.1} MiB, {} batches in {} requests, {error_count} errors",
         cpu * 1e6 / o.num_records as f64,
         metrics.batches_sent,
         metrics.requests,
-        errors.load(Ordering::Relaxed) + metrics.record_errors
+    );
+    // One line in the format the perf scripts collect (scripts/producer-perf.sh).
+    println!(
+        "RESULT client=kafka-sync records={} records_per_sec={:.0} mb_per_sec={:.2} us_per_record={:.3} peak_rss_mib={peak_mb:.1} errors={error_count}",
+        o.num_records,
+        o.num_records as f64 / elapsed,
+        o.num_records as f64 * o.record_size as f64 / elapsed / 1e6,
+        cpu * 1e6 / o.num_records as f64,
     );
     Ok(())
 }

@@ -45,4 +45,8 @@ print(
     f"{count / elapsed:.0f} records/s, {size / 1e6 / elapsed:.1f} MB/s"
 )
 print(f"librdkafka: client CPU {used:.2f} s = {used * 1e6 / count:.3f} us per record")
+# One line in the format the perf scripts collect (scripts/consumer-perf.sh).
+print(f"RESULT client=librdkafka records={count} records_per_sec={count / elapsed:.0f} "
+      f"mb_per_sec={size / 1e6 / elapsed:.2f} us_per_record={used * 1e6 / count:.3f} "
+      f"peak_rss_mib={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} errors=0")
 consumer.close()

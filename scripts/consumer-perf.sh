@@ -1,27 +1,65 @@
 #!/usr/bin/env bash
-# Consumer throughput, this client beside librdkafka in the same run: starts the
-# embedded tansu broker (or uses KAFKA_BOOTSTRAP), fills a topic with RECORDS records
-# of SIZE bytes, and reads it with examples/consumer_perf.rs (release build), then with
-# confluent-kafka. Usage: scripts/consumer-perf.sh [RECORDS] [SIZE] [PARTITIONS]
+# Consumer throughput and CPU, this client beside librdkafka (confluent-kafka) and the
+# Java client in the same run, on the same broker: Apache Kafka (a local 1-node
+# cluster, the default) or tansu. For each partition count, a topic is filled once
+# with RECORDS records of SIZE bytes (uncompressed batches of about 900 kB, spread over
+# the partitions), and each client reads all of it from the beginning with assign()
+# (no group), printing records/s, MB/s, its process CPU time per record and its peak
+# RSS. A Markdown table of all results comes last.
+#
+#   scripts/consumer-perf.sh [--broker kafka|tansu] [--records N] [--size B]
+#       [--partitions "1 4 16"] [--clients "kafka-sync librdkafka java"]
+#
+# KAFKA_BOOTSTRAP=host:port runs against that broker instead.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-records="${1:-1000000}"
-size="${2:-100}"
-partitions="${3:-4}"
-topic="perf-$(date +%s)"
-
 # shellcheck source=scripts/cache.sh
 . scripts/cache.sh
-# shellcheck source=scripts/embedded-broker.sh
-. scripts/embedded-broker.sh
-if [ -n "${KAFKA_BOOTSTRAP:-}" ]; then
-  bootstrap="$KAFKA_BOOTSTRAP"
-else
-  start_embedded_broker target/perf-tansu.log
-fi
+
+broker=kafka records=1000000 size=100 partitions_list="1 4 16"
+clients="kafka-sync librdkafka java"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --broker) broker="$2" ;;
+    --records) records="$2" ;;
+    --size) size="$2" ;;
+    --partitions) partitions_list="$2" ;;
+    --clients) clients="$2" ;;
+    *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
+  esac
+  shift 2
+done
 
 cargo build --quiet --release --example consumer_perf
-"${CARGO_TARGET_DIR:-target}/release/examples/consumer_perf" --bootstrap "$bootstrap" \
-  --topic "$topic" --records "$records" --size "$size" --partitions "$partitions" --produce
 python="$(./scripts/setup-python.sh)"
-"$python" scripts/consumer-perf-librdkafka.py "$bootstrap" "$topic" "$records"
+# shellcheck source=scripts/embedded-broker.sh
+. scripts/embedded-broker.sh
+# shellcheck source=scripts/perf-common.sh
+. scripts/perf-common.sh
+classpath="$(perf_java_classpath)"
+perf_start_broker "$broker"
+consumer_perf="${CARGO_TARGET_DIR:-target}/release/examples/consumer_perf"
+
+for partitions in $partitions_list; do
+  label="$partitions p"
+  topic="perf-consume-$partitions-$$"
+  echo "== $records x $size B over $partitions partitions ($broker)"
+  "$consumer_perf" --bootstrap "$bootstrap" --topic "$topic" --records "$records" \
+    --size "$size" --partitions "$partitions" --produce | grep -E '^produced' | sed 's/^/  /'
+  for client in $clients; do
+    case "$client" in
+      kafka-sync)
+        out="$("$consumer_perf" --bootstrap "$bootstrap" --topic "$topic" \
+          --records "$records" --size "$size" 2>&1 || true)" ;;
+      librdkafka)
+        out="$("$python" scripts/consumer-perf-librdkafka.py "$bootstrap" "$topic" "$records" 2>&1 || true)" ;;
+      java)
+        out="$(java -Xmx1g -Dlog4j2.configurationFile=scripts/kafka/log4j2-tools.properties \
+          -cp "$classpath" JavaConsumerPerf "$bootstrap" "$topic" "$records" 2>&1 || true)" ;;
+      *) echo "unknown client $client" >&2; exit 2 ;;
+    esac
+    printf '%s\n' "$out" | grep -E '^RESULT |rror' | sed "s/^/  /" || true
+    perf_record "$label" "$out"
+  done
+done
+perf_table "Consumer: $records x $size B, broker: ${KAFKA_BOOTSTRAP:-$broker}"

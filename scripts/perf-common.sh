@@ -1,0 +1,101 @@
+# Sourced by scripts/producer-perf.sh and scripts/consumer-perf.sh: the broker, the
+# Java side, topic creation and the result table they share.
+#
+#   perf_start_broker BROKER   BROKER is kafka (a 1-node Apache Kafka cluster in
+#                              target/perf-kafka, started once per script run) or
+#                              tansu (a fresh embedded tansu each call); with
+#                              KAFKA_BOOTSTRAP set, that broker. Sets $bootstrap.
+#   perf_java_classpath        compiles scripts/perf/*.java once (cached next to the
+#                              Kafka jars) and prints the classpath
+#   perf_create_topic NAME PARTITIONS
+#   perf_record LABEL CLIENT-OUTPUT   keeps the RESULT line of a client's output
+#   perf_table TITLE           prints the kept results as a Markdown table
+perf_results=()
+perf_kafka_dir=""
+
+perf_stop_kafka() {
+  if [ -n "$perf_kafka_dir" ]; then
+    ./scripts/kafka-cluster.sh stop "$perf_kafka_dir" >/dev/null 2>&1 || true
+    perf_kafka_dir=""
+  fi
+}
+
+perf_start_broker() {
+  if [ -n "${KAFKA_BOOTSTRAP:-}" ]; then
+    bootstrap="$KAFKA_BOOTSTRAP"
+    return
+  fi
+  case "$1" in
+    kafka)
+      if [ -z "$perf_kafka_dir" ]; then
+        perf_kafka_dir="target/perf-kafka"
+        bootstrap="$(./scripts/kafka-cluster.sh start "$perf_kafka_dir" 1 | tail -n 1)"
+        trap 'perf_stop_kafka; stop_embedded_broker' EXIT
+      fi
+      ;;
+    tansu)
+      start_embedded_broker target/perf-tansu.log
+      ;;
+    *)
+      echo "unknown broker $1 (kafka or tansu)" >&2
+      exit 2
+      ;;
+  esac
+}
+
+perf_java_classpath() {
+  local libs hash classes tmp
+  libs="$(./scripts/install-kafka.sh)"
+  hash="$(cat scripts/perf/*.java | sha256sum | cut -c1-12)"
+  classes="$(dirname "$libs")/perf-$hash"
+  if [ ! -d "$classes" ]; then
+    tmp="$(mktemp -d "$classes.XXXXXX")"
+    javac -nowarn -cp "$libs/*" -d "$tmp" scripts/perf/*.java >&2
+    mv -T "$tmp" "$classes" 2>/dev/null || rm -rf "$tmp"
+  fi
+  echo "$classes:$libs/*"
+}
+
+perf_create_topic() {
+  "$python" - "$bootstrap" "$1" "$2" <<'PY'
+import sys
+from confluent_kafka.admin import AdminClient, NewTopic
+bootstrap, name, partitions = sys.argv[1], sys.argv[2], int(sys.argv[3])
+admin = AdminClient({"bootstrap.servers": bootstrap})
+for future in admin.create_topics([NewTopic(name, partitions, 1)], request_timeout=30).values():
+    future.result()
+PY
+}
+
+perf_record() {
+  local label="$1" line
+  line="$(printf '%s\n' "$2" | grep '^RESULT ' | tail -n 1)"
+  if [ -z "$line" ]; then
+    line="RESULT client=? records=0 records_per_sec=failed mb_per_sec=- us_per_record=- peak_rss_mib=- errors=-"
+  fi
+  perf_results+=("$label ${line#RESULT }")
+}
+
+perf_table() {
+  echo
+  echo "## $1"
+  echo
+  echo "| case | client | records/s | MB/s | us CPU/record | peak RSS MiB | errors |"
+  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  local row label field client rate mb us rss errors
+  for row in "${perf_results[@]}"; do
+    label="${row%% client=*}"
+    client="" rate="" mb="" us="" rss="" errors=""
+    for field in ${row#"$label"}; do
+      case "$field" in
+        client=*) client="${field#client=}" ;;
+        records_per_sec=*) rate="${field#records_per_sec=}" ;;
+        mb_per_sec=*) mb="${field#mb_per_sec=}" ;;
+        us_per_record=*) us="${field#us_per_record=}" ;;
+        peak_rss_mib=*) rss="${field#peak_rss_mib=}" ;;
+        errors=*) errors="${field#errors=}" ;;
+      esac
+    done
+    echo "| $label | $client | $rate | $mb | $us | $rss | $errors |"
+  done
+}
