@@ -293,7 +293,16 @@ cmd_start() {
   if [ "$tls" = 1 ]; then make_pki; fi
 
   local cluster_id
-  cluster_id="$(python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode())')"
+  # A Kafka cluster id: 16 random bytes in URL-safe base64. Like Kafka's own
+  # random-uuid, never one that starts with "-", which would read as an option.
+  cluster_id="$(python3 -c '
+import base64, os
+while True:
+    id = base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
+    if not id.startswith("-"):
+        print(id)
+        break
+')"
   local scram=()
   if [ "$sasl" = 1 ]; then
     scram=(--add-scram "SCRAM-SHA-256=[name=alice256,password=alice-secret-256]"

@@ -23,6 +23,10 @@ fn create_list_describe_delete_round_trip() {
     for r in &results {
         assert!(r.result.is_ok(), "{}: {:?}", r.topic, r.result);
     }
+    // CreateTopics returns once the controller has the topics; the broker takes them
+    // up a moment later (as for the Java admin client).
+    common::fetch::wait_until_led(&common::bootstrap(), &a, 3, TIMEOUT);
+    common::fetch::wait_until_led(&common::bootstrap(), &b, 1, TIMEOUT);
 
     let listed = admin.list_topics(TIMEOUT).unwrap();
     assert!(listed.contains(&a) && listed.contains(&b), "{listed:?}");
@@ -47,8 +51,19 @@ fn create_list_describe_delete_round_trip() {
     for r in &deleted {
         assert!(r.result.is_ok(), "{}: {:?}", r.topic, r.result);
     }
-    let listed = admin.list_topics(TIMEOUT).unwrap();
-    assert!(!listed.contains(&a) && !listed.contains(&b), "{listed:?}");
+    // Likewise the deletion reaches the broker's metadata a moment after it returns.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let listed = admin.list_topics(TIMEOUT).unwrap();
+        if !listed.contains(&a) && !listed.contains(&b) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still listed after deletion: {listed:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]
@@ -77,9 +92,7 @@ fn describing_a_missing_topic_reports_it_per_topic() {
     let admin = common::admin();
     let present = common::unique_topic("admin-present");
     let missing = common::unique_topic("admin-missing");
-    admin
-        .create_topics(&[NewTopic::new(&present, 2, 1)], TIMEOUT)
-        .unwrap();
+    common::create_topic(&present, 2);
     let described = admin
         .describe_topics(&[&present, &missing], TIMEOUT)
         .unwrap();

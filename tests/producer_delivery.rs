@@ -9,18 +9,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kafka_sync::producer::partition_for_key;
-use kafka_sync::{
-    Acks, Compression, ErrorKind, KafkaProducer, NewTopic, ProducerConfig, ProducerRecord,
-};
+use kafka_sync::{Acks, Compression, ErrorKind, KafkaProducer, ProducerConfig, ProducerRecord};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 fn create_topic(partitions: i32) -> String {
     let topic = common::unique_topic("producer");
-    let results = common::admin()
-        .create_topics(&[NewTopic::new(&topic, partitions, 1)], TIMEOUT)
-        .unwrap();
-    assert!(results[0].result.is_ok(), "{:?}", results[0].result);
+    common::create_topic(&topic, partitions);
     topic
 }
 

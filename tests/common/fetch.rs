@@ -54,11 +54,15 @@ pub fn fetch_records(
             .expect("fetch");
         for t in response.responses {
             for p in t.partitions {
-                assert_eq!(
-                    ErrorCode(p.error_code),
-                    ErrorCode::NONE,
-                    "fetch {topic}-{partition}"
-                );
+                let code = ErrorCode(p.error_code);
+                if code.is_retriable() && Instant::now() < deadline {
+                    // A leader that moved or is not ready yet, as a consumer sees it.
+                    client
+                        .update_metadata(Some(&[topic.to_owned()]), false, timeout)
+                        .expect("metadata");
+                    continue;
+                }
+                assert_eq!(code, ErrorCode::NONE, "fetch {topic}-{partition}");
                 let Some(blob) = p.records else { continue };
                 for batch in Batches::new(blob) {
                     let batch = batch.expect("well-formed batch");
@@ -126,4 +130,62 @@ pub fn high_watermark(bootstrap: &str, topic: &str, partition: i32) -> i64 {
     let p = &response.topics[0].partitions[0];
     assert_eq!(ErrorCode(p.error_code), ErrorCode::NONE);
     p.offset
+}
+
+/// Waits until every partition of `topic` (which has `partitions` partitions) has a
+/// leader that serves it: Apache Kafka answers NOT_LEADER_OR_FOLLOWER for a moment
+/// after CreateTopics returns, while the broker takes up the new partitions, and an
+/// acks=0 record sent then is lost.
+pub fn wait_until_led(bootstrap: &str, topic: &str, partitions: i32, timeout: Duration) {
+    use kafka_sync::protocol::messages::{
+        ListOffsetsRequest, ListOffsetsRequestPartition, ListOffsetsRequestTopic,
+    };
+    let deadline = Instant::now() + timeout;
+    let mut client = KafkaClient::new(ClientConfig::new(bootstrap)).expect("client");
+    let mut pending: Vec<i32> = (0..partitions).collect();
+    let mut last = String::new();
+    while !pending.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "{topic}: partitions {pending:?} have no serving leader after {timeout:?} ({last})"
+        );
+        client
+            .update_metadata(Some(&[topic.to_owned()]), false, timeout)
+            .expect("metadata");
+        let mut still = Vec::new();
+        for &partition in &pending {
+            let Some(leader) = client.cluster().leader_for(topic, partition).map(|n| n.id) else {
+                last = format!("partition {partition} has no leader in the metadata");
+                still.push(partition);
+                continue;
+            };
+            let request = ListOffsetsRequest {
+                replica_id: -1,
+                topics: vec![ListOffsetsRequestTopic {
+                    name: topic.to_owned(),
+                    partitions: vec![ListOffsetsRequestPartition {
+                        partition_index: partition,
+                        timestamp: -1,
+                        ..Default::default()
+                    }],
+                }],
+                ..Default::default()
+            };
+            match client.send_and_wait(leader, &request, Duration::from_secs(10)) {
+                Ok(r) if r.topics[0].partitions[0].error_code == 0 => {}
+                Ok(r) => {
+                    last = format!(
+                        "partition {partition}: {:?}",
+                        ErrorCode(r.topics[0].partitions[0].error_code)
+                    );
+                    still.push(partition);
+                }
+                Err(e) => {
+                    last = format!("partition {partition}: {e}");
+                    still.push(partition);
+                }
+            }
+        }
+        pending = still;
+    }
 }

@@ -132,6 +132,21 @@ pub fn unique_topic(prefix: &str) -> String {
     )
 }
 
+/// Creates `topic` with `partitions` partitions and replication factor 1 on the
+/// shared broker, and waits until every partition's leader serves it.
+pub fn create_topic(topic: &str, partitions: i32) {
+    let timeout = Duration::from_secs(30);
+    let results = admin()
+        .create_topics(&[kafka_sync::NewTopic::new(topic, partitions, 1)], timeout)
+        .expect("create topic");
+    assert!(
+        results[0].result.is_ok(),
+        "{topic}: {:?}",
+        results[0].result
+    );
+    fetch::wait_until_led(&bootstrap(), topic, partitions, timeout);
+}
+
 /// An admin client for the shared broker.
 pub fn admin() -> KafkaAdminClient {
     KafkaAdminClient::new(AdminConfig::new(&bootstrap())).expect("admin client")
