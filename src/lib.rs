@@ -15,6 +15,7 @@ pub mod net;
 pub mod producer;
 pub mod protocol;
 pub mod record;
+mod time;
 
 pub use admin::{ClusterDescription, KafkaAdminClient, NewTopic, TopicResult};
 pub use client::TopicPartition;

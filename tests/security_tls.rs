@@ -81,7 +81,7 @@ fn the_broker_certificate_is_verified_and_requests_go_through_tls() {
         .create_topics(&[NewTopic::new(&topic, 2, 1)], TIMEOUT)
         .unwrap();
     assert!(results.iter().all(|r| r.result.is_ok()), "{results:?}");
-    assert!(admin.list_topics(TIMEOUT).unwrap().contains(&topic));
+    common::wait_until_listed(&admin, &topic, TIMEOUT);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Cluster-wide admin calls: describe the cluster, report API versions.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{remaining, KafkaAdminClient};
 use crate::client::Node;
@@ -37,7 +37,7 @@ impl KafkaAdminClient {
 
     /// The API versions each broker announces, by broker id (connecting to each).
     pub fn broker_api_versions(&self, timeout: Duration) -> Result<BTreeMap<i32, ApiVersionTable>> {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::time::deadline_in(timeout);
         self.with_client(|client| {
             client.update_metadata(Some(&[]), false, remaining(deadline)?)?;
             let ids: Vec<i32> = client.cluster().brokers.keys().copied().collect();

@@ -105,7 +105,7 @@ impl KafkaAdminClient {
             timeout_ms: timeout_ms(timeout),
             validate_only,
         };
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::time::deadline_in(timeout);
         self.with_client(|client| {
             let responses = send_to_controller(
                 client,
@@ -152,7 +152,7 @@ impl KafkaAdminClient {
                 .collect(),
             timeout_ms: timeout_ms(timeout),
         };
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::time::deadline_in(timeout);
         self.with_client(|client| {
             let response = send_to_controller(
                 client,

@@ -92,7 +92,7 @@ impl KafkaClient {
 
     /// The API versions `node_id` announced (connecting to it first if needed).
     pub fn api_versions(&mut self, node_id: i32, timeout: Duration) -> Result<ApiVersionTable> {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::time::deadline_in(timeout);
         self.wait_ready(node_id, deadline)?;
         self.net
             .api_versions(node_id)
@@ -196,7 +196,7 @@ impl KafkaClient {
         request: &R,
         timeout: Duration,
     ) -> Result<R::Response> {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::time::deadline_in(timeout);
         self.wait_ready(node_id, deadline)?;
         let version = self.net.negotiate::<R>(node_id)?;
         let remaining = deadline
@@ -232,7 +232,7 @@ impl KafkaClient {
         request: &R,
         timeout: Duration,
     ) -> Result<(i32, R::Response)> {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::time::deadline_in(timeout);
         let mut last_error: Option<KafkaError> = None;
         loop {
             let now = Instant::now();
@@ -253,7 +253,10 @@ impl KafkaClient {
                 continue;
             };
             // Give one broker at most the connect timeout, so others get their turn.
-            let attempt_deadline = deadline.min(now + self.config.connect_timeout);
+            let attempt_deadline = deadline.min(crate::time::deadline_after(
+                now,
+                self.config.connect_timeout,
+            ));
             match self.wait_ready(node, attempt_deadline) {
                 Ok(()) => {}
                 // Another broker would refuse the same credentials or certificate.

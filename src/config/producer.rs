@@ -274,7 +274,7 @@ impl ProducerConfig {
                 "must be at least 1",
             ));
         }
-        let minimum_delivery = self.linger + self.client.request_timeout;
+        let minimum_delivery = self.linger.saturating_add(self.client.request_timeout);
         if self.delivery_timeout < minimum_delivery {
             return Err(KafkaError::config(
                 "delivery.timeout.ms",

@@ -235,7 +235,17 @@ impl Coordinator {
                     )
                 })?;
                 let address = BrokerAddress { host, port };
-                let connection_id = i32::MAX - node_id;
+                // A node id is never negative; a broker that says otherwise would
+                // make the connection id overflow.
+                let connection_id = Some(node_id)
+                    .filter(|id| *id >= 0)
+                    .and_then(|id| i32::MAX.checked_sub(id))
+                    .ok_or_else(|| {
+                        KafkaError::new(
+                            ErrorKind::UnexpectedResponse,
+                            format!("the coordinator's node id {node_id} is invalid"),
+                        )
+                    })?;
                 client.network().add_node(connection_id, address.clone());
                 log::debug!("group {group}: coordinator is node {node_id} at {address}");
                 self.coordinator = Some(CoordinatorNode {
@@ -272,7 +282,7 @@ impl Coordinator {
     }
 
     fn backoff(&mut self) {
-        self.retry_at = Some(Instant::now() + self.settings.retry_backoff);
+        self.retry_at = Some(crate::time::deadline_in(self.settings.retry_backoff));
     }
 
     /// Whether the coordinator connection is ready to take a request now (starting to

@@ -529,7 +529,9 @@ impl CompletedFetch {
                         if record.offset < self.next_offset {
                             continue;
                         }
-                        self.next_offset = record.offset + 1;
+                        // The batch reader checked that the offset after the batch
+                        // exists, so this cannot overflow.
+                        self.next_offset = record.offset.saturating_add(1);
                         self.last_epoch = current.leader_epoch;
                         out.push(ConsumerRecord {
                             topic: Arc::clone(&self.topic),

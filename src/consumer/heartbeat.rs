@@ -228,7 +228,7 @@ fn run(shared: Arc<Shared>, mut client: KafkaClient, settings: HeartbeatSettings
                 next_heartbeat = sent + settings.interval;
             }
             Err(event) => {
-                next_heartbeat = Instant::now() + settings.retry_backoff;
+                next_heartbeat = crate::time::deadline_in(settings.retry_backoff);
                 match event {
                     Outcome::Rebalance => {
                         // Keep heartbeating until the caller rejoins.

@@ -150,7 +150,7 @@ impl KafkaConsumer {
         Ok(KafkaConsumer {
             subscriptions: SubscriptionState::new(config.auto_offset_reset, group.is_some()),
             fetcher: Fetcher::new(FetchSettings::from_config(&config)),
-            next_auto_commit: now + config.auto_commit_interval,
+            next_auto_commit: crate::time::deadline_after(now, config.auto_commit_interval),
             next_lookup: now,
             next_metadata_attempt: now,
             client,
@@ -288,7 +288,7 @@ impl KafkaConsumer {
             if !owned.is_empty() {
                 self.call_listener(|l, c| l.on_partitions_revoked(c, &owned));
             }
-            let deadline = Instant::now() + self.config.default_api_timeout;
+            let deadline = crate::time::deadline_in(self.config.default_api_timeout);
             if let Some(group) = &mut self.group {
                 group.leave(&mut self.client, "the consumer unsubscribed", deadline);
             }
@@ -317,7 +317,7 @@ impl KafkaConsumer {
                 "the consumer is not subscribed to any topic nor assigned any partition",
             ));
         }
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::time::deadline_in(timeout);
         if let Some(group) = &self.group {
             group.heartbeat.note_poll();
         }
@@ -366,8 +366,27 @@ impl KafkaConsumer {
         ConsumerIter {
             consumer: self,
             timeout,
-            buffer: ConsumerRecords::empty().into_iter(),
+            buffer: Vec::new().into_iter(),
             last_record: Instant::now(),
+        }
+    }
+
+    /// Moves each partition of `undelivered` (records a `poll()` returned that the
+    /// iterator never handed out) back to its first such record, so that commits,
+    /// `position()` and the next `poll()` start there.
+    fn rewind_to(&mut self, undelivered: &[ConsumerRecord]) {
+        let mut seen: Vec<(&str, i32)> = Vec::new();
+        for record in undelivered {
+            let key = (&*record.topic, record.partition);
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            self.subscriptions.rewind(
+                &record.topic_partition(),
+                record.offset,
+                record.leader_epoch,
+            );
         }
     }
 
@@ -461,7 +480,7 @@ impl KafkaConsumer {
                 })
                 .collect();
         }
-        self.next_auto_commit = Instant::now() + self.config.auto_commit_interval;
+        self.next_auto_commit = crate::time::deadline_in(self.config.auto_commit_interval);
         self.next_lookup = Instant::now();
         self.call_listener(|l, c| l.on_partitions_assigned(c, &added));
     }
@@ -476,7 +495,7 @@ impl KafkaConsumer {
             .iter()
             .filter_map(|tp| Some((tp.clone(), OffsetAndMetadata::new(*consumed.get(tp)?))))
             .collect();
-        let deadline = Instant::now() + self.config.default_api_timeout;
+        let deadline = crate::time::deadline_in(self.config.default_api_timeout);
         if let Some(group) = &mut self.group {
             if let Err(e) = group.commit_sync(&mut self.client, &offsets, deadline) {
                 log::warn!("committing offsets before a rebalance failed: {e}");
@@ -615,7 +634,7 @@ impl KafkaConsumer {
         if !stable {
             return;
         }
-        self.next_auto_commit = now + self.config.auto_commit_interval;
+        self.next_auto_commit = crate::time::deadline_after(now, self.config.auto_commit_interval);
         let offsets: BTreeMap<TopicPartition, OffsetAndMetadata> = self
             .subscriptions
             .all_consumed()
@@ -725,11 +744,11 @@ impl KafkaConsumer {
             Ok(()) => Ok(()),
             Err(e) if e.is_retriable() => {
                 log::debug!("position lookup failed, retrying: {e}");
-                self.next_lookup = Instant::now() + self.config.client.retry_backoff;
+                self.next_lookup = crate::time::deadline_in(self.config.client.retry_backoff);
                 Ok(())
             }
             Err(e) => {
-                self.next_lookup = Instant::now() + self.config.client.retry_backoff;
+                self.next_lookup = crate::time::deadline_in(self.config.client.retry_backoff);
                 Err(e)
             }
         }
@@ -810,7 +829,7 @@ impl KafkaConsumer {
     }
 
     fn default_deadline(&self) -> Instant {
-        Instant::now() + self.config.default_api_timeout
+        crate::time::deadline_in(self.config.default_api_timeout)
     }
 
     fn consumed_offsets(&self) -> BTreeMap<TopicPartition, OffsetAndMetadata> {
@@ -1113,7 +1132,7 @@ impl KafkaConsumer {
         if self.closed {
             return Ok(());
         }
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::time::deadline_in(timeout);
         let mut result = Ok(());
         if self.group.is_some() {
             let stable = self
@@ -1176,10 +1195,16 @@ impl Drop for KafkaConsumer {
 
 /// The iterator of [`KafkaConsumer::iter`]: yields records until `timeout` passes
 /// without one.
+///
+/// Positions advance one record at a time, as in kafka-python: when the iterator is
+/// dropped, every partition goes back to the first record it fetched but did not hand
+/// out. So a commit after `consumer.iter(t).take(n)` (explicit, automatic, or on
+/// close) covers exactly the `n` records handed out. Auto-commits only happen inside
+/// the `poll()`s the iterator makes once it has handed out everything it holds.
 pub struct ConsumerIter<'a> {
     consumer: &'a mut KafkaConsumer,
     timeout: Duration,
-    buffer: <ConsumerRecords as IntoIterator>::IntoIter,
+    buffer: std::vec::IntoIter<ConsumerRecord>,
     last_record: Instant,
 }
 
@@ -1197,9 +1222,18 @@ impl Iterator for ConsumerIter<'_> {
                 return None;
             }
             match self.consumer.poll(self.timeout - idle) {
-                Ok(records) => self.buffer = records.into_iter(),
+                Ok(records) => self.buffer = records.into_iter().collect::<Vec<_>>().into_iter(),
                 Err(e) => return Some(Err(e)),
             }
+        }
+    }
+}
+
+impl Drop for ConsumerIter<'_> {
+    fn drop(&mut self) {
+        let undelivered = self.buffer.as_slice();
+        if !undelivered.is_empty() {
+            self.consumer.rewind_to(undelivered);
         }
     }
 }

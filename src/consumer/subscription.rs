@@ -244,6 +244,21 @@ impl SubscriptionState {
         Ok(())
     }
 
+    /// Moves the position of `tp` back to `offset` (with its leader epoch), where the
+    /// first record that was fetched but not handed out to the user sits. Does nothing
+    /// if the partition is no longer assigned or its position moved elsewhere (a seek,
+    /// a reset) or not past `offset`.
+    pub fn rewind(&mut self, tp: &TopicPartition, offset: i64, leader_epoch: Option<i32>) {
+        if let Some(state) = self.assignment.get_mut(tp) {
+            if state.fetch_state == FetchState::Fetching
+                && state.position.is_some_and(|p| p > offset)
+            {
+                state.position = Some(offset);
+                state.position_epoch = leader_epoch;
+            }
+        }
+    }
+
     /// Asks for the position of `tp` to be looked up with `reset`.
     pub fn request_reset(&mut self, tp: &TopicPartition, reset: OffsetReset) -> Result<()> {
         let state = self.state_or_err(tp)?;

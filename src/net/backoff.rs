@@ -54,7 +54,9 @@ impl Backoff {
         self.seed ^= self.seed >> 7;
         self.seed ^= self.seed << 17;
         let jitter = 0.8 + 0.4 * ((self.seed % 10_000) as f64 / 10_000.0);
-        self.next_attempt = Some(now + base.mul_f64(jitter));
+        // A huge configured maximum times 1.2 may not fit a Duration: keep the base.
+        let delay = Duration::try_from_secs_f64(base.as_secs_f64() * jitter).unwrap_or(base);
+        self.next_attempt = Some(crate::time::deadline_after(now, delay));
     }
 
     /// Records a successful connection: the next failure starts from `start` again.
@@ -67,6 +69,16 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_maximum_does_not_overflow() {
+        let mut b = Backoff::new(Duration::from_secs(3600), Duration::MAX);
+        let now = Instant::now();
+        for _ in 0..40 {
+            b.failed(now);
+        }
+        assert!(b.next_attempt() > now);
+    }
 
     #[test]
     fn grows_exponentially_to_the_cap_with_jitter() {

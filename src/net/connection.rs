@@ -374,7 +374,7 @@ impl Connection {
                 self.stream = Some(Stream::Plain(stream));
                 self.next_internal_id = -1;
                 self.state = State::Connecting {
-                    deadline: now + self.settings.connect_timeout,
+                    deadline: crate::time::deadline_after(now, self.settings.connect_timeout),
                 };
                 Ok(())
             }
@@ -462,7 +462,7 @@ impl Connection {
             request,
             version,
             correlation_id,
-            now + timeout,
+            crate::time::deadline_after(now, timeout),
             expect_response,
             false,
         );
@@ -774,9 +774,7 @@ impl Connection {
             }
             let size = size as usize;
             if self.input.len() < 4 + size {
-                // Reserve room for the rest of this frame at once, now that its size is
-                // known to be sane.
-                self.input.reserve(4 + size - self.input.len());
+                reserve_for_frame(&mut self.input, 4 + size);
                 return Ok(());
             }
             let mut frame = self.input.split_to(4 + size);
@@ -1246,7 +1244,7 @@ impl Connection {
                     self.node_id,
                     self.address
                 );
-                let deadline = now + self.settings.connect_timeout;
+                let deadline = crate::time::deadline_after(now, self.settings.connect_timeout);
                 if let Err(err) = self.start_sasl_handshake(&sasl, deadline, true, events) {
                     self.close(registry, err, events);
                 }
@@ -1322,7 +1320,10 @@ fn reauthentication_time(now: Instant, session_lifetime_ms: i64) -> Option<Insta
     }
     let lifetime = Duration::from_millis(session_lifetime_ms as u64);
     let jitter = getrandom::u32().map_or(0.5, |r| f64::from(r) / f64::from(u32::MAX));
-    Some(now + lifetime.mul_f64(0.85 + 0.10 * jitter))
+    Some(crate::time::deadline_after(
+        now,
+        lifetime.mul_f64(0.85 + 0.10 * jitter),
+    ))
 }
 
 /// EINPROGRESS on Linux and the BSDs differs; socket2 surfaces it as a raw OS error.
@@ -1343,6 +1344,17 @@ trait SupportMax {
 
 impl SupportMax for ApiVersionsRequest {
     const SUPPORT_MAX: i16 = <ApiVersionsRequest as Request>::SUPPORT.max_version;
+}
+
+/// Makes room in `input` for more of a frame of `frame_len` bytes (with its size
+/// prefix). It grows towards the frame's size as the bytes arrive, at most doubling
+/// what has arrived, never by the size the peer claims: four bytes from any peer,
+/// before TLS or SASL is done, must not reserve megabytes.
+fn reserve_for_frame(input: &mut BytesMut, frame_len: usize) {
+    let target = frame_len.min(input.len().saturating_mul(2).max(64 * 1024));
+    if target > input.capacity() {
+        input.reserve(target - input.len());
+    }
 }
 
 #[cfg(test)]

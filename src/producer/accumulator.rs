@@ -506,7 +506,7 @@ impl RecordAccumulator {
     /// Puts a batch that will be retried back into its partition's queue, in creation
     /// order, to be sent after `backoff`.
     pub fn reenqueue(&self, mut batch: ProducerBatch, backoff: Duration) {
-        batch.retry_after = Some(Instant::now() + backoff);
+        batch.retry_after = Some(crate::time::deadline_in(backoff));
         let queue = self.queue(&batch.topic, batch.partition);
         let mut q = queue.lock();
         let at = q

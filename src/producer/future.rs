@@ -73,10 +73,15 @@ impl RecordSlot {
         RecordMetadata {
             topic: Arc::clone(&self.topic),
             partition: self.partition,
+            // A base offset from the broker so large that the record's would overflow
+            // is no offset at all.
             offset: if outcome.base_offset < 0 {
                 -1
             } else {
-                outcome.base_offset + i64::from(self.offset_delta)
+                outcome
+                    .base_offset
+                    .checked_add(i64::from(self.offset_delta))
+                    .unwrap_or(-1)
             },
             timestamp: if outcome.log_append_time >= 0 {
                 outcome.log_append_time
@@ -115,9 +120,7 @@ impl FutureRecordMetadata {
     /// [`Timeout`](crate::ErrorKind::Timeout) error means the wait ran out, not that
     /// the record failed: it may still be delivered.
     pub fn get(&self, timeout: Duration) -> Result<RecordMetadata> {
-        let deadline = Instant::now()
-            .checked_add(timeout)
-            .unwrap_or_else(far_future);
+        let deadline = crate::time::deadline_in(timeout);
         match self.completion.wait_until(deadline) {
             Some(Ok(outcome)) => Ok(self.slot.metadata(&outcome)),
             Some(Err(e)) => Err(e),
@@ -137,11 +140,6 @@ impl FutureRecordMetadata {
     pub fn partition(&self) -> i32 {
         self.slot.partition
     }
-}
-
-/// An instant far enough away to stand for "no deadline".
-pub(crate) fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
 }
 
 #[cfg(test)]

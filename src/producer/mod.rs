@@ -82,7 +82,7 @@ impl BlockDeadline {
         match self.at.get() {
             Some(at) => at,
             None => {
-                let at = Instant::now() + self.max_block;
+                let at = crate::time::deadline_in(self.max_block);
                 self.at.set(Some(at));
                 at
             }
@@ -291,7 +291,7 @@ impl KafkaProducer {
     /// with a timeout, a [`Timeout`](ErrorKind::Timeout) error means some records were
     /// still pending.
     pub fn flush(&self, timeout: Option<Duration>) -> Result<()> {
-        let deadline = timeout.map_or_else(future::far_future, |t| Instant::now() + t);
+        let deadline = timeout.map_or_else(crate::time::far_future, crate::time::deadline_in);
         let accumulator = &self.shared.accumulator;
         accumulator.begin_flush();
         self.shared.wake_sender();
@@ -336,7 +336,7 @@ impl KafkaProducer {
         shared.accumulator.close();
         shared.metadata.wake_all();
         shared.wake_sender();
-        let deadline = timeout.map_or_else(future::far_future, |t| Instant::now() + t);
+        let deadline = timeout.map_or_else(crate::time::far_future, crate::time::deadline_in);
         let timed_out = !self.wait_for_sender(deadline);
         if timed_out {
             shared.force_close.store(true, Ordering::SeqCst);

@@ -148,7 +148,7 @@ impl Sender {
             }
             Err(e) => {
                 log::debug!("metadata request to node {node} failed: {e}");
-                self.metadata_not_before = now + self.retry_backoff();
+                self.metadata_not_before = crate::time::deadline_after(now, self.retry_backoff());
             }
         }
     }
@@ -174,12 +174,12 @@ impl Sender {
                 if retry_soon {
                     // A topic being created or a leader being elected: ask again soon.
                     self.shared.metadata.request_update();
-                    self.metadata_not_before = Instant::now() + self.retry_backoff();
+                    self.metadata_not_before = crate::time::deadline_in(self.retry_backoff());
                 }
             }
             Err(e) => {
                 log::debug!("metadata request failed: {e}");
-                self.metadata_not_before = Instant::now() + self.retry_backoff();
+                self.metadata_not_before = crate::time::deadline_in(self.retry_backoff());
             }
         }
     }
@@ -209,7 +209,7 @@ impl Sender {
             }
             Err(e) => {
                 log::debug!("InitProducerId to node {node} failed: {e}");
-                self.init_not_before = now + self.retry_backoff();
+                self.init_not_before = crate::time::deadline_after(now, self.retry_backoff());
             }
         }
     }
@@ -226,14 +226,14 @@ impl Sender {
             }
             Err(e) if e.is_retriable() => {
                 log::debug!("InitProducerId failed, retrying: {e}");
-                self.init_not_before = Instant::now() + self.retry_backoff();
+                self.init_not_before = crate::time::deadline_in(self.retry_backoff());
             }
             Err(e) => {
                 log::error!("cannot get a producer id: {e}");
                 let error = e.context("idempotent producer could not get a producer id");
                 self.shared.accumulator.abort_all(&error);
                 self.init_not_before =
-                    Instant::now() + self.retry_backoff().max(Duration::from_secs(1));
+                    crate::time::deadline_in(self.retry_backoff().max(Duration::from_secs(1)));
             }
         }
     }

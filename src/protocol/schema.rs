@@ -209,10 +209,13 @@ fn encode_items<T: Field>(items: &[T], buf: &mut Vec<u8>, ctx: Ctx) {
     }
 }
 
+/// The most items reserved for at once. `len` is the peer's claim, checked only
+/// against the bytes left at `MIN_SIZE` bytes per item, while an item in memory is
+/// bigger than its smallest encoding: the vector grows with the items actually read.
+const MAX_RESERVED_ITEMS: usize = 1024;
+
 fn decode_items<T: Field>(r: &mut Reader, ctx: Ctx, len: usize) -> Result<Vec<T>> {
-    // `len` was checked against the bytes left, so this allocation is bounded by the
-    // frame size.
-    let mut out = Vec::with_capacity(len);
+    let mut out = Vec::with_capacity(len.min(MAX_RESERVED_ITEMS));
     for _ in 0..len {
         out.push(T::decode(r, ctx)?);
     }

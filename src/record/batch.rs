@@ -540,6 +540,16 @@ impl RecordBatch {
                 "record batch has a negative record count {record_count}"
             )));
         }
+        // The offset after the batch must exist: then last_offset() and next_offset()
+        // cannot overflow.
+        let next_offset = base_offset
+            .checked_add(i64::from(last_offset_delta))
+            .and_then(|last| last.checked_add(1));
+        if base_offset < 0 || last_offset_delta < 0 || next_offset.is_none() {
+            return Err(KafkaError::corrupt(format!(
+                "record batch at offset {base_offset} has an impossible lastOffsetDelta {last_offset_delta}"
+            )));
+        }
         Ok(RecordBatch {
             buf,
             base_offset,
@@ -575,13 +585,14 @@ impl RecordBatch {
     /// The offset of the last record (base offset + lastOffsetDelta). Compaction may
     /// have removed records, so this can be past the last record still present.
     pub fn last_offset(&self) -> i64 {
-        self.base_offset
-            .wrapping_add(i64::from(self.last_offset_delta))
+        // Checked when the batch header was read.
+        self.base_offset + i64::from(self.last_offset_delta)
     }
 
     /// The offset after this batch: where the next fetch starts.
     pub fn next_offset(&self) -> i64 {
-        self.last_offset().wrapping_add(1)
+        // Checked when the batch header was read.
+        self.last_offset() + 1
     }
 
     /// The lastOffsetDelta field.
@@ -872,7 +883,9 @@ fn read_record(
                 r.remaining()
             ))
         })?;
-    let mut headers = Vec::with_capacity(header_count);
+    // Reserve for a few headers only: the count is the peer's claim, and a header
+    // takes far more memory here than its two smallest bytes on the wire.
+    let mut headers = Vec::with_capacity(header_count.min(8));
     for _ in 0..header_count {
         let key = read_varbytes(&mut r, "header key")?
             .ok_or_else(|| KafkaError::corrupt("record header has a null key"))?;
@@ -886,9 +899,25 @@ fn read_record(
             r.remaining()
         )));
     }
+    let offset = base_offset
+        .checked_add(i64::from(offset_delta))
+        .filter(|_| offset_delta >= 0)
+        .ok_or_else(|| {
+            KafkaError::corrupt(format!(
+                "record has offset delta {offset_delta} from base offset {base_offset}"
+            ))
+        })?;
+    let timestamp = match log_append_time {
+        Some(t) => t,
+        None => base_timestamp.checked_add(timestamp_delta).ok_or_else(|| {
+            KafkaError::corrupt(format!(
+                "record has timestamp delta {timestamp_delta} from base timestamp {base_timestamp}"
+            ))
+        })?,
+    };
     Ok(Record {
-        offset: base_offset.wrapping_add(i64::from(offset_delta)),
-        timestamp: log_append_time.unwrap_or_else(|| base_timestamp.wrapping_add(timestamp_delta)),
+        offset,
+        timestamp,
         key,
         value,
         headers,
@@ -1263,6 +1292,32 @@ mod tests {
         let mut longer = bytes.to_vec();
         longer.push(0);
         assert!(RecordBatch::parse(Bytes::from(longer)).is_err());
+    }
+
+    #[test]
+    fn offsets_that_would_overflow_are_corrupt_not_wrapped() {
+        let bytes = build(Compression::None, &sample_records(3));
+        // The base offset is not under the CRC: a peer can put anything there.
+        let mut near_max = bytes.to_vec();
+        near_max[0..8].copy_from_slice(&(i64::MAX - 1).to_be_bytes());
+        let err = RecordBatch::parse(Bytes::from(near_max)).unwrap_err();
+        assert_eq!(err.kind(), crate::error::ErrorKind::CorruptMessage, "{err}");
+        let mut negative = bytes.to_vec();
+        negative[0..8].copy_from_slice(&(-5i64).to_be_bytes());
+        assert!(RecordBatch::parse(Bytes::from(negative)).is_err());
+        let negative_delta = patch(&bytes, |b| {
+            b[ATTRIBUTES_AT + 2..ATTRIBUTES_AT + 6].copy_from_slice(&(-1i32).to_be_bytes())
+        });
+        assert!(RecordBatch::parse(negative_delta).is_err());
+        // The largest base offset that still has room for the batch reads fine, and
+        // every record's offset is exact.
+        let mut at_edge = bytes.to_vec();
+        let base = i64::MAX - 3;
+        at_edge[0..8].copy_from_slice(&base.to_be_bytes());
+        let batch = RecordBatch::parse(Bytes::from(at_edge)).unwrap();
+        assert_eq!(batch.next_offset(), i64::MAX);
+        let offsets: Vec<i64> = batch.records().map(|r| r.unwrap().offset).collect();
+        assert_eq!(offsets, vec![base, base + 1, base + 2]);
     }
 
     #[test]

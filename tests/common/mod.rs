@@ -147,6 +147,24 @@ pub fn create_topic(topic: &str, partitions: i32) {
     fetch::wait_until_led(&bootstrap(), topic, partitions, timeout);
 }
 
+/// Waits until `admin` lists `topic`: CreateTopics returns once the controller has
+/// the topic, and the brokers take it up a moment later (as with the Java client).
+pub fn wait_until_listed(admin: &KafkaAdminClient, topic: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let listed = admin.list_topics(timeout).expect("list topics");
+        if listed.iter().any(|t| t == topic) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{topic} is not listed: {listed:?}"
+        );
+        // The brokers apply metadata on their own schedule: nothing to wait on.
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// An admin client for the shared broker.
 pub fn admin() -> KafkaAdminClient {
     KafkaAdminClient::new(AdminConfig::new(&bootstrap())).expect("admin client")
