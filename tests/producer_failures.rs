@@ -98,8 +98,9 @@ fn buffer_full_while_broker_unreachable_blocks_then_fails_and_records_expire() {
         .close(Some(Duration::from_millis(300)))
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    // The timeout plus the forced close's short grace, not 5 s more.
     assert!(
-        t.elapsed() < Duration::from_secs(7),
+        t.elapsed() < Duration::from_millis(1500),
         "close took {:?}",
         t.elapsed()
     );

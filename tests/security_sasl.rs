@@ -305,3 +305,76 @@ fn no_secret_shows_in_debug_output_of_configs_or_errors() {
         assert!(!text.contains(secret), "`{secret}` shows in {text}");
     }
 }
+
+#[test]
+fn no_secret_shows_in_debug_output_of_clients_after_a_sasl_login() {
+    use kafka_sync::client::KafkaClient;
+    use kafka_sync::{
+        ConsumerConfig, KafkaConsumer, KafkaProducer, ProducerConfig, ProducerRecord,
+        TopicPartition,
+    };
+    let (user, password) = PLAIN_USER;
+    let plain = || sasl_plaintext().sasl(SaslMechanism::Plain, user, password);
+    let token = OAuthBearerToken::unsecured("debug-user", Duration::from_secs(3600));
+    let token_value = token.value().expose().to_owned();
+    struct Fixed(OAuthBearerToken);
+    impl OAuthBearerTokenProvider for Fixed {
+        fn token(&self) -> kafka_sync::Result<OAuthBearerToken> {
+            Ok(self.0.clone())
+        }
+    }
+    let oauth = || sasl_plaintext().oauthbearer(Arc::new(Fixed(token.clone())));
+
+    let mut text = String::new();
+    for security in [plain(), oauth()] {
+        let admin = admin(&sasl_bootstrap(), security.clone());
+        works(&admin);
+        text.push_str(&format!("{admin:?} {admin:#?}"));
+
+        let topic = common::unique_topic("debug");
+        admin
+            .create_topics(&[NewTopic::new(&topic, 1, 1)], TIMEOUT)
+            .unwrap();
+        let mut producer_config = ProducerConfig::new(&sasl_bootstrap());
+        producer_config.client.security = security.clone();
+        let producer = KafkaProducer::new(producer_config).unwrap();
+        producer
+            .send(ProducerRecord::new(&topic).value("v"))
+            .unwrap()
+            .get(TIMEOUT)
+            .unwrap();
+        text.push_str(&format!("{producer:?} {producer:#?}"));
+
+        let mut consumer_config = ConsumerConfig::new(&sasl_bootstrap())
+            .auto_offset_reset(kafka_sync::OffsetReset::Earliest);
+        consumer_config.client.security = security.clone();
+        let mut consumer = KafkaConsumer::new(consumer_config).unwrap();
+        consumer.assign(&[TopicPartition::new(&topic, 0)]).unwrap();
+        let deadline = Instant::now() + TIMEOUT;
+        while consumer
+            .poll(Duration::from_millis(200))
+            .unwrap()
+            .is_empty()
+        {
+            assert!(Instant::now() < deadline, "nothing read back");
+        }
+        text.push_str(&format!("{consumer:?} {consumer:#?}"));
+
+        let mut client_config = kafka_sync::ClientConfig::new(&sasl_bootstrap());
+        client_config.security = security.clone();
+        let mut client = KafkaClient::new(client_config).unwrap();
+        client
+            .update_metadata(None, false, TIMEOUT)
+            .expect("metadata over SASL");
+        text.push_str(&format!("{client:?} {client:#?} {:?}", client.network_ref()));
+        producer.close(Some(TIMEOUT)).unwrap();
+        consumer.close().unwrap();
+    }
+    assert!(
+        text.contains("KafkaAdminClient") && text.contains("Connection"),
+        "{text}"
+    );
+    for secret in [password, token_value.as_str()] {
+        assert!(!text.contains(secret), "`{secret}` shows in {text}");
+    }
+}

@@ -394,14 +394,14 @@ impl Coordinator {
             self.completed_commits.push((pending, outcome));
             return Ok(None);
         }
-        match self.state {
-            JoinState::Joining { .. } => {
-                match response.decode::<JoinGroupRequest>() {
-                    Ok(join) => self.on_join(join, client)?,
-                    Err(e) => self.on_group_request_failed(client, "JoinGroup", &e),
+        let result = match self.state {
+            JoinState::Joining { .. } => match response.decode::<JoinGroupRequest>() {
+                Ok(join) => self.on_join(join, client).map(|()| None),
+                Err(e) => {
+                    self.on_group_request_failed(client, "JoinGroup", &e);
+                    Ok(None)
                 }
-                Ok(None)
-            }
+            },
             JoinState::Syncing { .. } => match response.decode::<SyncGroupRequest>() {
                 Ok(sync) => self.on_sync(sync, client),
                 Err(e) => {
@@ -410,6 +410,28 @@ impl Coordinator {
                 }
             },
             _ => Ok(None),
+        };
+        result.or_else(|e| self.join_failed(e))
+    }
+
+    /// Any error on the way through JoinGroup and SyncGroup (an assignment that does
+    /// not decode, a member's subscription the leader cannot read, metadata the
+    /// leader cannot get, a request that cannot be sent) leaves the member ready to
+    /// join again after the back-off, never half-way: the next `poll()` rejoins. A
+    /// retriable error is only logged; any other reaches the caller of `poll()`, each
+    /// time it happens again.
+    fn join_failed(&mut self, e: KafkaError) -> Result<Option<GroupEvent>> {
+        log::warn!(
+            "group {}: joining failed, will rejoin: {e}",
+            self.settings.group_id
+        );
+        self.state = JoinState::Unjoined;
+        self.rejoin_needed = true;
+        self.backoff();
+        if e.is_retriable() {
+            Ok(None)
+        } else {
+            Err(e)
         }
     }
 
@@ -611,6 +633,24 @@ impl Coordinator {
         Ok(Some(GroupEvent::Assigned(assignment.partitions)))
     }
 
+    /// A group member (`member`: the consumer subscribed) commits only in a stable
+    /// generation, as in the Java client: sent with generation -1 while a join is
+    /// under way, the commit would earn UNKNOWN_MEMBER_ID, whose handling abandons the
+    /// join in flight and leaves a ghost member until its session times out. The
+    /// refusal is retriable: commit again after the next `poll()` has rejoined.
+    fn check_member_commit(&self, member: bool) -> Result<()> {
+        if !member || (self.state == JoinState::Stable && !self.member_id.is_empty()) {
+            return Ok(());
+        }
+        Err(KafkaError::broker(
+            ErrorCode::REBALANCE_IN_PROGRESS,
+            format!(
+                "group {} is rebalancing: this member can commit once poll() has rejoined it",
+                self.settings.group_id
+            ),
+        ))
+    }
+
     /// The generation and member id to commit with: the member's while it is in a
     /// stable generation, else none (a commit of a consumer that is not a member, as
     /// with `assign()`).
@@ -703,11 +743,13 @@ impl Coordinator {
         &mut self,
         client: &mut KafkaClient,
         offsets: &BTreeMap<TopicPartition, OffsetAndMetadata>,
+        member: bool,
         deadline: Instant,
     ) -> Result<()> {
         if offsets.is_empty() {
             return Ok(());
         }
+        self.check_member_commit(member)?;
         loop {
             let node = self.ensure_coordinator(client, deadline)?;
             let request = self.commit_request(offsets);
@@ -740,11 +782,16 @@ impl Coordinator {
         &mut self,
         client: &mut KafkaClient,
         offsets: BTreeMap<TopicPartition, OffsetAndMetadata>,
+        member: bool,
         callback: Option<CommitCallback>,
     ) {
         let pending = PendingCommit { offsets, callback };
         if pending.offsets.is_empty() {
             self.completed_commits.push((pending, Ok(())));
+            return;
+        }
+        if let Err(e) = self.check_member_commit(member) {
+            self.completed_commits.push((pending, Err(e)));
             return;
         }
         let Some(node) = self.coordinator_ready(client) else {

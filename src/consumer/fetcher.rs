@@ -378,6 +378,14 @@ impl Fetcher {
         }
     }
 
+    /// Keeps `e` to be returned by the next [`collect`](Self::collect), when records
+    /// are in hand that must reach the caller first.
+    pub fn defer_error(&mut self, e: KafkaError) {
+        if self.pending_error.is_none() {
+            self.pending_error = Some(e);
+        }
+    }
+
     /// Returns up to `max_records` buffered records, advancing positions past them.
     pub fn collect(
         &mut self,

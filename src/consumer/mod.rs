@@ -58,7 +58,7 @@ use crate::net::Response;
 /// The least time a `poll()` gives a blocking lookup (coordinator, committed offsets,
 /// reset offsets) even when its own timeout is shorter, so that `poll(0)` still makes
 /// progress.
-const MIN_LOOKUP_TIME: Duration = Duration::from_millis(200);
+const MIN_LOOKUP_TIME: Duration = Duration::from_millis(100);
 /// How often `poll()` looks at the heartbeat thread's findings while it waits.
 const GROUP_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 /// How long `Drop` waits for a clean close at most.
@@ -95,6 +95,8 @@ pub struct KafkaConsumer {
     listener: Option<Box<dyn ConsumerRebalanceListener>>,
     next_auto_commit: Instant,
     next_lookup: Instant,
+    /// When the commit before an eager revocation gives up, once one is under way.
+    revocation_give_up: Option<Instant>,
     next_metadata_attempt: Instant,
     in_listener: bool,
     closed: bool,
@@ -159,6 +161,7 @@ impl KafkaConsumer {
             in_listener: false,
             closed: false,
             rebalances: 0,
+            revocation_give_up: None,
             config,
         })
     }
@@ -317,21 +320,35 @@ impl KafkaConsumer {
                 "the consumer is not subscribed to any topic nor assigned any partition",
             ));
         }
-        let deadline = crate::time::deadline_in(timeout);
+        let started = Instant::now();
+        let deadline = crate::time::deadline_after(started, timeout);
+        // Lookups (metadata, the coordinator, committed and reset offsets, a commit
+        // before a revocation) block while they wait for their answers. Together they
+        // get the poll's timeout, or MIN_LOOKUP_TIME if that is shorter, so that
+        // poll(0) can make progress; what does not finish goes on in the next poll().
+        let lookup_deadline = deadline.max(crate::time::deadline_after(started, MIN_LOOKUP_TIME));
         if let Some(group) = &self.group {
             group.heartbeat.note_poll();
         }
         loop {
-            self.maybe_refresh_metadata(deadline);
-            self.group_poll(deadline)?;
-            self.update_fetch_positions(deadline)?;
+            self.maybe_refresh_metadata(lookup_deadline);
+            self.group_poll(lookup_deadline)?;
+            self.update_fetch_positions(lookup_deadline)?;
             let records = self
                 .fetcher
                 .collect(&mut self.subscriptions, self.config.max_poll_records)?;
             // Ask for the next data before returning this, so it arrives while the caller
-            // works (pipelining).
-            self.fetcher
-                .send_fetches(&mut self.client, &self.subscriptions)?;
+            // works (pipelining). The positions already moved past `records`: if asking
+            // fails, hand them out and report the error at the next poll().
+            if let Err(e) = self
+                .fetcher
+                .send_fetches(&mut self.client, &self.subscriptions)
+            {
+                if records.is_empty() {
+                    return Err(e);
+                }
+                self.fetcher.defer_error(e);
+            }
             if !records.is_empty() {
                 return Ok(records);
             }
@@ -459,9 +476,12 @@ impl KafkaConsumer {
         let revoked: Vec<TopicPartition> = owned.difference(&new).cloned().collect();
         let added: Vec<TopicPartition> = new.difference(&owned).cloned().collect();
         if !revoked.is_empty() {
-            // Cooperative: give these up now (committing first), then rejoin so that
-            // their new owners get them.
-            self.commit_before_revocation(&revoked);
+            // Cooperative: give these up now (committing first, within the poll's
+            // lookup time), then rejoin so that their new owners get them.
+            let deadline = crate::time::deadline_in(MIN_LOOKUP_TIME);
+            if !self.commit_before_revocation(&revoked, deadline) {
+                log::warn!("no time left to commit before giving up {revoked:?}");
+            }
             self.call_listener(|l, c| l.on_partitions_revoked(c, &revoked));
             if let Some(group) = &mut self.group {
                 group.rejoin_needed = true;
@@ -485,20 +505,36 @@ impl KafkaConsumer {
         self.call_listener(|l, c| l.on_partitions_assigned(c, &added));
     }
 
-    /// With auto-commit on, commits the positions of `partitions` before they go.
-    fn commit_before_revocation(&mut self, partitions: &[TopicPartition]) {
+    /// With auto-commit on, commits the positions of `partitions` before they go,
+    /// until `deadline`. Returns whether that is settled: committed, not needed, or
+    /// failed for good (then the records after the last commit are read again by the
+    /// partitions' next owners). A commit that only ran out of time is not settled.
+    fn commit_before_revocation(
+        &mut self,
+        partitions: &[TopicPartition],
+        deadline: Instant,
+    ) -> bool {
         if !self.config.enable_auto_commit {
-            return;
+            return true;
         }
         let consumed = self.subscriptions.all_consumed();
         let offsets: BTreeMap<TopicPartition, OffsetAndMetadata> = partitions
             .iter()
             .filter_map(|tp| Some((tp.clone(), OffsetAndMetadata::new(*consumed.get(tp)?))))
             .collect();
-        let deadline = crate::time::deadline_in(self.config.default_api_timeout);
-        if let Some(group) = &mut self.group {
-            if let Err(e) = group.commit_sync(&mut self.client, &offsets, deadline) {
+        let member = self.subscriptions.is_auto();
+        let Some(group) = &mut self.group else {
+            return true;
+        };
+        match group.commit_sync(&mut self.client, &offsets, member, deadline) {
+            Ok(()) => true,
+            Err(e) if e.kind() == ErrorKind::Timeout || e.is_retriable() => {
+                log::debug!("committing offsets before a rebalance: {e}; trying again");
+                false
+            }
+            Err(e) => {
                 log::warn!("committing offsets before a rebalance failed: {e}");
+                true
             }
         }
     }
@@ -579,8 +615,7 @@ impl KafkaConsumer {
         if !group.needs_join(now) {
             return Ok(());
         }
-        let lookup_deadline = deadline.max(now + MIN_LOOKUP_TIME);
-        if let Err(e) = group.ensure_coordinator(&mut self.client, lookup_deadline) {
+        if let Err(e) = group.ensure_coordinator(&mut self.client, deadline) {
             if e.is_retriable() {
                 log::debug!("group coordinator lookup: {e}");
                 return Ok(());
@@ -601,7 +636,16 @@ impl KafkaConsumer {
             owned
         };
         if !revoked.is_empty() {
-            self.commit_before_revocation(&revoked);
+            // The commit may take longer than this poll has: then the rejoin waits for
+            // the next poll() (up to default.api.timeout.ms in all, after which the
+            // partitions go without it).
+            let give_up = *self.revocation_give_up.get_or_insert_with(|| {
+                crate::time::deadline_after(now, self.config.default_api_timeout)
+            });
+            if !self.commit_before_revocation(&revoked, deadline) && Instant::now() < give_up {
+                return Ok(());
+            }
+            self.revocation_give_up = None;
             self.call_listener(|l, c| l.on_partitions_revoked(c, &revoked));
             let keep: Vec<TopicPartition> = self
                 .subscriptions
@@ -627,10 +671,11 @@ impl KafkaConsumer {
         if now < self.next_auto_commit {
             return;
         }
+        let member = self.subscriptions.is_auto();
         let Some(group) = &mut self.group else {
             return;
         };
-        let stable = group.state == JoinState::Stable || !self.subscriptions.is_auto();
+        let stable = group.state == JoinState::Stable || !member;
         if !stable {
             return;
         }
@@ -645,13 +690,12 @@ impl KafkaConsumer {
             return;
         }
         if group.coordinator_id().is_none() {
-            let lookup_deadline = deadline.max(now + MIN_LOOKUP_TIME);
-            if let Err(e) = group.ensure_coordinator(&mut self.client, lookup_deadline) {
+            if let Err(e) = group.ensure_coordinator(&mut self.client, deadline) {
                 log::debug!("auto-commit skipped: {e}");
                 return;
             }
         }
-        group.commit_async(&mut self.client, offsets, None);
+        group.commit_async(&mut self.client, offsets, member, None);
     }
 
     /// Refreshes metadata when stale, and notices what changed for the subscription:
@@ -677,7 +721,7 @@ impl KafkaConsumer {
                 .client
                 .retry_backoff
                 .max(Duration::from_millis(500));
-        let timeout = deadline.max(now + MIN_LOOKUP_TIME) - now;
+        let timeout = deadline.saturating_duration_since(now);
         let result = if pattern {
             self.client.update_metadata(None, false, timeout)
         } else {
@@ -738,8 +782,7 @@ impl KafkaConsumer {
         if now < self.next_lookup {
             return Ok(());
         }
-        let lookup_deadline = deadline.max(now + MIN_LOOKUP_TIME);
-        let result = self.lookup_positions(lookup_deadline);
+        let result = self.lookup_positions(deadline);
         match result {
             Ok(()) => Ok(()),
             Err(e) if e.is_retriable() => {
@@ -860,10 +903,11 @@ impl KafkaConsumer {
         self.ensure_open()?;
         self.require_group("commit")?;
         let deadline = self.default_deadline();
+        let member = self.subscriptions.is_auto();
         let Some(group) = &mut self.group else {
             return Ok(());
         };
-        let result = group.commit_sync(&mut self.client, offsets, deadline);
+        let result = group.commit_sync(&mut self.client, offsets, member, deadline);
         group.run_commit_callbacks();
         result
     }
@@ -879,6 +923,7 @@ impl KafkaConsumer {
         self.require_group("commit_async()")?;
         let offsets = offsets.unwrap_or_else(|| self.consumed_offsets());
         let deadline = Instant::now() + MIN_LOOKUP_TIME;
+        let member = self.subscriptions.is_auto();
         let Some(group) = &mut self.group else {
             return Ok(());
         };
@@ -887,7 +932,7 @@ impl KafkaConsumer {
                 log::debug!("coordinator lookup for an async commit: {e}");
             }
         }
-        group.commit_async(&mut self.client, offsets, Some(Box::new(callback)));
+        group.commit_async(&mut self.client, offsets, member, Some(Box::new(callback)));
         Ok(())
     }
 
@@ -1134,15 +1179,17 @@ impl KafkaConsumer {
         }
         let deadline = crate::time::deadline_in(timeout);
         let mut result = Ok(());
+        let member = self.subscriptions.is_auto();
         if self.group.is_some() {
             let stable = self
                 .group
                 .as_ref()
-                .is_some_and(|g| g.state == JoinState::Stable || !self.subscriptions.is_auto());
+                .is_some_and(|g| g.state == JoinState::Stable || !member);
             if self.config.enable_auto_commit && stable {
                 let offsets = self.consumed_offsets();
                 if let Some(group) = &mut self.group {
-                    if let Err(e) = group.commit_sync(&mut self.client, &offsets, deadline) {
+                    if let Err(e) = group.commit_sync(&mut self.client, &offsets, member, deadline)
+                    {
                         log::warn!("commit on close failed: {e}");
                         result = Err(e);
                     }

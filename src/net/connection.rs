@@ -224,7 +224,6 @@ pub enum Event {
 }
 
 /// One broker connection.
-#[derive(Debug)]
 pub struct Connection {
     node_id: i32,
     address: BrokerAddress,
@@ -251,6 +250,24 @@ pub struct Connection {
     /// so never one of the caller's, which count up from zero.
     next_internal_id: i32,
     settings: ConnectionSettings,
+}
+
+/// Written by hand: the buffers hold request bytes, SASL messages among them (a PLAIN
+/// password, an OAUTHBEARER token), which must never be printed.
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("node_id", &self.node_id)
+            .field("address", &self.address)
+            .field("state", &self.state.phase())
+            .field("in_flight", &self.in_flight.len())
+            .field(
+                "buffered_out",
+                &(self.out.len() - self.out_pos.min(self.out.len())),
+            )
+            .field("buffered_in", &self.input.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Connection {

@@ -54,7 +54,6 @@ impl Response {
 }
 
 /// Connections to many brokers, driven by one poll loop.
-#[derive(Debug)]
 pub struct NetworkClient {
     poll: Poll,
     events: Events,
@@ -68,6 +67,19 @@ pub struct NetworkClient {
     completed: Vec<Response>,
     last_errors: HashMap<i32, KafkaError>,
     scratch: Vec<Event>,
+}
+
+/// Written by hand: only what helps to see the state, never buffered bytes (see
+/// [`Connection`]'s `Debug`).
+impl std::fmt::Debug for NetworkClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut connections: Vec<&Connection> = self.connections.values().collect();
+        connections.sort_by_key(|c| c.node_id());
+        f.debug_struct("NetworkClient")
+            .field("connections", &connections)
+            .field("completed", &self.completed.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl NetworkClient {

@@ -36,16 +36,25 @@ use crate::record::{Compression, Header};
 #[derive(Debug)]
 pub(crate) struct BufferPool {
     total: usize,
-    used: Mutex<usize>,
+    used: Mutex<PoolState>,
     freed: Condvar,
     waiters: AtomicUsize,
+}
+
+/// What the pool's lock protects.
+#[derive(Debug, Default)]
+struct PoolState {
+    /// Bytes reserved.
+    used: usize,
+    /// The sizes blocked `allocate`s wait for (size to number of waiters).
+    waiting: std::collections::BTreeMap<usize, usize>,
 }
 
 impl BufferPool {
     fn new(total: usize) -> Self {
         BufferPool {
             total,
-            used: Mutex::new(0),
+            used: Mutex::new(PoolState::default()),
             freed: Condvar::new(),
             waiters: AtomicUsize::new(0),
         }
@@ -62,24 +71,28 @@ impl BufferPool {
                 ),
             ));
         }
-        let mut used = self.used.lock();
-        if *used + size <= self.total {
-            *used += size;
+        let mut state = self.used.lock();
+        if state.used + size <= self.total {
+            state.used += size;
             return Ok(());
         }
         self.waiters.fetch_add(1, Ordering::SeqCst);
+        *state.waiting.entry(size).or_insert(0) += 1;
         let result = loop {
             if closed.load(Ordering::SeqCst) {
                 break Err(KafkaError::closed(
                     "the producer was closed while send() waited for buffer memory",
                 ));
             }
-            if *used + size <= self.total {
-                *used += size;
+            if state.used + size <= self.total {
+                state.used += size;
                 break Ok(());
             }
-            if self.freed.wait_until(&mut used, deadline.get()).timed_out()
-                && *used + size > self.total
+            if self
+                .freed
+                .wait_until(&mut state, deadline.get())
+                .timed_out()
+                && state.used + size > self.total
             {
                 break Err(KafkaError::new(
                     ErrorKind::BufferExhausted,
@@ -91,33 +104,48 @@ impl BufferPool {
                 ));
             }
         };
+        if let Some(count) = state.waiting.get_mut(&size) {
+            *count -= 1;
+            if *count == 0 {
+                state.waiting.remove(&size);
+            }
+        }
         self.waiters.fetch_sub(1, Ordering::SeqCst);
         result
     }
 
     /// Returns `size` bytes to the pool.
     ///
-    /// Blocked senders are woken only once an eighth of the pool is free (or all of
-    /// it): when the brokers are the bottleneck, waking them for every completed batch
-    /// would cost a context switch per batch and free too little to make progress.
+    /// Blocked senders are woken once an eighth of the pool is free, or once the
+    /// smallest of their requests fits: when the brokers are the bottleneck, waking
+    /// them for every completed batch would cost a context switch per batch and free
+    /// too little to make progress, but a request that fits must not wait for the
+    /// eighth (most of the pool may be held by batches for an unreachable partition).
     pub fn release(&self, size: usize) {
-        let mut used = self.used.lock();
-        *used = used.saturating_sub(size);
-        let free = self.total - (*used).min(self.total);
-        if self.waiters.load(Ordering::SeqCst) > 0 && (free >= self.total / 8 || *used == 0) {
+        let mut state = self.used.lock();
+        state.used = state.used.saturating_sub(size);
+        let free = self.total - state.used.min(self.total);
+        let smallest_fits = state
+            .waiting
+            .keys()
+            .next()
+            .is_some_and(|&wanted| wanted <= free);
+        if self.waiters.load(Ordering::SeqCst) > 0
+            && (free >= self.total / 8 || state.used == 0 || smallest_fits)
+        {
             self.freed.notify_all();
         }
     }
 
     /// Wakes every waiter (on close).
     fn wake_all(&self) {
-        let _used = self.used.lock();
+        let _state = self.used.lock();
         self.freed.notify_all();
     }
 
     /// Bytes in use.
     pub fn used(&self) -> usize {
-        *self.used.lock()
+        self.used.lock().used
     }
 
     /// Whether a `send()` is waiting for memory (then batches are sent without linger).
@@ -264,9 +292,20 @@ impl RecordAccumulator {
         if self.closed.load(Ordering::SeqCst) {
             return Err(KafkaError::closed("send() after the producer was closed"));
         }
+        if partition < 0 {
+            return Err(KafkaError::invalid_argument(format!(
+                "partition {partition} of topic `{topic}` does not exist"
+            )));
+        }
         let queue = self.queue(topic, partition);
         let callback = {
             let mut q = queue.lock();
+            // Checked again under the partition's lock: the sender's last sweep after
+            // close takes every partition's lock, so a record is either in a queue it
+            // sweeps or refused here, never left behind (see `Shared::sender_stopped`).
+            if self.closed.load(Ordering::SeqCst) {
+                return Err(KafkaError::closed("send() after the producer was closed"));
+            }
             match Self::append_to_last(&mut q, timestamp, key, value, headers, callback) {
                 Ok(result) => {
                     return result.map(|future| Appended::Done {
@@ -290,6 +329,11 @@ impl RecordAccumulator {
         let memory = needed.max(self.settings.batch_size);
         self.pool.allocate(memory, deadline, &self.closed)?;
         let mut q = queue.lock();
+        if self.closed.load(Ordering::SeqCst) {
+            drop(q);
+            self.pool.release(memory);
+            return Err(KafkaError::closed("send() after the producer was closed"));
+        }
         // Another thread may have started a batch while this one waited.
         let callback = match Self::append_to_last(&mut q, timestamp, key, value, headers, callback)
         {
@@ -433,6 +477,9 @@ impl RecordAccumulator {
     ) -> HashMap<i32, Vec<ProducerBatch>> {
         let mut out: HashMap<i32, Vec<ProducerBatch>> = HashMap::new();
         let mut sizes: HashMap<i32, usize> = HashMap::new();
+        // Batches that cannot be encoded fail after the partition's lock is released:
+        // their callbacks may send to the same partition.
+        let mut failed: Vec<(ProducerBatch, KafkaError)> = Vec::new();
         let mut queues = self.all_queues();
         // Start at a different partition each time so no partition starves when
         // requests are full.
@@ -466,13 +513,13 @@ impl RecordAccumulator {
                     };
                     q.next_sequence = q.next_sequence.wrapping_add(batch.record_count()) & i32::MAX;
                     if let Err(e) = batch.set_sequence(sequence) {
-                        self.fail(batch, e);
+                        failed.push((batch, e));
                         continue;
                     }
                 }
             }
             if let Err(e) = batch.close() {
-                self.fail(batch, e);
+                failed.push((batch, e));
                 continue;
             }
             let size = batch.bytes().map_or(0, |b| b.len());
@@ -485,6 +532,9 @@ impl RecordAccumulator {
             q.in_flight += 1;
             batch.attempts += 1;
             out.entry(leader).or_default().push(batch);
+        }
+        for (batch, e) in failed {
+            self.fail(batch, e);
         }
         out
     }
@@ -698,6 +748,39 @@ mod tests {
             .into_iter()
             .map(|b| b.id)
             .collect()
+    }
+
+    #[test]
+    fn a_blocked_allocation_wakes_as_soon_as_it_fits() {
+        // Most of the pool is held (say, by batches for an unreachable partition);
+        // freeing a little must wake a waiter whose request fits, not only an eighth.
+        let pool = Arc::new(BufferPool::new(8000));
+        let closed = Arc::new(AtomicBool::new(false));
+        pool.allocate(7900, &BlockDeadline::new(Duration::ZERO), &closed)
+            .expect("room");
+        pool.allocate(100, &BlockDeadline::new(Duration::ZERO), &closed)
+            .expect("room");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = {
+            let pool = Arc::clone(&pool);
+            let closed = Arc::clone(&closed);
+            std::thread::spawn(move || {
+                let result =
+                    pool.allocate(50, &BlockDeadline::new(Duration::from_secs(60)), &closed);
+                let _ = tx.send(result.is_ok());
+            })
+        };
+        // Release only once the waiter is registered, so the wake-up is the point.
+        while pool.waiters.load(Ordering::SeqCst) == 0 {
+            std::thread::yield_now();
+        }
+        pool.release(100);
+        let fitted = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("woken long before max.block.ms");
+        assert!(fitted);
+        waiter.join().expect("waiter");
+        assert_eq!(pool.used(), 7950);
     }
 
     #[test]

@@ -189,11 +189,113 @@ impl ProducerBatch {
     /// Publishes the outcome to every future of the batch and runs the callbacks.
     pub fn complete(mut self, outcome: Result<BatchOutcome>) {
         self.completion.complete(outcome.clone());
-        for (slot, callback) in self.callbacks.drain(..) {
-            match &outcome {
-                Ok(o) => callback(Ok(&slot.metadata(o))),
-                Err(e) => callback(Err(e)),
-            }
+        run_callbacks(self.callbacks.drain(..), &outcome);
+    }
+}
+
+/// Runs user callbacks. A callback that panics is logged and skipped: the panic must
+/// not end the sender thread, or every later future would never resolve.
+fn run_callbacks(
+    callbacks: impl Iterator<Item = (RecordSlot, Callback)>,
+    outcome: &Result<BatchOutcome>,
+) {
+    for (slot, callback) in callbacks {
+        let call = std::panic::AssertUnwindSafe(|| match outcome {
+            Ok(o) => callback(Ok(&slot.metadata(o))),
+            Err(e) => callback(Err(e)),
+        });
+        if std::panic::catch_unwind(call).is_err() {
+            log::error!(
+                "a delivery callback for {}-{} panicked; the producer goes on",
+                slot.topic,
+                slot.partition
+            );
         }
+    }
+}
+
+/// A batch that is dropped without being completed (its owner failed: a panic in the
+/// sender, a bug) still resolves its futures, with an error, so that nobody waits for
+/// it forever; its callbacks run too, unless the thread is already unwinding.
+impl Drop for ProducerBatch {
+    fn drop(&mut self) {
+        if self.completion.is_done() && self.callbacks.is_empty() {
+            return;
+        }
+        let error: Result<BatchOutcome> = Err(KafkaError::closed(format!(
+            "the producer lost the batch of {} records for {}-{} before it completed",
+            self.record_count, self.topic, self.partition
+        )));
+        self.completion.complete(error.clone());
+        if !std::thread::panicking() {
+            run_callbacks(self.callbacks.drain(..), &error);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    fn batch() -> ProducerBatch {
+        ProducerBatch::new(1, Arc::from("t"), 0, Compression::None, 0, 1024, 1024)
+    }
+
+    #[test]
+    fn a_panicking_callback_does_not_stop_the_others() {
+        let ran = Arc::new(AtomicUsize::new(0));
+        let mut b = batch();
+        let mut futures = Vec::new();
+        for i in 0..3 {
+            let ran = Arc::clone(&ran);
+            let callback: Callback = Box::new(move |result| {
+                assert!(result.is_ok());
+                if i == 1 {
+                    panic!("a user bug");
+                }
+                ran.fetch_add(1, Ordering::SeqCst);
+            });
+            futures.push(
+                b.try_append(0, None, Some(b"v"), &[], Some(callback))
+                    .ok()
+                    .expect("room")
+                    .expect("append"),
+            );
+        }
+        b.complete(Ok(BatchOutcome {
+            base_offset: 10,
+            log_append_time: -1,
+        }));
+        assert_eq!(
+            ran.load(Ordering::SeqCst),
+            2,
+            "the callbacks around the panic ran"
+        );
+        for (i, f) in futures.iter().enumerate() {
+            assert_eq!(f.get(Duration::ZERO).expect("done").offset, 10 + i as i64);
+        }
+    }
+
+    #[test]
+    fn a_batch_dropped_without_completion_fails_its_records() {
+        let called = Arc::new(AtomicUsize::new(0));
+        let mut b = batch();
+        let seen = Arc::clone(&called);
+        let callback: Callback = Box::new(move |result| {
+            assert!(result.is_err());
+            seen.fetch_add(1, Ordering::SeqCst);
+        });
+        let future = b
+            .try_append(0, None, Some(b"v"), &[], Some(callback))
+            .ok()
+            .expect("room")
+            .expect("append");
+        drop(b);
+        let err = future.get(Duration::ZERO).unwrap_err();
+        assert_eq!(err.kind(), crate::error::ErrorKind::Closed, "{err}");
+        assert_eq!(called.load(Ordering::SeqCst), 1);
     }
 }

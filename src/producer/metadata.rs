@@ -73,6 +73,8 @@ pub(crate) struct ProducerMetadata {
     snapshot: RwLock<Arc<Snapshot>>,
     state: Mutex<State>,
     changed: Condvar,
+    /// Set by `close()`: waiting `send()`s give up.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl ProducerMetadata {
@@ -102,6 +104,11 @@ impl ProducerMetadata {
             if let Some(err) = state.topic_errors.get(topic) {
                 return Err(err.clone());
             }
+            if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(KafkaError::closed(format!(
+                    "the producer was closed while send() waited for the metadata of `{topic}`"
+                )));
+            }
             wake();
             if self
                 .changed
@@ -116,6 +123,13 @@ impl ProducerMetadata {
                 )));
             }
         }
+    }
+
+    /// Makes every waiting and later [`wait_for_topic`](Self::wait_for_topic) return
+    /// (the producer is closing).
+    pub fn close(&self) {
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.wake_all();
     }
 
     /// The partitions of `topic`, waiting for them like [`wait_for_topic`](Self::wait_for_topic).
@@ -171,5 +185,34 @@ impl ProducerMetadata {
     pub fn wake_all(&self) {
         let _state = self.state.lock();
         self.changed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    #[test]
+    fn close_releases_a_send_waiting_for_metadata() {
+        let metadata = Arc::new(ProducerMetadata::default());
+        let waiter = {
+            let metadata = Arc::clone(&metadata);
+            std::thread::spawn(move || {
+                let deadline = BlockDeadline::new(Duration::from_secs(60));
+                let started = Instant::now();
+                let result = metadata.wait_for_topic("t", &deadline, || {});
+                (result, started.elapsed())
+            })
+        };
+        // Whether close() comes before or after the waiter starts to wait, it returns
+        // at once with a Closed error instead of after max.block.ms.
+        metadata.close();
+        let (result, waited) = waiter.join().expect("the waiter");
+        let err = result.unwrap_err();
+        assert_eq!(err.kind(), crate::error::ErrorKind::Closed, "{err}");
+        assert!(waited < Duration::from_secs(30), "waited {waited:?}");
     }
 }

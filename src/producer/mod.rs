@@ -93,6 +93,10 @@ impl BlockDeadline {
 /// How long dropping a producer that was not closed waits for queued records.
 const DROP_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long `close(timeout)` waits, once the timeout has passed, for the forced sender
+/// to fail what is left and stop: a poll turn, unless a callback holds it up.
+const FORCED_CLOSE_GRACE: Duration = Duration::from_millis(100);
+
 /// State shared by the producer's handle and its sender thread.
 pub(crate) struct Shared {
     pub config: ProducerConfig,
@@ -103,6 +107,11 @@ pub(crate) struct Shared {
     pub force_close: AtomicBool,
     pub sender_done: AtomicBool,
     pub sender_exit: (Mutex<()>, Condvar),
+    /// The sender thread, to recognize calls from delivery callbacks.
+    pub sender_thread: std::sync::OnceLock<std::thread::ThreadId>,
+    /// Why the sender thread stopped early, if it did: every later `send()` fails
+    /// with it.
+    pub fatal: Mutex<Option<KafkaError>>,
 }
 
 impl Shared {
@@ -111,6 +120,31 @@ impl Shared {
             log::warn!("cannot wake the producer's sender thread: {e}");
         }
     }
+
+    /// Whether the caller runs on the sender thread (in a delivery callback).
+    fn on_sender_thread(&self) -> bool {
+        self.sender_thread.get() == Some(&std::thread::current().id())
+    }
+
+    /// Called when the sender thread ends, normally or not. Anything still queued is
+    /// failed: a `send()` that raced with `close()` and got its record in after the
+    /// sender's last look, or everything when the sender stopped early (`failure`),
+    /// after which `send()` fails too. Then `close()` and `flush()` are released.
+    fn sender_stopped(&self, failure: Option<KafkaError>) {
+        let error = match failure {
+            Some(e) => {
+                *self.fatal.lock() = Some(e.clone());
+                e
+            }
+            None => KafkaError::closed("the producer was closed before the record was sent"),
+        };
+        self.accumulator.close();
+        self.accumulator.abort_all(&error);
+        self.metadata.close();
+        self.sender_done.store(true, Ordering::SeqCst);
+        let _guard = self.sender_exit.0.lock();
+        self.sender_exit.1.notify_all();
+    }
 }
 
 /// A thread-safe Kafka producer. Share it between threads with an `Arc`.
@@ -118,6 +152,19 @@ pub struct KafkaProducer {
     shared: Arc<Shared>,
     closed: AtomicBool,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+/// A partitioner's choice, if it names a partition the topic has. A custom
+/// partitioner (or a bug) may return -1 or a huge number; used as an index, that
+/// would corrupt the accumulator.
+fn check_partitioner(partition: i32, topic: &str, partitions: i32) -> Result<i32> {
+    if (0..partitions).contains(&partition) {
+        Ok(partition)
+    } else {
+        Err(KafkaError::invalid_argument(format!(
+            "the partitioner chose partition {partition} of topic `{topic}`, which has {partitions} partitions"
+        )))
+    }
 }
 
 impl std::fmt::Debug for KafkaProducer {
@@ -163,6 +210,8 @@ impl KafkaProducer {
             force_close: AtomicBool::new(false),
             sender_done: AtomicBool::new(false),
             sender_exit: (Mutex::new(()), Condvar::new()),
+            sender_thread: std::sync::OnceLock::new(),
+            fatal: Mutex::new(None),
         });
         let thread = sender::spawn(Arc::clone(&shared), client)?;
         Ok(KafkaProducer {
@@ -199,6 +248,9 @@ impl KafkaProducer {
         callback: Option<Callback>,
     ) -> Result<FutureRecordMetadata> {
         let shared = &*self.shared;
+        if let Some(e) = &*shared.fatal.lock() {
+            return Err(e.clone());
+        }
         if self.closed.load(Ordering::SeqCst) || shared.accumulator.is_closed() {
             return Err(KafkaError::closed("send() after the producer was closed"));
         }
@@ -219,7 +271,14 @@ impl KafkaProducer {
                 ),
             ));
         }
-        let deadline = BlockDeadline::new(shared.config.max_block);
+        // In a delivery callback, send() must not wait: what it would wait for (memory,
+        // metadata) only the sender thread, which runs the callback, can provide.
+        let max_block = if shared.on_sender_thread() {
+            Duration::ZERO
+        } else {
+            shared.config.max_block
+        };
+        let deadline = BlockDeadline::new(max_block);
         let info = shared
             .metadata
             .wait_for_topic(record.topic, &deadline, || shared.wake_sender())?;
@@ -232,9 +291,11 @@ impl KafkaProducer {
                 )))
             }
             Some(p) => p,
-            None => {
-                partitioner.partition(record.topic, record.key, info.partitions, &info.available)
-            }
+            None => check_partitioner(
+                partitioner.partition(record.topic, record.key, info.partitions, &info.available),
+                record.topic,
+                info.partitions,
+            )?,
         };
         let timestamp = record.timestamp.unwrap_or_else(now_ms);
         // Keyless records without an explicit partition go to the sticky partition;
@@ -255,8 +316,11 @@ impl KafkaProducer {
         let appended = match appended {
             Appended::NeedsNewBatch(callback) => {
                 partitioner.on_new_batch(record.topic, partition, info.partitions, &info.available);
-                partition =
-                    partitioner.partition(record.topic, None, info.partitions, &info.available);
+                partition = check_partitioner(
+                    partitioner.partition(record.topic, None, info.partitions, &info.available),
+                    record.topic,
+                    info.partitions,
+                )?;
                 shared.accumulator.append(
                     record.topic,
                     partition,
@@ -291,6 +355,12 @@ impl KafkaProducer {
     /// with a timeout, a [`Timeout`](ErrorKind::Timeout) error means some records were
     /// still pending.
     pub fn flush(&self, timeout: Option<Duration>) -> Result<()> {
+        if self.shared.on_sender_thread() {
+            return Err(KafkaError::invalid_argument(
+                "flush() cannot be called from a delivery callback: it would wait for the \
+                 thread that runs the callback",
+            ));
+        }
         let deadline = timeout.map_or_else(crate::time::far_future, crate::time::deadline_in);
         let accumulator = &self.shared.accumulator;
         accumulator.begin_flush();
@@ -334,15 +404,26 @@ impl KafkaProducer {
         self.closed.store(true, Ordering::SeqCst);
         let shared = &*self.shared;
         shared.accumulator.close();
-        shared.metadata.wake_all();
+        shared.metadata.close();
+        if shared.on_sender_thread() {
+            // From a delivery callback, as in the Java client: close(0). The sender
+            // fails what is left once the callback returns; waiting here for it would
+            // wait forever.
+            log::warn!("close() called from a delivery callback: closing without waiting");
+            shared.force_close.store(true, Ordering::SeqCst);
+            shared.wake_sender();
+            return Ok(());
+        }
         shared.wake_sender();
         let deadline = timeout.map_or_else(crate::time::far_future, crate::time::deadline_in);
         let timed_out = !self.wait_for_sender(deadline);
         if timed_out {
             shared.force_close.store(true, Ordering::SeqCst);
             shared.wake_sender();
-            // The forced sender fails what is left and exits promptly.
-            self.wait_for_sender(Instant::now() + Duration::from_secs(5));
+            // The forced sender fails what is left and exits within a poll turn; if a
+            // callback holds it up longer, give up waiting rather than overrun the
+            // timeout.
+            self.wait_for_sender(crate::time::deadline_in(FORCED_CLOSE_GRACE));
         }
         if let Some(thread) = self.thread.lock().take() {
             if shared.sender_done.load(Ordering::SeqCst) {
@@ -426,4 +507,108 @@ fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A producer whose sender thread never runs: a unit under test, not a client.
+    fn idle_producer() -> KafkaProducer {
+        let config = ProducerConfig::new("127.0.0.1:1");
+        let client = KafkaClient::new(config.client.clone()).expect("client");
+        let waker = client.network_ref().waker();
+        let accumulator = RecordAccumulator::new(AccumulatorSettings {
+            batch_size: config.batch_size,
+            compression: config.compression,
+            linger: config.linger,
+            buffer_memory: config.buffer_memory,
+            idempotent: false,
+            max_in_flight: 5,
+        });
+        let shared = Arc::new(Shared {
+            config,
+            accumulator,
+            metadata: ProducerMetadata::default(),
+            counters: Counters::default(),
+            waker,
+            force_close: AtomicBool::new(false),
+            sender_done: AtomicBool::new(false),
+            sender_exit: (Mutex::new(()), Condvar::new()),
+            sender_thread: std::sync::OnceLock::new(),
+            fatal: Mutex::new(None),
+        });
+        KafkaProducer {
+            shared,
+            closed: AtomicBool::new(false),
+            thread: Mutex::new(None),
+        }
+    }
+
+    fn append(producer: &KafkaProducer) -> Result<FutureRecordMetadata> {
+        let deadline = BlockDeadline::new(Duration::ZERO);
+        match producer.shared.accumulator.append(
+            "t",
+            0,
+            0,
+            None,
+            Some(b"v"),
+            &[],
+            None,
+            &deadline,
+            false,
+        )? {
+            Appended::Done { future, .. } => Ok(future),
+            Appended::NeedsNewBatch(_) => unreachable!("not asked"),
+        }
+    }
+
+    #[test]
+    fn a_sender_that_stops_early_fails_pending_and_later_records() {
+        let producer = idle_producer();
+        let pending = append(&producer).expect("append");
+        let error = KafkaError::closed("the producer's sender thread stopped: poll failed");
+        producer.shared.sender_stopped(Some(error));
+        let err = pending.get(Duration::ZERO).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Closed, "{err}");
+        assert!(err.to_string().contains("poll failed"), "{err}");
+        let later = producer
+            .send(ProducerRecord::new("t").value("later"))
+            .unwrap_err();
+        assert!(later.to_string().contains("poll failed"), "{later}");
+        // flush() and close() do not wait for a sender that is gone.
+        producer.flush(None).expect("nothing pending");
+        producer.close(None).expect("close");
+    }
+
+    #[test]
+    fn a_record_appended_after_the_last_sweep_is_refused() {
+        let producer = idle_producer();
+        let swept = append(&producer).expect("append");
+        producer.shared.sender_stopped(None);
+        let err = swept.get(Duration::ZERO).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Closed, "{err}");
+        // The accumulator is closed under each partition's lock: nothing gets in.
+        let err = append(&producer).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Closed, "{err}");
+    }
+
+    #[test]
+    fn partitioner_choices_out_of_range_are_errors() {
+        assert_eq!(check_partitioner(2, "t", 3).ok(), Some(2));
+        for bad in [-1, 3, i32::MAX, i32::MIN] {
+            let err = check_partitioner(bad, "t", 3).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+            assert!(err.to_string().contains(&bad.to_string()), "{err}");
+        }
+        let producer = idle_producer();
+        let deadline = BlockDeadline::new(Duration::ZERO);
+        let err = producer
+            .shared
+            .accumulator
+            .append("t", -1, 0, None, None, &[], None, &deadline, false)
+            .err()
+            .expect("a negative partition is refused");
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    }
 }

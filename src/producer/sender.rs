@@ -77,7 +77,9 @@ impl Sender {
     }
 
     /// Runs until the producer is closed and everything is sent, or a forced close.
-    pub fn run(mut self) {
+    /// Returns the error that ended it early, if one did.
+    pub fn run(mut self) -> Option<KafkaError> {
+        let mut failure = None;
         loop {
             let now = Instant::now();
             if self.shared.force_close.load(Ordering::SeqCst) {
@@ -107,13 +109,16 @@ impl Sender {
                 }
                 Err(e) => {
                     log::error!("producer network poll failed: {e}");
-                    self.abort_everything(e);
+                    let e = e.context("the producer's sender thread stopped");
+                    self.abort_everything(e.clone());
+                    failure = Some(e);
                     break;
                 }
             }
         }
         self.client.network().close_all();
         self.shared.metadata.wake_all();
+        failure
     }
 
     fn request_timeout(&self) -> Duration {
@@ -610,10 +615,23 @@ pub(crate) fn spawn(
         .name(name)
         .spawn(move || {
             let done = Arc::clone(&shared);
-            Sender::new(shared, client).run();
-            done.sender_done.store(true, Ordering::SeqCst);
-            let _guard = done.sender_exit.0.lock();
-            done.sender_exit.1.notify_all();
+            let _ = done.sender_thread.set(std::thread::current().id());
+            let run = std::panic::AssertUnwindSafe(|| Sender::new(shared, client).run());
+            let failure = match std::panic::catch_unwind(run) {
+                Ok(failure) => failure,
+                Err(panic) => {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    log::error!("the producer's sender thread panicked: {what}");
+                    Some(KafkaError::closed(format!(
+                        "the producer's sender thread panicked ({what}); create a new producer"
+                    )))
+                }
+            };
+            done.sender_stopped(failure);
         })
         .map_err(|e| {
             KafkaError::new(

@@ -30,6 +30,10 @@ use crate::error::{ErrorKind, KafkaError, Result};
 
 /// Kafka's brokers never store fewer iterations; a server asking for fewer is refused.
 const MIN_ITERATIONS: u32 = 4096;
+/// Kafka's brokers never store more (`ScramMechanism` allows 4096 to 16384); a server
+/// asking for more is refused: a hostile peer could otherwise make the I/O thread
+/// spend hours in PBKDF2 with `i=4294967295`.
+const MAX_ITERATIONS: u32 = 16384;
 /// Random bytes in the client nonce (base64-encoded to 32 characters).
 const NONCE_BYTES: usize = 24;
 
@@ -236,6 +240,11 @@ impl ScramClient {
                 "the broker asks for {iterations} {mechanism} iterations; at least {MIN_ITERATIONS} are required"
             )));
         }
+        if iterations > MAX_ITERATIONS {
+            return Err(auth_error(format!(
+                "the broker asks for {iterations} {mechanism} iterations; Kafka allows at most {MAX_ITERATIONS}"
+            )));
+        }
 
         let alg = self.algorithm;
         let salted = alg.salted_password(self.password.expose().as_bytes(), &salt, iterations);
@@ -431,6 +440,8 @@ mod tests {
             ("r=xyz123,s=QUJD,i=4096", "does not extend"),
             ("r=abc,s=QUJD,i=4096", "does not extend"),
             ("r=abcdef,s=QUJD,i=1000", "at least 4096"),
+            ("r=abcdef,s=QUJD,i=4294967295", "at most 16384"),
+            ("r=abcdef,s=QUJD,i=16385", "at most 16384"),
             ("r=abcdef,s=***,i=4096", "base64"),
             ("r=abcdef,s=QUJD", "iteration"),
             ("m=ext,r=abcdef,s=QUJD,i=4096", "extension"),
