@@ -636,8 +636,9 @@ impl Coordinator {
     /// A group member (`member`: the consumer subscribed) commits only in a stable
     /// generation, as in the Java client: sent with generation -1 while a join is
     /// under way, the commit would earn UNKNOWN_MEMBER_ID, whose handling abandons the
-    /// join in flight and leaves a ghost member until its session times out. The
-    /// refusal is retriable: commit again after the next `poll()` has rejoined.
+    /// join in flight and leaves a ghost member until its session times out. As with
+    /// the Java client's RebalanceInProgressException, the caller commits again after
+    /// the next `poll()` has rejoined.
     fn check_member_commit(&self, member: bool) -> Result<()> {
         if !member || (self.state == JoinState::Stable && !self.member_id.is_empty()) {
             return Ok(());
@@ -1023,4 +1024,158 @@ fn committed_rows(response: &OffsetFetchResponse) -> (i16, Vec<CommittedRow>) {
 
 fn millis(d: Duration) -> i32 {
     i32::try_from(d.as_millis()).unwrap_or(i32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::config::ClientConfig;
+    use crate::consumer::heartbeat::HeartbeatSettings;
+    use crate::protocol::api::Request;
+    use crate::protocol::messages::JoinGroupResponseMember;
+    use crate::protocol::schema::Field;
+
+    fn coordinator() -> (Coordinator, KafkaClient) {
+        let config = ClientConfig::new("127.0.0.1:1");
+        let heartbeat = Heartbeat::spawn(
+            config.clone(),
+            HeartbeatSettings {
+                interval: Duration::from_secs(3),
+                session_timeout: Duration::from_secs(45),
+                max_poll_interval: Duration::from_secs(300),
+                retry_backoff: Duration::from_millis(100),
+                request_timeout: Duration::from_secs(30),
+            },
+        )
+        .expect("heartbeat");
+        let settings = GroupSettings {
+            group_id: "g".into(),
+            group_instance_id: None,
+            session_timeout: Duration::from_secs(45),
+            rebalance_timeout: Duration::from_secs(300),
+            strategies: vec![AssignmentStrategy::Range],
+            retry_backoff: Duration::from_millis(100),
+            request_timeout: Duration::from_secs(30),
+            rack: None,
+            require_stable: false,
+        };
+        let client = KafkaClient::new(config).expect("client");
+        (Coordinator::new(settings, heartbeat), client)
+    }
+
+    /// A response frame of `R`'s API at `version` answering `correlation_id`.
+    fn response<R: Request>(body: &R::Response, version: i16, correlation_id: i32) -> Response {
+        let support = R::SUPPORT;
+        let mut frame = correlation_id.to_be_bytes().to_vec();
+        if support.response_header_version(version) >= 1 {
+            frame.push(0);
+        }
+        body.encode(&mut frame, support.ctx(version));
+        Response {
+            node_id: i32::MAX - 1,
+            correlation_id,
+            api_key: support.key,
+            api_version: version,
+            result: Ok(Bytes::from(frame)),
+        }
+    }
+
+    fn joined_as_leader(metadata: Bytes) -> JoinGroupResponse {
+        JoinGroupResponse {
+            generation_id: 3,
+            protocol_name: Some("range".into()),
+            leader: "me".into(),
+            member_id: "me".into(),
+            members: vec![
+                JoinGroupResponseMember {
+                    member_id: "me".into(),
+                    group_instance_id: None,
+                    metadata: Subscription {
+                        topics: vec!["t".into()],
+                        ..Default::default()
+                    }
+                    .encode(),
+                },
+                JoinGroupResponseMember {
+                    member_id: "hostile".into(),
+                    group_instance_id: None,
+                    metadata,
+                },
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_subscription_the_leader_cannot_read_sends_the_member_back_to_rejoin() {
+        let (mut c, mut client) = coordinator();
+        c.state = JoinState::Joining { correlation_id: 7 };
+        let join = joined_as_leader(Bytes::from_static(&[0, 9, 1]));
+        let version = JoinGroupRequest::SUPPORT.max_version;
+        let err = c
+            .handle_response(response::<JoinGroupRequest>(&join, version, 7), &mut client)
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("subscription of member hostile"),
+            "{err}"
+        );
+        assert_eq!(c.state, JoinState::Unjoined, "not stuck in Joining");
+        assert!(c.rejoin_needed);
+        // The back-off passes, then the member joins again.
+        assert!(!c.needs_join(Instant::now()));
+        assert!(c.needs_join(Instant::now() + Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn an_assignment_that_does_not_decode_sends_the_member_back_to_rejoin() {
+        let (mut c, mut client) = coordinator();
+        c.state = JoinState::Syncing { correlation_id: 8 };
+        let sync = SyncGroupResponse {
+            assignment: Bytes::from_static(&[0, 0, 0, 0, 0x7f]),
+            ..Default::default()
+        };
+        let version = SyncGroupRequest::SUPPORT.max_version;
+        let result =
+            c.handle_response(response::<SyncGroupRequest>(&sync, version, 8), &mut client);
+        assert!(result.is_err(), "{result:?}");
+        assert_eq!(c.state, JoinState::Unjoined, "not stuck in Syncing");
+        assert!(c.rejoin_needed);
+    }
+
+    #[test]
+    fn a_member_does_not_commit_outside_a_stable_generation() {
+        let (mut c, mut client) = coordinator();
+        c.member_id = "me".into();
+        c.generation = 4;
+        let offsets = BTreeMap::from([(TopicPartition::new("t", 0), OffsetAndMetadata::new(5))]);
+        for state in [
+            JoinState::Unjoined,
+            JoinState::Joining { correlation_id: 1 },
+            JoinState::Syncing { correlation_id: 2 },
+        ] {
+            c.state = state;
+            let err = c
+                .commit_sync(
+                    &mut client,
+                    &offsets,
+                    true,
+                    Instant::now() + Duration::from_secs(5),
+                )
+                .unwrap_err();
+            // As in the Java client (RebalanceInProgressException): not a retriable
+            // error class, but the message says to commit again after poll().
+            assert_eq!(err.code(), Some(ErrorCode::REBALANCE_IN_PROGRESS), "{err}");
+            assert!(err.to_string().contains("poll()"), "{err}");
+            assert_eq!(c.state, state, "the join in flight is kept");
+            assert_eq!(c.member_id, "me");
+        }
+        // Asynchronous commits are refused the same way, through their callback.
+        c.commit_async(&mut client, offsets, true, None);
+        assert!(matches!(
+            c.completed_commits.last(),
+            Some((_, Err(e))) if e.code() == Some(ErrorCode::REBALANCE_IN_PROGRESS)
+        ));
+    }
 }
