@@ -219,3 +219,51 @@ fn partitions_for_topic_and_topics() {
     assert_eq!(c.partitions_for_topic("no-such-topic-here").unwrap(), None);
     assert!(c.topics().unwrap().contains(&t));
 }
+
+#[test]
+fn an_answer_larger_than_receive_message_max_bytes_is_a_clear_error() {
+    let t = topic("fetch-oversized", 1);
+    // One batch of about 400 kB: the broker returns a whole batch even past
+    // fetch.max.bytes, so the answer exceeds the 200 kB the consumer accepts.
+    let records: Vec<TestRecord> = (0..40)
+        .map(|i| TestRecord::value(vec![b'a' + (i % 26) as u8; 10_000]))
+        .collect();
+    TestProducer::new(&common::bootstrap()).send_batch(&t, 0, &records);
+    let mut consumer = KafkaConsumer::new(
+        ConsumerConfig::new(&common::bootstrap())
+            .auto_offset_reset(OffsetReset::Earliest)
+            .fetch_max_bytes(100_000)
+            .max_partition_fetch_bytes(100_000)
+            .set("receive.message.max.bytes", "200000")
+            .expect("a size"),
+    )
+    .expect("consumer");
+    consumer.assign(&partitions(&t, 1)).expect("assign");
+    let deadline = Instant::now() + TIMEOUT;
+    let err = loop {
+        match consumer.poll(Duration::from_millis(200)) {
+            Ok(records) => assert!(records.is_empty(), "no record can arrive"),
+            Err(e) => break e,
+        }
+        assert!(Instant::now() < deadline, "the oversized answer never surfaced");
+    };
+    assert_eq!(err.kind(), ErrorKind::CorruptMessage, "{err}");
+    assert!(err.to_string().contains("receive.message.max.bytes"), "{err}");
+}
+
+#[test]
+fn fetch_max_bytes_must_fit_receive_message_max_bytes() {
+    let err = KafkaConsumer::new(
+        ConsumerConfig::new("127.0.0.1:1")
+            .fetch_max_bytes(100 << 20)
+            .set("receive.message.max.bytes", "50000000")
+            .expect("a size"),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    assert!(
+        err.to_string().contains("fetch.max.bytes")
+            && err.to_string().contains("receive.message.max.bytes"),
+        "{err}"
+    );
+}

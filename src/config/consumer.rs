@@ -10,6 +10,11 @@ use super::{parse_bool, parse_ms, parse_size, read_properties, ClientConfig};
 use crate::consumer::AssignmentStrategy;
 use crate::error::{KafkaError, Result};
 
+/// Room left in `receive.message.max.bytes` for a fetch answer's headers beyond
+/// `fetch.max.bytes` of records (librdkafka keeps 512 bytes; the headers of a few
+/// thousand partitions need more).
+const FETCH_RESPONSE_OVERHEAD: i64 = 64 * 1024;
+
 /// What to do when a partition has no committed offset, or its position is out of
 /// range (`auto.offset.reset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -376,6 +381,20 @@ impl ConsumerConfig {
             return Err(KafkaError::config(
                 "max.partition.fetch.bytes",
                 "must be positive",
+            ));
+        }
+        // A fetch answer holds up to fetch.max.bytes of records plus headers (and more
+        // when one batch is larger: the broker sends it anyway so that the consumer
+        // makes progress). An answer larger than receive.message.max.bytes is refused
+        // by the connection, so the pair must leave room for the former in the latter.
+        let fetch_room = i64::from(self.fetch_max_bytes).saturating_add(FETCH_RESPONSE_OVERHEAD);
+        if fetch_room > i64::try_from(self.client.max_response_size).unwrap_or(i64::MAX) {
+            return Err(KafkaError::config(
+                "fetch.max.bytes",
+                format!(
+                    "({} bytes) must be at least {FETCH_RESPONSE_OVERHEAD} bytes below receive.message.max.bytes ({} bytes)",
+                    self.fetch_max_bytes, self.client.max_response_size
+                ),
             ));
         }
         if self.fetch_min_bytes < 0 {

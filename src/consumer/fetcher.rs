@@ -259,6 +259,18 @@ impl Fetcher {
         let node = response.node_id;
         let decoded = match response.decode::<FetchRequest>() {
             Ok(decoded) => decoded,
+            Err(e) if e.kind() == ErrorKind::CorruptMessage => {
+                // An answer that cannot be read (among them one larger than
+                // receive.message.max.bytes, which closed the connection) would come
+                // back the same on every retry: the caller must hear of it.
+                log::warn!("fetch from node {node} failed: {e}");
+                self.defer_error(e.context(format!(
+                    "fetching from node {node} (if the answer is too large: raise \
+                     receive.message.max.bytes, or lower fetch.max.bytes and \
+                     max.partition.fetch.bytes)"
+                )));
+                return;
+            }
             Err(e) => {
                 log::debug!("fetch from node {node} failed: {e}");
                 if e.is_invalid_metadata() {

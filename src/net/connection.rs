@@ -779,7 +779,7 @@ impl Connection {
                 i32::from_be_bytes([self.input[0], self.input[1], self.input[2], self.input[3]]);
             if size < min_size || size as usize > self.settings.max_response_size {
                 return Err(KafkaError::corrupt(format!(
-                    "broker {} sent a frame of {size} bytes (allowed: {min_size} to {}); is this a Kafka broker{}?",
+                    "broker {} sent a frame of {size} bytes (allowed: {min_size} to {}, receive.message.max.bytes); is this a Kafka broker{}?",
                     self.address,
                     self.settings.max_response_size,
                     if self.stream.as_ref().is_some_and(Stream::is_tls) {
