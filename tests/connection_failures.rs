@@ -89,3 +89,50 @@ fn reconnects_after_the_broker_restarts() {
     let after = admin.describe_cluster(Duration::from_secs(20)).unwrap();
     assert_eq!(before.brokers.len(), after.brokers.len());
 }
+
+#[test]
+fn host_names_resolve_off_the_network_thread_with_either_dns_lookup() {
+    // The shared broker by a host name: "localhost" for a local one.
+    let first = common::bootstrap()
+        .split(',')
+        .next()
+        .map(str::to_owned)
+        .expect("a bootstrap server");
+    let (host, port) = first.rsplit_once(':').expect("host:port");
+    let host = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) if ip.is_loopback() => "localhost",
+        _ => host,
+    };
+    for lookup in [
+        "use_all_dns_ips",
+        "resolve_canonical_bootstrap_servers_only",
+    ] {
+        let config = AdminConfig::new(&format!("{host}:{port}"))
+            .set("client.dns.lookup", lookup)
+            .expect("a known value");
+        let admin = KafkaAdminClient::new(config).expect("admin");
+        let cluster = admin
+            .describe_cluster(Duration::from_secs(20))
+            .expect(lookup);
+        assert!(!cluster.brokers.is_empty(), "{lookup}");
+    }
+    let err = AdminConfig::new("localhost:1")
+        .set("client.dns.lookup", "default")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    assert!(err.to_string().contains("client.dns.lookup"), "{err}");
+}
+
+#[test]
+fn a_name_that_does_not_resolve_is_a_clear_error_within_the_timeout() {
+    let admin = KafkaAdminClient::new(AdminConfig::new("no-such-host.invalid:9092")).unwrap();
+    let timeout = Duration::from_secs(3);
+    let started = Instant::now();
+    let err = admin.describe_cluster(timeout).unwrap_err();
+    assert!(
+        started.elapsed() < timeout + Duration::from_secs(2),
+        "returned after {:?}",
+        started.elapsed()
+    );
+    assert!(err.to_string().contains("cannot resolve"), "{err}");
+}

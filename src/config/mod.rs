@@ -29,6 +29,7 @@ use std::time::Duration;
 
 use crate::error::{KafkaError, Result};
 use crate::net::connection::ConnectionSettings;
+pub use crate::net::resolver::DnsLookup;
 use crate::net::BrokerAddress;
 use crate::protocol::ApiKey;
 use security::SecurityConfig;
@@ -71,6 +72,11 @@ pub struct ClientConfig {
     /// It is for brokers that announce versions they do not implement; see
     /// [`max_api_version`](Self::max_api_version).
     pub max_api_versions: BTreeMap<ApiKey, i16>,
+    /// `client.dns.lookup`: `use_all_dns_ips` (the default: try every address a name
+    /// resolves to) or `resolve_canonical_bootstrap_servers_only` (bootstrap names are
+    /// replaced by the canonical names of their addresses, which TLS then verifies).
+    /// Names are looked up off the network thread either way.
+    pub client_dns_lookup: DnsLookup,
 }
 
 impl ClientConfig {
@@ -90,6 +96,7 @@ impl ClientConfig {
             receive_buffer_bytes: 0,
             security: SecurityConfig::default(),
             max_api_versions: BTreeMap::new(),
+            client_dns_lookup: DnsLookup::default(),
         }
     }
 
@@ -128,6 +135,17 @@ impl ClientConfig {
             "receive.message.max.bytes" => self.max_response_size = parse_size(key, value)?,
             "send.buffer.bytes" => self.send_buffer_bytes = parse_buffer(key, value)?,
             "receive.buffer.bytes" => self.receive_buffer_bytes = parse_buffer(key, value)?,
+            "client.dns.lookup" => {
+                self.client_dns_lookup = DnsLookup::from_name(value).ok_or_else(|| {
+                    KafkaError::config(
+                        key,
+                        format!(
+                            "`{value}` is neither use_all_dns_ips nor \
+                             resolve_canonical_bootstrap_servers_only"
+                        ),
+                    )
+                })?
+            }
             _ => return self.security.set(key, value),
         }
         Ok(true)
@@ -187,6 +205,8 @@ impl ClientConfig {
             receive_buffer_bytes: self.receive_buffer_bytes,
             security: crate::net::Security::new(&self.security)?,
             max_api_versions: self.max_api_versions.clone(),
+            dns_lookup: self.client_dns_lookup,
+            waker: None,
         })
     }
 }

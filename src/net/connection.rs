@@ -49,7 +49,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Read, Write as _};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -58,6 +58,7 @@ use mio::{Interest, Registry, Token};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::backoff::Backoff;
+use super::resolver::{DnsLookup, Resolution, Resolved};
 use super::sasl::{Mechanism, SaslSettings};
 use super::tls::{self, Stream};
 use super::{ApiVersionTable, Security};
@@ -110,6 +111,10 @@ pub struct ConnectionSettings {
     /// Caps on the API versions the broker announces (see
     /// [`ClientConfig::max_api_version`](crate::ClientConfig::max_api_version)).
     pub max_api_versions: BTreeMap<ApiKey, i16>,
+    /// `client.dns.lookup`.
+    pub dns_lookup: DnsLookup,
+    /// Woken when a host name lookup finishes, so the poll loop takes the answer.
+    pub(crate) waker: Option<std::sync::Arc<mio::Waker>>,
 }
 
 impl Default for ConnectionSettings {
@@ -124,6 +129,8 @@ impl Default for ConnectionSettings {
             receive_buffer_bytes: 0,
             security: Security::default(),
             max_api_versions: BTreeMap::new(),
+            dns_lookup: DnsLookup::default(),
+            waker: None,
         }
     }
 }
@@ -134,6 +141,11 @@ impl Default for ConnectionSettings {
 enum State {
     /// No socket. A new attempt may start once the back-off allows.
     Disconnected,
+    /// The host name is being looked up, off this thread (see [`resolver`]).
+    Resolving {
+        deadline: Instant,
+        resolution: Resolution,
+    },
     /// A non-blocking connect is under way.
     Connecting { deadline: Instant },
     /// Connected; the TLS handshake is under way.
@@ -160,6 +172,7 @@ impl State {
     fn phase(&self) -> &'static str {
         match self {
             State::Disconnected => "disconnected",
+            State::Resolving { .. } => "DNS lookup",
             State::Connecting { .. } => "TCP connect",
             State::TlsHandshake { .. } => "TLS handshake",
             State::ApiVersions { .. } => "ApiVersions exchange",
@@ -245,6 +258,8 @@ pub struct Connection {
     backoff: Backoff,
     /// The addresses the host name resolved to, tried in turn.
     resolved: Vec<SocketAddr>,
+    /// The host name TLS verifies, if a canonical lookup replaced the configured one.
+    canonical_host: Option<String>,
     next_address: usize,
     /// The correlation id of the next internal request (ApiVersions, SASL): negative,
     /// so never one of the caller's, which count up from zero.
@@ -295,6 +310,7 @@ impl Connection {
             versions: None,
             backoff,
             resolved: Vec::new(),
+            canonical_host: None,
             next_address: 0,
             next_internal_id: -1,
             settings,
@@ -368,7 +384,8 @@ impl Connection {
     pub fn next_deadline(&self) -> Option<Instant> {
         let state_deadline = match &self.state {
             State::Disconnected => None,
-            State::Connecting { deadline }
+            State::Resolving { deadline, .. }
+            | State::Connecting { deadline }
             | State::TlsHandshake { deadline }
             | State::ApiVersions { deadline }
             | State::SaslHandshake { deadline, .. }
@@ -384,41 +401,87 @@ impl Connection {
 
     /// Starts a non-blocking connect. On failure the connection stays disconnected and
     /// the back-off grows; the error says why.
+    ///
+    /// A host name that has to be looked up (first, or once every address it had
+    /// was tried) is looked up off this thread: the connection waits in `Resolving`
+    /// and [`check_timeouts`](Self::check_timeouts) carries on once the answer is in.
     pub fn connect(&mut self, registry: &Registry, now: Instant) -> Result<()> {
         debug_assert!(self.is_disconnected());
-        match self.start_connect(registry, now) {
+        let deadline = crate::time::deadline_after(now, self.settings.connect_timeout);
+        self.next_internal_id = -1;
+        if self.next_address >= self.resolved.len() {
+            let canonical = self.node_id < 0
+                && self.settings.dns_lookup == DnsLookup::ResolveCanonicalBootstrapServersOnly;
+            let resolution = Resolution::start(
+                &self.address.host,
+                self.address.port,
+                canonical,
+                self.settings.waker.clone(),
+            );
+            match resolution.try_take() {
+                Some(answer) => {
+                    if let Err(err) = self.take_resolution(answer) {
+                        self.backoff.failed(now);
+                        return Err(err);
+                    }
+                }
+                None => {
+                    self.state = State::Resolving {
+                        deadline,
+                        resolution,
+                    };
+                    return Ok(());
+                }
+            }
+        }
+        self.open_socket(registry, now, deadline)
+    }
+
+    /// Keeps the addresses a lookup found, or says why there are none.
+    fn take_resolution(&mut self, answer: io::Result<Resolved>) -> Result<()> {
+        let resolved = answer
+            .map_err(|e| KafkaError::connection(format!("cannot resolve {}: {e}", self.address)))?;
+        if resolved.addresses.is_empty() {
+            return Err(KafkaError::connection(format!(
+                "{} resolved to no address",
+                self.address
+            )));
+        }
+        if let Some(name) = &resolved.canonical_host {
+            log::debug!(
+                "bootstrap server {} has the canonical name {name}",
+                self.address
+            );
+        }
+        self.resolved = resolved.addresses;
+        self.canonical_host = resolved.canonical_host;
+        self.next_address = 0;
+        Ok(())
+    }
+
+    /// Opens a non-blocking socket to the next resolved address.
+    fn open_socket(&mut self, registry: &Registry, now: Instant, deadline: Instant) -> Result<()> {
+        match self.start_connect(registry) {
             Ok(stream) => {
                 self.stream = Some(Stream::Plain(stream));
-                self.next_internal_id = -1;
-                self.state = State::Connecting {
-                    deadline: crate::time::deadline_after(now, self.settings.connect_timeout),
-                };
+                self.state = State::Connecting { deadline };
                 Ok(())
             }
             Err(err) => {
+                self.state = State::Disconnected;
                 self.backoff.failed(now);
                 Err(err)
             }
         }
     }
 
-    fn start_connect(&mut self, registry: &Registry, _now: Instant) -> Result<TcpStream> {
-        if self.resolved.is_empty() || self.next_address >= self.resolved.len() {
-            self.resolved = (self.address.host.as_str(), self.address.port)
-                .to_socket_addrs()
-                .map_err(|e| {
-                    KafkaError::connection(format!("cannot resolve {}: {e}", self.address))
-                })?
-                .collect();
-            self.next_address = 0;
-            if self.resolved.is_empty() {
-                return Err(KafkaError::connection(format!(
-                    "{} resolved to no address",
-                    self.address
-                )));
-            }
-        }
-        let addr = self.resolved[self.next_address];
+    fn start_connect(&mut self, registry: &Registry) -> Result<TcpStream> {
+        let Some(&addr) = self.resolved.get(self.next_address) else {
+            return Err(KafkaError::connection(format!(
+                "{} has no address left to try",
+                self.address
+            )));
+        };
         self.next_address += 1;
         let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
         socket.set_nonblocking(true)?;
@@ -570,7 +633,7 @@ impl Connection {
         events: &mut Vec<Event>,
     ) -> Result<()> {
         match self.state {
-            State::Disconnected => Ok(()),
+            State::Disconnected | State::Resolving { .. } => Ok(()),
             State::Connecting { deadline } => {
                 if !(writable || readable) {
                     return Ok(());
@@ -601,8 +664,8 @@ impl Connection {
                             return Err(KafkaError::connection("TLS over a non-TCP stream"));
                         };
                         self.state = State::TlsHandshake { deadline };
-                        self.stream =
-                            Some(tls::start_handshake(&tls_settings, &self.address, tcp)?);
+                        let host = self.tls_address();
+                        self.stream = Some(tls::start_handshake(&tls_settings, &host, tcp)?);
                         self.after_tls_progress(deadline, now, events)
                     }
                     None => self.start_api_versions(deadline, now, events),
@@ -612,7 +675,7 @@ impl Connection {
                 let Some(stream) = self.stream.take() else {
                     return Err(KafkaError::connection("TLS handshake without a socket"));
                 };
-                self.stream = Some(tls::continue_handshake(&self.address, stream)?);
+                self.stream = Some(tls::continue_handshake(&self.tls_address(), stream)?);
                 self.after_tls_progress(deadline, now, events)
             }
             State::ApiVersions { .. }
@@ -630,6 +693,18 @@ impl Connection {
                 }
                 Ok(())
             }
+        }
+    }
+
+    /// The address whose host name TLS verifies: the canonical name when a canonical
+    /// lookup found one, else the configured host.
+    fn tls_address(&self) -> BrokerAddress {
+        match &self.canonical_host {
+            Some(host) => BrokerAddress {
+                host: host.clone(),
+                port: self.address.port,
+            },
+            None => self.address.clone(),
         }
     }
 
@@ -677,9 +752,10 @@ impl Connection {
 
     fn write_out(&mut self, events: &mut Vec<Event>) -> Result<()> {
         match self.state {
-            State::Disconnected | State::Connecting { .. } | State::TlsHandshake { .. } => {
-                return Ok(())
-            }
+            State::Disconnected
+            | State::Resolving { .. }
+            | State::Connecting { .. }
+            | State::TlsHandshake { .. } => return Ok(()),
             State::ApiVersions { .. }
             | State::SaslHandshake { .. }
             | State::SaslAuthenticate { .. }
@@ -1218,8 +1294,31 @@ impl Connection {
     /// answer it, and a late answer would be taken for the next request's. Starts
     /// re-authentication when it is due.
     pub fn check_timeouts(&mut self, registry: &Registry, now: Instant, events: &mut Vec<Event>) {
+        if let State::Resolving {
+            deadline,
+            resolution,
+        } = &self.state
+        {
+            let deadline = *deadline;
+            if let Some(answer) = resolution.try_take() {
+                self.state = State::Disconnected;
+                let opened = match self.take_resolution(answer) {
+                    Ok(()) => self.open_socket(registry, now, deadline),
+                    Err(err) => {
+                        self.backoff.failed(now);
+                        Err(err)
+                    }
+                };
+                if let Err(err) = opened {
+                    log::debug!("connecting to node {} failed: {err}", self.node_id);
+                    events.push(Event::Closed(err));
+                }
+                return;
+            }
+        }
         let state_timeout = match &self.state {
-            State::Connecting { deadline }
+            State::Resolving { deadline, .. }
+            | State::Connecting { deadline }
             | State::TlsHandshake { deadline }
             | State::ApiVersions { deadline }
             | State::SaslHandshake { deadline, .. }

@@ -4,6 +4,7 @@
 
 pub mod backoff;
 pub mod connection;
+pub mod resolver;
 pub mod sasl;
 pub mod selector;
 pub(crate) mod tls;

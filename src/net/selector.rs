@@ -84,9 +84,11 @@ impl std::fmt::Debug for NetworkClient {
 
 impl NetworkClient {
     /// A client with no connections yet.
-    pub fn new(settings: ConnectionSettings, request_timeout: Duration) -> Result<Self> {
+    pub fn new(mut settings: ConnectionSettings, request_timeout: Duration) -> Result<Self> {
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER_TOKEN)?);
+        // Host name lookups run on threads of their own and wake this poll loop.
+        settings.waker = Some(Arc::clone(&waker));
         Ok(NetworkClient {
             poll,
             events: Events::with_capacity(256),
