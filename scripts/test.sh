@@ -12,7 +12,8 @@
 #    integration tests, each test binary on a 1-node cluster of its own, with 3-node
 #    clusters where replicas matter;
 #  - the subset of the integration tests that tansu gets right, on tansu;
-#  - the doc tests.
+#  - the doc tests;
+#  - every fuzz target for 60 s (scripts/fuzz.sh; cargo-fuzz goes to .cache/tools).
 # A test run that prints "skipped" fails: in CI a skipped test checks nothing.
 #
 # With KAFKA_BOOTSTRAP=host:port set, the integration tests use that broker instead of
@@ -67,3 +68,6 @@ fi
 
 echo "== doc tests"
 cargo test --doc
+
+echo "== fuzzing (every target for 60 s from its seed corpus)"
+./scripts/fuzz.sh 60

@@ -10,6 +10,8 @@ pub mod client;
 pub mod config;
 pub mod consumer;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod hash;
 pub mod net;
 pub mod producer;

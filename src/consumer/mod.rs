@@ -26,7 +26,7 @@
 pub mod assignor;
 mod coordinator;
 mod fetcher;
-mod group_protocol;
+pub(crate) mod group_protocol;
 mod heartbeat;
 mod listener;
 mod offsets;
