@@ -245,10 +245,16 @@ fn an_answer_larger_than_receive_message_max_bytes_is_a_clear_error() {
             Ok(records) => assert!(records.is_empty(), "no record can arrive"),
             Err(e) => break e,
         }
-        assert!(Instant::now() < deadline, "the oversized answer never surfaced");
+        assert!(
+            Instant::now() < deadline,
+            "the oversized answer never surfaced"
+        );
     };
     assert_eq!(err.kind(), ErrorKind::CorruptMessage, "{err}");
-    assert!(err.to_string().contains("receive.message.max.bytes"), "{err}");
+    assert!(
+        err.to_string().contains("receive.message.max.bytes"),
+        "{err}"
+    );
 }
 
 #[test]

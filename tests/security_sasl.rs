@@ -366,7 +366,10 @@ fn no_secret_shows_in_debug_output_of_clients_after_a_sasl_login() {
         client
             .update_metadata(None, false, TIMEOUT)
             .expect("metadata over SASL");
-        text.push_str(&format!("{client:?} {client:#?} {:?}", client.network_ref()));
+        text.push_str(&format!(
+            "{client:?} {client:#?} {:?}",
+            client.network_ref()
+        ));
         producer.close(Some(TIMEOUT)).unwrap();
         consumer.close().unwrap();
     }
