@@ -2,7 +2,10 @@
 //! partitions assigned, no group) and reports records/s, MB/s and the client's CPU
 //! time per record. With `--produce` it first creates the topic and fills it with N
 //! records of `--size` bytes (written as large uncompressed batches with plain Produce
-//! requests, so the run does not depend on the producer's speed).
+//! requests, so the run does not depend on the producer's speed). With
+//! `--produce-with-producer` this client's producer writes them instead (1 MB batches,
+//! linger 5 ms, no keys: the sticky partitioner leaves the partitions uneven), and
+//! `--poll-ms` sets the poll timeout (default 500).
 //!
 //! `cargo run --release --example consumer_perf -- --bootstrap host:port --topic perf \
 //!     --records 1000000 --size 100 --partitions 4 --produce`
@@ -18,8 +21,8 @@ use kafka_sync::protocol::messages::{
 };
 use kafka_sync::record::RecordBatchBuilder;
 use kafka_sync::{
-    AdminConfig, ClientConfig, Compression, ConsumerConfig, KafkaAdminClient, KafkaConsumer,
-    NewTopic, OffsetReset, TopicPartition,
+    Acks, AdminConfig, ClientConfig, Compression, ConsumerConfig, KafkaAdminClient, KafkaConsumer,
+    KafkaProducer, NewTopic, OffsetReset, ProducerConfig, ProducerRecord, TopicPartition,
 };
 
 struct Args {
@@ -29,6 +32,8 @@ struct Args {
     size: usize,
     partitions: i32,
     produce: bool,
+    with_producer: bool,
+    poll_ms: u64,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -39,6 +44,8 @@ fn parse_args() -> Result<Args, String> {
         size: 100,
         partitions: 4,
         produce: false,
+        with_producer: false,
+        poll_ms: 500,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -54,6 +61,13 @@ fn parse_args() -> Result<Args, String> {
                 args.partitions = value()?.parse().map_err(|e| format!("--partitions: {e}"))?
             }
             "--produce" => args.produce = true,
+            "--produce-with-producer" => {
+                args.produce = true;
+                args.with_producer = true;
+            }
+            "--poll-ms" => {
+                args.poll_ms = value()?.parse().map_err(|e| format!("--poll-ms: {e}"))?
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -88,6 +102,9 @@ fn produce(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         Duration::from_secs(30),
     )? {
         result.result?;
+    }
+    if args.with_producer {
+        return produce_with_producer(args);
     }
     let mut client = KafkaClient::new(ClientConfig::new(&args.bootstrap))?;
     client.ensure_topics(std::slice::from_ref(&args.topic), Duration::from_secs(30))?;
@@ -139,6 +156,36 @@ fn produce(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Fills the topic with this client's producer: 1 MB batches, linger 5 ms, no keys.
+fn produce_with_producer(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    let producer = KafkaProducer::new(
+        ProducerConfig::new(&args.bootstrap)
+            .acks(Acks::Leader)
+            .batch_size(1 << 20)
+            .linger(Duration::from_millis(5)),
+    )?;
+    let value = vec![b'x'; args.size];
+    for _ in 0..args.records {
+        producer.send(ProducerRecord::new(&args.topic).value(&value))?;
+    }
+    producer.flush(Some(Duration::from_secs(120)))?;
+    let m = producer.metrics();
+    producer.close(Some(Duration::from_secs(30)))?;
+    if m.record_errors > 0 {
+        return Err(format!("{} records failed", m.record_errors).into());
+    }
+    let mut client = KafkaClient::new(ClientConfig::new(&args.bootstrap))?;
+    client.ensure_topics(std::slice::from_ref(&args.topic), Duration::from_secs(30))?;
+    println!(
+        "produced {} records of {} B with the producer in {:.2} s",
+        args.records,
+        args.size,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse_args()?;
     if args.produce {
@@ -164,15 +211,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut count = 0usize;
     let mut bytes = 0usize;
     let mut idle = Instant::now();
+    let (mut empty_polls, mut empty_streak, mut longest_streak) = (0u64, 0u64, 0u64);
     while count < args.records {
-        let records = consumer.poll(Duration::from_millis(500))?;
+        let records = consumer.poll(Duration::from_millis(args.poll_ms))?;
         if records.is_empty() {
+            empty_polls += 1;
+            empty_streak += 1;
+            longest_streak = longest_streak.max(empty_streak);
             if idle.elapsed() > Duration::from_secs(10) {
                 return Err(format!("only {count} of {} records arrived", args.records).into());
             }
             continue;
         }
         idle = Instant::now();
+        empty_streak = 0;
         for record in records.iter() {
             bytes += record.value.as_ref().map_or(0, |v| v.len());
         }
@@ -204,7 +256,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let m = consumer.metrics();
     println!(
-        "kafka-sync: {} fetch requests, {} responses",
+        "kafka-sync: {} fetch requests, {} responses, {empty_polls} empty polls (at most {longest_streak} in a row)",
         m.fetch_requests, m.fetch_responses
     );
     consumer.close()?;

@@ -137,9 +137,12 @@ impl Fetcher {
     ) -> Result<()> {
         let buffered: HashSet<&TopicPartition> = self.completed.iter().map(|c| &c.tp).collect();
         let mut per_node: HashMap<i32, Vec<(TopicPartition, i64)>> = HashMap::new();
+        // Nodes that lead a partition whose data is still buffered: their fetch leaves
+        // that partition out, and must not wait (see `send_one`).
+        let mut holding: HashSet<i32> = HashSet::new();
         let mut missing_leader = false;
         for (tp, state) in subscriptions.states() {
-            if !state.is_fetchable() || buffered.contains(tp) {
+            if !state.is_fetchable() {
                 continue;
             }
             let Some(position) = state.position else {
@@ -150,6 +153,10 @@ impl Fetcher {
                 continue;
             };
             let node = leader.id;
+            if buffered.contains(tp) {
+                holding.insert(node);
+                continue;
+            }
             if self.in_flight.contains_key(&node) {
                 continue;
             }
@@ -167,16 +174,25 @@ impl Fetcher {
                 // Connecting (or backing off); the next poll tries again.
                 continue;
             }
-            self.send_one(client, node, partitions)?;
+            let wait = !holding.contains(&node);
+            self.send_one(client, node, partitions, wait)?;
         }
         Ok(())
     }
 
+    /// Sends one Fetch to `node`. `wait`: the broker may hold the answer for
+    /// `fetch.max.wait.ms` until `fetch.min.bytes` arrive. A fetch that leaves out
+    /// partitions whose data is still buffered gets no wait: if the partitions it asks
+    /// for are at their end, a waiting fetch would hold the one fetch in flight to this
+    /// node while the buffered ones drain, and then their next data could only be asked
+    /// for once the wait is over (the consumer would idle for up to the wait on every
+    /// round, with uneven partitions).
     fn send_one(
         &mut self,
         client: &mut KafkaClient,
         node: i32,
         partitions: Vec<(TopicPartition, i64)>,
+        wait: bool,
     ) -> Result<()> {
         let mut version = client.network().negotiate::<FetchRequest>(node)?;
         // Topic ids are needed from version 13; without them, speak version 12.
@@ -216,8 +232,9 @@ impl Fetcher {
             }
             offsets.insert(tp, offset);
         }
+        let max_wait_ms = if wait { self.settings.max_wait_ms } else { 0 };
         let request = FetchRequest {
-            max_wait_ms: self.settings.max_wait_ms,
+            max_wait_ms,
             min_bytes: self.settings.min_bytes,
             max_bytes: self.settings.max_bytes,
             isolation_level: self.settings.isolation.as_i8(),
@@ -228,7 +245,7 @@ impl Fetcher {
             ..Default::default()
         };
         let timeout = self.settings.request_timeout
-            + Duration::from_millis(u64::try_from(self.settings.max_wait_ms).unwrap_or(0));
+            + Duration::from_millis(u64::try_from(max_wait_ms).unwrap_or(0));
         let correlation_id = client
             .network()
             .send_with(node, &request, version, timeout, true)?;
