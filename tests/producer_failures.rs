@@ -233,29 +233,42 @@ fn idempotent_delivery_survives_a_broker_restart_without_duplicates() {
         )
         .unwrap(),
     );
-    let total = 30_000usize;
-    // Kill and restart the broker once a third of the records has been acknowledged.
+    // Kill and restart the broker once 10,000 records have been acknowledged, while
+    // records keep coming: the sending goes on until the broker is back and another
+    // 10,000 records went out after that.
+    let killed_after = 10_000u64;
+    let restarted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let restarter = {
         let producer = std::sync::Arc::clone(&producer);
         let cluster = std::sync::Arc::clone(&cluster);
+        let restarted = std::sync::Arc::clone(&restarted);
         std::thread::spawn(move || {
             let deadline = Instant::now() + Duration::from_secs(60);
-            while producer.metrics().records_sent < total as u64 / 3 && Instant::now() < deadline {
+            while producer.metrics().records_sent < killed_after && Instant::now() < deadline {
                 std::thread::yield_now();
             }
             cluster.kill(1);
             cluster.start_node(1);
+            restarted.store(true, std::sync::atomic::Ordering::SeqCst);
         })
     };
-    let mut futures = Vec::with_capacity(total);
-    for i in 0..total {
+    let mut futures = Vec::new();
+    let mut after_restart = 0;
+    let send_deadline = Instant::now() + Duration::from_secs(120);
+    while after_restart < 10_000 {
+        let i = futures.len();
         let value = format!("{i:08}");
         futures.push(
             producer
                 .send(ProducerRecord::new(&topic).value(&value).partition(0))
                 .unwrap(),
         );
+        if restarted.load(std::sync::atomic::Ordering::SeqCst) {
+            after_restart += 1;
+        }
+        assert!(Instant::now() < send_deadline, "the broker never came back");
     }
+    let total = futures.len();
     restarter.join().unwrap();
     producer.flush(Some(Duration::from_secs(90))).unwrap();
     for f in &futures {

@@ -8,12 +8,13 @@
 //! pool is exhausted blocks until the sender frees memory or `max.block.ms` passes.
 //!
 //! Ordering. Batches of a partition stay in creation order in its queue; a batch that
-//! is retried goes back to its place by id. With idempotence (KIP-98) every batch gets
-//! its sequence number when it is first drained, and a batch that already has one (a
-//! retry) is only sent once nothing else of its partition is in flight: the broker
-//! accepts sequence `n` only after `n-1`, so retries go out one at a time, in order,
-//! and later batches that failed with OUT_OF_ORDER_SEQUENCE_NUMBER because an earlier
-//! one was missing follow them. Without idempotence and with
+//! is retried goes back to its place by id. With idempotence (KIP-98) the transaction
+//! manager ([`super::transaction`]) gives every batch its sequence number when it is
+//! drained, and may hold a partition back; a batch that already has one (a retry) is
+//! only sent once nothing else of its partition is in flight: the broker accepts
+//! sequence `n` only after `n-1`, so retries go out one at a time, in order, and later
+//! batches that failed with OUT_OF_ORDER_SEQUENCE_NUMBER because an earlier one was
+//! missing follow them. Without idempotence and with
 //! `max.in.flight.requests.per.connection = 1`, a partition with a batch in flight is
 //! not drained, which also keeps order.
 
@@ -24,8 +25,9 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, RwLock};
 
-use super::batch::{Callback, ProducerBatch, Sequence};
+use super::batch::{Callback, ProducerBatch};
 use super::future::{BatchCompletion, FutureRecordMetadata};
+use super::transaction::{SendDecision, TransactionManager};
 use super::BlockDeadline;
 use crate::client::Cluster;
 use crate::error::{ErrorKind, KafkaError, Result};
@@ -162,16 +164,6 @@ pub(crate) struct PartitionQueue {
     batches: VecDeque<ProducerBatch>,
     /// Batches of this partition in flight.
     in_flight: usize,
-    /// The next sequence number, for `sequence_owner`.
-    next_sequence: i32,
-    /// The producer id and epoch `next_sequence` counts for.
-    sequence_owner: Option<(i64, i16)>,
-    /// The producer id and epoch under which the broker has acknowledged a batch of
-    /// this partition. Until it has, the broker may hold no state for the producer,
-    /// and then it accepts any sequence number: a second batch in flight could land
-    /// before a first one that failed with a retriable error. So until then at most
-    /// one batch is in flight.
-    acked_owner: Option<(i64, i16)>,
 }
 
 type Queues = Arc<Vec<Arc<Mutex<PartitionQueue>>>>;
@@ -264,9 +256,6 @@ impl RecordAccumulator {
                     topic: Arc::clone(&name),
                     batches: VecDeque::new(),
                     in_flight: 0,
-                    next_sequence: 0,
-                    sequence_owner: None,
-                    acked_owner: None,
                 }))
             });
             *queues = Arc::new(grown);
@@ -418,11 +407,9 @@ impl RecordAccumulator {
         if head.retry_after.is_some_and(|t| t > now) {
             return false;
         }
+        // The transaction manager decides the rest of idempotence's rules at drain.
         let ordered_retry = self.settings.idempotent && head.sequence.is_some();
-        let unacknowledged = self.settings.idempotent
-            && (q.acked_owner.is_none() || q.acked_owner != q.sequence_owner);
         let muted = (ordered_retry
-            || unacknowledged
             || (!self.settings.idempotent && self.settings.max_in_flight == 1))
             && q.in_flight > 0;
         !muted && q.in_flight < self.settings.max_in_flight
@@ -472,7 +459,7 @@ impl RecordAccumulator {
         cluster: &Cluster,
         nodes: &[i32],
         max_request_size: usize,
-        producer: Option<(i64, i16)>,
+        transactions: Option<&TransactionManager>,
         now: Instant,
     ) -> HashMap<i32, Vec<ProducerBatch>> {
         let mut out: HashMap<i32, Vec<ProducerBatch>> = HashMap::new();
@@ -499,25 +486,6 @@ impl RecordAccumulator {
             let Some(mut batch) = q.batches.pop_front() else {
                 continue;
             };
-            if let Some((producer_id, producer_epoch)) = producer {
-                let owner = Some((producer_id, producer_epoch));
-                if batch.sequence.map(|s| (s.producer_id, s.producer_epoch)) != owner {
-                    if q.sequence_owner != owner {
-                        q.sequence_owner = owner;
-                        q.next_sequence = 0;
-                    }
-                    let sequence = Sequence {
-                        producer_id,
-                        producer_epoch,
-                        base_sequence: q.next_sequence,
-                    };
-                    q.next_sequence = q.next_sequence.wrapping_add(batch.record_count()) & i32::MAX;
-                    if let Err(e) = batch.set_sequence(sequence) {
-                        failed.push((batch, e));
-                        continue;
-                    }
-                }
-            }
             if let Err(e) = batch.close() {
                 failed.push((batch, e));
                 continue;
@@ -528,6 +496,28 @@ impl RecordAccumulator {
                 q.batches.push_front(batch);
                 continue;
             }
+            if let Some(tm) = transactions {
+                match tm.decide(
+                    &q.topic,
+                    partition,
+                    batch.sequence,
+                    batch.record_count(),
+                    q.in_flight,
+                ) {
+                    SendDecision::Hold => {
+                        q.batches.push_front(batch);
+                        continue;
+                    }
+                    SendDecision::Keep => {}
+                    SendDecision::Assign(sequence) => {
+                        if let Err(e) = batch.set_sequence(sequence) {
+                            tm.failed(&q.topic, partition, sequence, batch.record_count());
+                            failed.push((batch, e));
+                            continue;
+                        }
+                    }
+                }
+            }
             *used += size;
             q.in_flight += 1;
             batch.attempts += 1;
@@ -537,13 +527,6 @@ impl RecordAccumulator {
             self.fail(batch, e);
         }
         out
-    }
-
-    /// Records that the broker acknowledged a batch of this partition written under
-    /// `owner` (producer id and epoch).
-    pub fn acknowledged(&self, topic: &str, partition: i32, owner: (i64, i16)) {
-        let queue = self.queue(topic, partition);
-        queue.lock().acked_owner = Some(owner);
     }
 
     /// Marks a drained batch as no longer in flight.
@@ -565,25 +548,6 @@ impl RecordAccumulator {
             .position(|b| b.id > batch.id)
             .unwrap_or(q.batches.len());
         q.batches.insert(at, batch);
-    }
-
-    /// Forgets the sequence numbers of every partition (the producer id changed): the
-    /// next drain numbers batches from 0 under the new id.
-    pub fn reset_sequences(&self) {
-        for (_, _, queue) in self.all_queues() {
-            let mut q = queue.lock();
-            q.sequence_owner = None;
-            q.acked_owner = None;
-            q.next_sequence = 0;
-        }
-    }
-
-    /// Whether an earlier batch of this partition than `id` is unacknowledged (queued
-    /// for retry): then an OUT_OF_ORDER_SEQUENCE_NUMBER for `id` is expected.
-    pub fn has_earlier_batch(&self, topic: &str, partition: i32, id: u64) -> bool {
-        let queue = self.queue(topic, partition);
-        let q = queue.lock();
-        q.batches.iter().any(|b| b.id < id && b.sequence.is_some())
     }
 
     /// Removes queued batches older than `delivery_timeout` and returns them.
@@ -741,8 +705,8 @@ mod tests {
         }
     }
 
-    fn drained(acc: &RecordAccumulator, producer: Option<(i64, i16)>, now: Instant) -> Vec<u64> {
-        let mut out = acc.drain(&cluster(), &[1], 1 << 20, producer, now);
+    fn drained(acc: &RecordAccumulator, tm: Option<&TransactionManager>, now: Instant) -> Vec<u64> {
+        let mut out = acc.drain(&cluster(), &[1], 1 << 20, tm, now);
         out.remove(&1)
             .unwrap_or_default()
             .into_iter()
@@ -801,30 +765,37 @@ mod tests {
     #[test]
     fn idempotent_partitions_send_one_batch_until_the_broker_acknowledges_one() {
         let acc = accumulator(true, Duration::ZERO);
+        let tm = TransactionManager::default();
+        tm.set_producer((42, 0));
         fill(&acc, 0, 3);
         let now = Instant::now();
-        let owner = (42, 0);
         // The broker may hold no state for this producer yet: one batch at a time.
-        assert_eq!(drained(&acc, Some(owner), now).len(), 1);
+        let mut out = acc.drain(&cluster(), &[1], 1 << 20, Some(&tm), now);
+        let first = out
+            .remove(&1)
+            .and_then(|mut v| v.pop())
+            .expect("the first batch");
         assert!(
-            drained(&acc, Some(owner), now).is_empty(),
+            drained(&acc, Some(&tm), now).is_empty(),
             "second batch held back"
         );
-        acc.acknowledged("t", 0, owner);
+        let sequence = first.sequence.expect("a sequence");
+        assert_eq!(sequence.base_sequence, 0);
+        tm.acknowledged(&first.topic, 0, sequence, first.record_count());
         acc.in_flight_done("t", 0);
         // Acknowledged: the others may go together, up to the in-flight limit.
-        assert_eq!(drained(&acc, Some(owner), now).len(), 1);
-        assert_eq!(drained(&acc, Some(owner), now).len(), 1);
+        assert_eq!(drained(&acc, Some(&tm), now).len(), 1);
+        assert_eq!(drained(&acc, Some(&tm), now).len(), 1);
     }
 
     #[test]
-    fn an_acknowledgement_under_an_old_producer_id_does_not_count() {
+    fn no_batch_goes_before_the_producer_id_is_known() {
         let acc = accumulator(true, Duration::ZERO);
-        fill(&acc, 0, 3);
-        let now = Instant::now();
-        acc.acknowledged("t", 0, (1, 0));
-        assert_eq!(drained(&acc, Some((2, 0)), now).len(), 1);
-        assert!(drained(&acc, Some((2, 0)), now).is_empty());
+        let tm = TransactionManager::default();
+        fill(&acc, 0, 1);
+        assert!(drained(&acc, Some(&tm), Instant::now()).is_empty());
+        tm.set_producer((1, 0));
+        assert_eq!(drained(&acc, Some(&tm), Instant::now()).len(), 1);
     }
 
     #[test]

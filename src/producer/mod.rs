@@ -38,6 +38,7 @@ pub mod partitioner;
 mod record;
 pub mod sender;
 mod serializer;
+mod transaction;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -102,6 +103,8 @@ pub(crate) struct Shared {
     pub config: ProducerConfig,
     pub accumulator: RecordAccumulator,
     pub metadata: ProducerMetadata,
+    /// The producer id, epoch and sequence numbers (with idempotence).
+    pub transactions: transaction::TransactionManager,
     pub counters: Counters,
     pub waker: Arc<mio::Waker>,
     pub force_close: AtomicBool,
@@ -205,6 +208,7 @@ impl KafkaProducer {
             config,
             accumulator,
             metadata: ProducerMetadata::default(),
+            transactions: transaction::TransactionManager::default(),
             counters: Counters::default(),
             waker,
             force_close: AtomicBool::new(false),
@@ -530,6 +534,7 @@ mod tests {
             config,
             accumulator,
             metadata: ProducerMetadata::default(),
+            transactions: transaction::TransactionManager::default(),
             counters: Counters::default(),
             waker,
             force_close: AtomicBool::new(false),

@@ -56,7 +56,6 @@ pub(crate) struct Sender {
     in_flight: HashMap<(i32, i32), InFlight>,
     metadata_request: Option<Pending>,
     metadata_not_before: Instant,
-    producer_id: Option<(i64, i16)>,
     init_request: Option<Pending>,
     init_not_before: Instant,
 }
@@ -70,7 +69,6 @@ impl Sender {
             in_flight: HashMap::new(),
             metadata_request: None,
             metadata_not_before: now,
-            producer_id: None,
             init_request: None,
             init_not_before: now,
         }
@@ -94,9 +92,11 @@ impl Sender {
             }
             let mut wake_at = now + MAX_IDLE;
             self.maybe_request_metadata(now);
-            if self.shared.config.enable_idempotence && self.producer_id.is_none() {
+            if self.shared.config.enable_idempotence && self.shared.transactions.needs_producer_id()
+            {
                 self.maybe_init_producer_id(now);
-            } else if let Some(next) = self.send_ready_batches(now) {
+            }
+            if let Some(next) = self.send_ready_batches(now) {
                 wake_at = wake_at.min(next);
             }
             self.expire_batches(now);
@@ -227,7 +227,9 @@ impl Sender {
         match result {
             Ok(r) => {
                 log::debug!("producer id {} epoch {}", r.producer_id, r.producer_epoch);
-                self.producer_id = Some((r.producer_id, r.producer_epoch));
+                self.shared
+                    .transactions
+                    .set_producer((r.producer_id, r.producer_epoch));
             }
             Err(e) if e.is_retriable() => {
                 log::debug!("InitProducerId failed, retrying: {e}");
@@ -240,16 +242,6 @@ impl Sender {
                 self.init_not_before =
                     crate::time::deadline_in(self.retry_backoff().max(Duration::from_secs(1)));
             }
-        }
-    }
-
-    /// Forgets the producer id: the next turn asks for a new one, and batches are
-    /// numbered again from 0 under it (after UNKNOWN_PRODUCER_ID, or a gap in the
-    /// sequence that no retry will fill).
-    fn reset_producer_id(&mut self) {
-        if self.producer_id.take().is_some() {
-            log::info!("resetting the idempotent producer id");
-            self.shared.accumulator.reset_sequences();
         }
     }
 
@@ -276,11 +268,16 @@ impl Sender {
             }
         }
         if !nodes.is_empty() {
+            let transactions = self
+                .shared
+                .config
+                .enable_idempotence
+                .then_some(&self.shared.transactions);
             let drained = self.shared.accumulator.drain(
                 cluster,
                 &nodes,
                 self.shared.config.max_request_size,
-                self.producer_id,
+                transactions,
                 now,
             );
             for (node, batches) in drained {
@@ -430,29 +427,35 @@ impl Sender {
                         },
                     )
                 }
-                ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER if batch.sequence.is_some() => {
-                    self.shared
-                        .accumulator
-                        .in_flight_done(&batch.topic, batch.partition);
-                    if !self.shared.accumulator.has_earlier_batch(
-                        &batch.topic,
-                        batch.partition,
-                        batch.id,
-                    ) && !self.earlier_in_flight(&batch)
-                    {
-                        // No earlier batch will fill the gap: the broker lost our
-                        // state. Start over under a new producer id.
-                        self.reset_producer_id();
+                ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER => match batch.sequence {
+                    Some(sequence) => {
+                        // Expected while an earlier batch is retried; a gap no retry
+                        // fills makes the transaction manager bump the epoch.
+                        self.shared
+                            .accumulator
+                            .in_flight_done(&batch.topic, batch.partition);
+                        self.shared.transactions.out_of_order(
+                            &batch.topic,
+                            batch.partition,
+                            sequence,
+                        );
+                        self.requeue(batch, Duration::ZERO);
                     }
-                    self.requeue(batch, Duration::ZERO);
-                }
+                    None => self.retry_or_fail(batch, KafkaError::broker(code, "produce")),
+                },
                 ErrorCode::UNKNOWN_PRODUCER_ID | ErrorCode::INVALID_PRODUCER_ID_MAPPING
                     if batch.sequence.is_some() =>
                 {
                     self.shared
                         .accumulator
                         .in_flight_done(&batch.topic, batch.partition);
-                    self.reset_producer_id();
+                    if let Some(sequence) = batch.sequence {
+                        self.shared.transactions.lost_producer_state(
+                            &batch.topic,
+                            batch.partition,
+                            sequence,
+                        );
+                    }
                     self.requeue(batch, Duration::ZERO);
                 }
                 _ => {
@@ -469,15 +472,6 @@ impl Sender {
         }
     }
 
-    /// Whether a batch of the same partition created before `batch` is in flight.
-    fn earlier_in_flight(&self, batch: &ProducerBatch) -> bool {
-        self.in_flight.values().any(|r| {
-            r.batches.iter().any(|b| {
-                b.partition == batch.partition && b.topic == batch.topic && b.id < batch.id
-            })
-        })
-    }
-
     fn succeed(&self, batch: ProducerBatch, outcome: BatchOutcome) {
         let counters = &self.shared.counters;
         Counters::add(&counters.records_sent, batch.record_count() as u64);
@@ -487,10 +481,11 @@ impl Sender {
         );
         Counters::add(&counters.batches_sent, 1);
         if let Some(sequence) = batch.sequence {
-            self.shared.accumulator.acknowledged(
+            self.shared.transactions.acknowledged(
                 &batch.topic,
                 batch.partition,
-                (sequence.producer_id, sequence.producer_epoch),
+                sequence,
+                batch.record_count(),
             );
         }
         self.shared
@@ -547,10 +542,15 @@ impl Sender {
             &self.shared.counters.record_errors,
             batch.record_count() as u64,
         );
-        if batch.sequence.is_some() {
-            // The batch's sequence numbers will never reach the broker: later batches
-            // would be out of order, so start over under a new producer id.
-            self.reset_producer_id();
+        if let Some(sequence) = batch.sequence {
+            // Sent at least once, the batch may or may not be in the log: the
+            // transaction manager holds its partition until that is known.
+            self.shared.transactions.failed(
+                &batch.topic,
+                batch.partition,
+                sequence,
+                batch.record_count(),
+            );
         }
         log::warn!(
             "failed to send {} records to {}-{}: {error}",
