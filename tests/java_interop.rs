@@ -52,7 +52,12 @@ fn header(key: &str, value: Option<&[u8]>) -> (String, Option<Vec<u8>>) {
 /// binary keys and values, large compressible values, no headers, duplicate header
 /// keys, empty and null header values, an empty and a non-ASCII header key, explicit
 /// timestamps and (every ninth record) none.
+///
+/// The explicit timestamps are a second apart from an hour ago on: recent enough that
+/// the broker's time-based retention (7 days by default, first checked about 30 s
+/// after it starts) never deletes them, unlike fixed dates long past.
 fn sample_records(topic: &str, count: usize, tag: &str) -> Vec<Outgoing> {
+    let base_timestamp = common::produce::now_ms() - 3_600_000;
     (0..count)
         .map(|i| {
             let key = match i % 11 {
@@ -90,7 +95,7 @@ fn sample_records(topic: &str, count: usize, tag: &str) -> Vec<Outgoing> {
             Outgoing {
                 topic: topic.to_owned(),
                 partition: None,
-                timestamp: (i % 9 != 4).then_some(1_700_000_000_000 + i as i64 * 1000),
+                timestamp: (i % 9 != 4).then_some(base_timestamp + i as i64 * 1000),
                 key,
                 value,
                 headers,
@@ -166,7 +171,8 @@ fn send_with_ours(compression: Compression, records: &[Outgoing]) -> Vec<Record>
     .expect("producer");
     let futures: Vec<_> = records
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             let mut record = ProducerRecord::new(&r.topic);
             if let Some(p) = r.partition {
                 record = record.partition(p);
@@ -186,7 +192,15 @@ fn send_with_ours(compression: Compression, records: &[Outgoing]) -> Vec<Record>
                     None => record.null_header(k),
                 };
             }
-            producer.send(record).expect("send")
+            let sent_at = Instant::now();
+            producer.send(record).unwrap_or_else(|e| {
+                panic!(
+                    "send of record {i} of {} to {} failed after {:?}: {e:?}",
+                    records.len(),
+                    r.topic,
+                    sent_at.elapsed()
+                )
+            })
         })
         .collect();
     producer.flush(Some(TIMEOUT)).expect("flush");
