@@ -44,7 +44,7 @@
 # Settings for tests: small heaps (KAFKA_CLUSTER_HEAP, default -Xmx512m), no initial
 # rebalance delay, internal topics with replication factors that suit the node count
 # and few partitions, session timeouts down to 1 s allowed, timed-out transactions
-# aborted within a second.
+# aborted within a second, no time-based retention (tests write old timestamps).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -165,6 +165,9 @@ write_config() {
     echo "group.consumer.min.heartbeat.interval.ms=100"
     echo "transaction.abort.timed.out.transaction.cleanup.interval.ms=1000"
     echo "log.segment.bytes=67108864"
+    # No time-based retention: tests write records with fixed, old timestamps, which
+    # the first retention check (30 s after start) would delete.
+    echo "log.retention.ms=-1"
     if [ "$sasl" = 1 ]; then
       echo "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER"
       # One listener that lacks a mechanism, for the "mechanism not enabled" answer.

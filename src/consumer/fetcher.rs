@@ -677,6 +677,23 @@ mod tests {
     use crate::record::{end_transaction_marker, set_base_offset, RecordBatchBuilder};
     use crate::Compression;
 
+    #[test]
+    fn a_deferred_error_comes_with_the_next_collect_once() {
+        // poll() hands out the records it has and keeps the error of the fetch it
+        // could not send for the next call.
+        let config = crate::ConsumerConfig::new("127.0.0.1:1");
+        let mut fetcher = Fetcher::new(FetchSettings::from_config(&config));
+        let mut subscriptions = SubscriptionState::new(crate::OffsetReset::Latest, false);
+        fetcher.defer_error(KafkaError::connection("the fetch could not be sent"));
+        fetcher.defer_error(KafkaError::connection("a second one is not kept"));
+        let err = fetcher.collect(&mut subscriptions, 10).unwrap_err();
+        assert!(err.to_string().contains("could not be sent"), "{err}");
+        assert!(fetcher
+            .collect(&mut subscriptions, 10)
+            .expect("once")
+            .is_empty());
+    }
+
     /// A batch of `values` at `base_offset`, transactional for `producer_id >= 0`.
     fn batch(base_offset: i64, producer_id: i64, values: &[&str]) -> Vec<u8> {
         let mut b = RecordBatchBuilder::new(

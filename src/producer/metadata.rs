@@ -163,10 +163,15 @@ impl ProducerMetadata {
     }
 
     /// Publishes a new cluster view and the per-topic errors of its response.
+    ///
+    /// An update stays requested while a wanted topic is neither in the new view nor
+    /// failed for good: the response may answer a request sent before a `send()` asked
+    /// for the topic, and the waiting `send()` would otherwise wait for the next
+    /// periodic refresh (`metadata.max.age.ms`), past its `max.block.ms`.
     pub fn publish(&self, cluster: Cluster, errors: Vec<(String, ErrorCode)>) {
-        *self.snapshot.write() = Arc::new(Snapshot::new(cluster));
+        let snapshot = Arc::new(Snapshot::new(cluster));
+        *self.snapshot.write() = Arc::clone(&snapshot);
         let mut state = self.state.lock();
-        state.update_requested = false;
         state.topic_errors.clear();
         for (topic, code) in errors {
             // Unknown topics may still be auto-created or created by someone else: keep
@@ -178,6 +183,11 @@ impl ProducerMetadata {
                 );
             }
         }
+        let missing = state
+            .wanted
+            .iter()
+            .any(|t| !snapshot.topics.contains_key(t) && !state.topic_errors.contains_key(t));
+        state.update_requested = missing;
         self.changed.notify_all();
     }
 
@@ -194,6 +204,30 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
+
+    #[test]
+    fn a_topic_asked_for_after_the_request_went_out_is_asked_for_again() {
+        let metadata = ProducerMetadata::default();
+        // The sender's first request (no topics yet) is in flight when send() asks for
+        // "t"; its answer, without "t", must not end the request for "t".
+        let (_, requested) = metadata.wanted();
+        assert!(!requested);
+        {
+            let mut state = metadata.state.lock();
+            state.wanted.insert("t".to_owned());
+            state.update_requested = true;
+        }
+        metadata.publish(Cluster::default(), Vec::new());
+        let (wanted, requested) = metadata.wanted();
+        assert_eq!(wanted, vec!["t".to_owned()]);
+        assert!(requested, "still to be asked for");
+        // A topic that failed for good is not asked for again and again.
+        metadata.publish(
+            Cluster::default(),
+            vec![("t".to_owned(), ErrorCode::TOPIC_AUTHORIZATION_FAILED)],
+        );
+        assert!(!metadata.wanted().1);
+    }
 
     #[test]
     fn close_releases_a_send_waiting_for_metadata() {

@@ -610,6 +610,31 @@ mod tests {
     }
 
     #[test]
+    fn a_small_frame_claiming_a_hundred_million_items_is_an_error() {
+        use crate::protocol::messages::MetadataResponse;
+        // Metadata v1 response body: throttle time is absent, then the brokers array,
+        // claimed to hold 10^8 entries in a frame of a few bytes.
+        let ctx = Ctx {
+            version: 1,
+            flexible: false,
+        };
+        let mut frame = Vec::new();
+        frame.put_i32(100_000_000);
+        frame.extend_from_slice(&[0; 16]);
+        let err = MetadataResponse::decode(&mut Reader::new(frame), ctx).unwrap_err();
+        assert_eq!(err.kind(), crate::error::ErrorKind::CorruptMessage, "{err}");
+        // A flexible version's compact array says the same with a varint.
+        let ctx = Ctx {
+            version: 9,
+            flexible: true,
+        };
+        let mut frame = vec![0, 0, 0, 0];
+        frame.put_unsigned_varint(100_000_001);
+        frame.extend_from_slice(&[0; 16]);
+        assert!(MetadataResponse::decode(&mut Reader::new(frame), ctx).is_err());
+    }
+
+    #[test]
     fn truncated_input_is_an_error() {
         let ctx = Ctx {
             version: 2,

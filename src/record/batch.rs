@@ -1331,6 +1331,23 @@ mod tests {
     }
 
     #[test]
+    fn a_decompression_bomb_is_an_error_not_an_allocation() {
+        // 16 MiB of zeros compress to a few kB; a reader bounded to 1 MiB refuses them.
+        let input = vec![(0, None, Some(vec![0u8; 16 << 20]), Vec::new())];
+        for codec in [Compression::Gzip, Compression::Lz4, Compression::Zstd] {
+            let bytes = build(codec, &input);
+            assert!(bytes.len() < 1 << 20, "{codec:?}: {} bytes", bytes.len());
+            let batch = RecordBatch::parse(bytes).unwrap();
+            let err = batch
+                .records_with_max_size(1 << 20)
+                .next()
+                .unwrap()
+                .unwrap_err();
+            assert_eq!(err.kind(), crate::error::ErrorKind::CorruptMessage, "{err}");
+        }
+    }
+
+    #[test]
     fn hostile_header_count_is_rejected_before_allocating() {
         // One record whose header count is 2^31-1.
         let mut body = vec![0u8, 0, 0, 1, 1];
