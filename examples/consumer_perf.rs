@@ -21,8 +21,9 @@ use kafka_sync::protocol::messages::{
 };
 use kafka_sync::record::RecordBatchBuilder;
 use kafka_sync::{
-    Acks, AdminConfig, ClientConfig, Compression, ConsumerConfig, KafkaAdminClient, KafkaConsumer,
-    KafkaProducer, NewTopic, OffsetReset, ProducerConfig, ProducerRecord, TopicPartition,
+    Acks, AdminConfig, ClientConfig, Compression, ConsumerConfig, ErrorCode, KafkaAdminClient,
+    KafkaConsumer, KafkaProducer, NewTopic, OffsetReset, ProducerConfig, ProducerRecord,
+    TopicPartition,
 };
 
 struct Args {
@@ -141,9 +142,20 @@ fn produce(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("no leader")?
             .id;
         let response = client.send_and_wait(leader, &request, Duration::from_secs(30))?;
-        let code = response.responses[0].partition_responses[0].error_code;
-        if code != 0 {
-            return Err(format!("produce failed with error code {code}").into());
+        let code = ErrorCode(response.responses[0].partition_responses[0].error_code);
+        if code.is_retriable() && started.elapsed() < Duration::from_secs(60) {
+            // A new topic's partitions are not served at once (NOT_LEADER_OR_FOLLOWER
+            // right after CreateTopics on Kafka): look again and write the batch again.
+            client.update_metadata(
+                Some(std::slice::from_ref(&args.topic)),
+                false,
+                Duration::from_secs(30),
+            )?;
+            std::thread::sleep(Duration::from_millis(50));
+            continue;
+        }
+        if code != ErrorCode::NONE {
+            return Err(format!("produce failed: {code:?}").into());
         }
         written += n;
         partition = (partition + 1) % args.partitions;
