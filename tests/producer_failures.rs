@@ -227,7 +227,10 @@ fn idempotent_delivery_survives_a_broker_restart_without_duplicates() {
         KafkaProducer::new(
             ProducerConfig::new(&bootstrap)
                 .enable_idempotence(true)
-                .linger(Duration::from_millis(2))
+                // Small batches without linger keep the in-flight limit full, so that the
+                // kill catches requests on their way (which then must be retried).
+                .batch_size(1024)
+                .linger(Duration::ZERO)
                 .set("retry.backoff.ms", "50")
                 .unwrap(),
         )
