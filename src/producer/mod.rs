@@ -118,6 +118,31 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The state of a producer with `config` whose sender wakes through `waker`.
+    fn new(config: ProducerConfig, waker: Arc<mio::Waker>) -> Self {
+        let accumulator = RecordAccumulator::new(AccumulatorSettings {
+            batch_size: config.batch_size,
+            compression: config.compression,
+            linger: config.linger,
+            buffer_memory: config.buffer_memory,
+            idempotent: config.enable_idempotence,
+            max_in_flight: config.max_in_flight,
+        });
+        Shared {
+            config,
+            accumulator,
+            metadata: ProducerMetadata::default(),
+            transactions: transaction::TransactionManager::default(),
+            counters: Counters::default(),
+            waker,
+            force_close: AtomicBool::new(false),
+            sender_done: AtomicBool::new(false),
+            sender_exit: (Mutex::new(()), Condvar::new()),
+            sender_thread: std::sync::OnceLock::new(),
+            fatal: Mutex::new(None),
+        }
+    }
+
     fn wake_sender(&self) {
         if let Err(e) = self.waker.wake() {
             log::warn!("cannot wake the producer's sender thread: {e}");
@@ -195,28 +220,7 @@ impl KafkaProducer {
             ));
         }
         let client = KafkaClient::new(config.client.clone())?;
-        let waker = client.network_ref().waker();
-        let accumulator = RecordAccumulator::new(AccumulatorSettings {
-            batch_size: config.batch_size,
-            compression: config.compression,
-            linger: config.linger,
-            buffer_memory: config.buffer_memory,
-            idempotent: config.enable_idempotence,
-            max_in_flight: config.max_in_flight,
-        });
-        let shared = Arc::new(Shared {
-            config,
-            accumulator,
-            metadata: ProducerMetadata::default(),
-            transactions: transaction::TransactionManager::default(),
-            counters: Counters::default(),
-            waker,
-            force_close: AtomicBool::new(false),
-            sender_done: AtomicBool::new(false),
-            sender_exit: (Mutex::new(()), Condvar::new()),
-            sender_thread: std::sync::OnceLock::new(),
-            fatal: Mutex::new(None),
-        });
+        let shared = Arc::new(Shared::new(config, client.network_ref().waker()));
         let thread = sender::spawn(Arc::clone(&shared), client)?;
         Ok(KafkaProducer {
             shared,
@@ -519,32 +523,10 @@ mod tests {
 
     /// A producer whose sender thread never runs: a unit under test, not a client.
     fn idle_producer() -> KafkaProducer {
-        let config = ProducerConfig::new("127.0.0.1:1");
+        let config = ProducerConfig::new("127.0.0.1:1").enable_idempotence(false);
         let client = KafkaClient::new(config.client.clone()).expect("client");
-        let waker = client.network_ref().waker();
-        let accumulator = RecordAccumulator::new(AccumulatorSettings {
-            batch_size: config.batch_size,
-            compression: config.compression,
-            linger: config.linger,
-            buffer_memory: config.buffer_memory,
-            idempotent: false,
-            max_in_flight: 5,
-        });
-        let shared = Arc::new(Shared {
-            config,
-            accumulator,
-            metadata: ProducerMetadata::default(),
-            transactions: transaction::TransactionManager::default(),
-            counters: Counters::default(),
-            waker,
-            force_close: AtomicBool::new(false),
-            sender_done: AtomicBool::new(false),
-            sender_exit: (Mutex::new(()), Condvar::new()),
-            sender_thread: std::sync::OnceLock::new(),
-            fatal: Mutex::new(None),
-        });
         KafkaProducer {
-            shared,
+            shared: Arc::new(Shared::new(config, client.network_ref().waker())),
             closed: AtomicBool::new(false),
             thread: Mutex::new(None),
         }

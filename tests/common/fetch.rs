@@ -100,9 +100,6 @@ pub fn fetch_until_end(
 
 /// The partition's high watermark (its log end offset for acks=all producers).
 pub fn high_watermark(bootstrap: &str, topic: &str, partition: i32) -> i64 {
-    use kafka_sync::protocol::messages::{
-        ListOffsetsRequest, ListOffsetsRequestPartition, ListOffsetsRequestTopic,
-    };
     let mut client = KafkaClient::new(ClientConfig::new(bootstrap)).expect("client");
     client
         .ensure_topics(&[topic.to_owned()], Duration::from_secs(10))
@@ -112,21 +109,7 @@ pub fn high_watermark(bootstrap: &str, topic: &str, partition: i32) -> i64 {
         .leader_for(topic, partition)
         .expect("leader")
         .id;
-    let request = ListOffsetsRequest {
-        replica_id: -1,
-        topics: vec![ListOffsetsRequestTopic {
-            name: topic.to_owned(),
-            partitions: vec![ListOffsetsRequestPartition {
-                partition_index: partition,
-                timestamp: -1,
-                ..Default::default()
-            }],
-        }],
-        ..Default::default()
-    };
-    let response = client
-        .send_and_wait(leader, &request, Duration::from_secs(10))
-        .expect("list offsets");
+    let response = list_latest(&mut client, leader, topic, partition).expect("list offsets");
     let p = &response.topics[0].partitions[0];
     assert_eq!(ErrorCode(p.error_code), ErrorCode::NONE);
     p.offset
@@ -137,9 +120,6 @@ pub fn high_watermark(bootstrap: &str, topic: &str, partition: i32) -> i64 {
 /// after CreateTopics returns, while the broker takes up the new partitions, and an
 /// acks=0 record sent then is lost.
 pub fn wait_until_led(bootstrap: &str, topic: &str, partitions: i32, timeout: Duration) {
-    use kafka_sync::protocol::messages::{
-        ListOffsetsRequest, ListOffsetsRequestPartition, ListOffsetsRequestTopic,
-    };
     let deadline = Instant::now() + timeout;
     let mut client = KafkaClient::new(ClientConfig::new(bootstrap)).expect("client");
     let mut pending: Vec<i32> = (0..partitions).collect();
@@ -159,19 +139,7 @@ pub fn wait_until_led(bootstrap: &str, topic: &str, partitions: i32, timeout: Du
                 still.push(partition);
                 continue;
             };
-            let request = ListOffsetsRequest {
-                replica_id: -1,
-                topics: vec![ListOffsetsRequestTopic {
-                    name: topic.to_owned(),
-                    partitions: vec![ListOffsetsRequestPartition {
-                        partition_index: partition,
-                        timestamp: -1,
-                        ..Default::default()
-                    }],
-                }],
-                ..Default::default()
-            };
-            match client.send_and_wait(leader, &request, Duration::from_secs(10)) {
+            match list_latest(&mut client, leader, topic, partition) {
                 Ok(r) if r.topics[0].partitions[0].error_code == 0 => {}
                 Ok(r) => {
                     last = format!(
@@ -188,4 +156,29 @@ pub fn wait_until_led(bootstrap: &str, topic: &str, partitions: i32, timeout: Du
         }
         pending = still;
     }
+}
+
+/// Asks `leader` for the latest offset of `topic`-`partition`.
+fn list_latest(
+    client: &mut KafkaClient,
+    leader: i32,
+    topic: &str,
+    partition: i32,
+) -> kafka_sync::Result<kafka_sync::protocol::messages::ListOffsetsResponse> {
+    use kafka_sync::protocol::messages::{
+        ListOffsetsRequest, ListOffsetsRequestPartition, ListOffsetsRequestTopic,
+    };
+    let request = ListOffsetsRequest {
+        replica_id: -1,
+        topics: vec![ListOffsetsRequestTopic {
+            name: topic.to_owned(),
+            partitions: vec![ListOffsetsRequestPartition {
+                partition_index: partition,
+                timestamp: -1,
+                ..Default::default()
+            }],
+        }],
+        ..Default::default()
+    };
+    client.send_and_wait(leader, &request, Duration::from_secs(10))
 }
