@@ -171,7 +171,11 @@ impl Fetcher {
         let now = std::time::Instant::now();
         for (node, partitions) in per_node {
             if !client.network().ensure_connecting(node, now) {
-                // Connecting (or backing off); the next poll tries again.
+                // Connecting (or backing off); the next poll tries again. A leader that
+                // cannot be reached may have died: ask who leads now.
+                if client.network_ref().is_failing(node) {
+                    client.request_metadata_update();
+                }
                 continue;
             }
             let wait = !holding.contains(&node);

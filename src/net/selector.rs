@@ -153,6 +153,16 @@ impl NetworkClient {
             .is_some_and(Connection::is_ready)
     }
 
+    /// Whether `node_id` has no connection and the last attempt to connect, or the
+    /// last connection, failed: the broker may be gone, and the cluster's metadata
+    /// (who leads what) may be out of date.
+    pub fn is_failing(&self, node_id: i32) -> bool {
+        self.connections
+            .get(&node_id)
+            .is_some_and(Connection::is_disconnected)
+            && self.last_errors.contains_key(&node_id)
+    }
+
     /// Whether `node_id` has no socket and its back-off forbids connecting yet.
     pub fn is_blacked_out(&self, node_id: i32, now: Instant) -> bool {
         self.connections

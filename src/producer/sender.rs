@@ -179,8 +179,10 @@ impl Sender {
                 if retry_soon {
                     // A topic being created or a leader being elected: ask again soon.
                     self.shared.metadata.request_update();
-                    self.metadata_not_before = crate::time::deadline_in(self.retry_backoff());
                 }
+                // At most one refresh per retry.backoff.ms: an unreachable leader asks
+                // for one on every turn until the cluster has elected another.
+                self.metadata_not_before = crate::time::deadline_in(self.retry_backoff());
             }
             Err(e) => {
                 log::debug!("metadata request failed: {e}");
@@ -261,10 +263,15 @@ impl Sender {
                     self.client.network().add_node(node, broker.address());
                 }
             }
-            if self.client.network().ensure_connecting(node, now)
-                && self.client.network().in_flight(node) < max_in_flight
-            {
-                nodes.push(node);
+            if self.client.network().ensure_connecting(node, now) {
+                if self.client.network().in_flight(node) < max_in_flight {
+                    nodes.push(node);
+                }
+            } else if self.client.network_ref().is_failing(node) {
+                // The leader cannot be reached: it may have died and another replica
+                // taken over. Ask who leads now (the metadata request has its own
+                // back-off), as the Java client does on every failed connection.
+                self.shared.metadata.request_update();
             }
         }
         if !nodes.is_empty() {

@@ -1,0 +1,226 @@
+//! Helpers of the fault suite (`tests/fault_*.rs`): replicated topics on a cluster of
+//! a test's own, leaders and in-sync replicas, keyed senders whose every outcome is
+//! kept, and the check of what reached the log against what the futures said, read
+//! back by an independent client (the Java consumer).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kafka_sync::client::TopicMetadata;
+use kafka_sync::{
+    AdminConfig, ErrorCode, KafkaAdminClient, KafkaError, KafkaProducer, NewTopic, ProducerRecord,
+    RecordMetadata,
+};
+
+use super::java;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// An admin client for `bootstrap`.
+pub fn admin(bootstrap: &str) -> KafkaAdminClient {
+    KafkaAdminClient::new(AdminConfig::new(bootstrap)).expect("admin client")
+}
+
+/// A topic with 3 replicas and `min.insync.replicas=2`, with all of them in sync.
+pub fn replicated_topic(bootstrap: &str, prefix: &str, partitions: i32) -> String {
+    let name = super::unique_topic(prefix);
+    let results = admin(bootstrap)
+        .create_topics(
+            &[NewTopic::new(&name, partitions, 3).config("min.insync.replicas", "2")],
+            TIMEOUT,
+        )
+        .expect("create topic");
+    assert!(results[0].result.is_ok(), "{:?}", results[0].result);
+    wait_for_isr(bootstrap, &name, 3);
+    super::fetch::wait_until_led(bootstrap, &name, partitions, TIMEOUT);
+    name
+}
+
+/// Waits until every partition of `topic` has a leader and `isr` in-sync replicas.
+pub fn wait_for_isr(bootstrap: &str, topic: &str, isr: usize) -> TopicMetadata {
+    let admin = admin(bootstrap);
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        if let Ok(described) = admin.describe_topics(&[topic], Duration::from_secs(10)) {
+            let t = &described[0];
+            if t.error == ErrorCode::NONE
+                && !t.partitions.is_empty()
+                && t.partitions
+                    .iter()
+                    .all(|p| p.leader.is_some() && p.isr.len() == isr)
+            {
+                return t.clone();
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{topic} never had {isr} in-sync replicas"
+        );
+        // The brokers shrink and grow ISRs on their own schedule: nothing to wait on.
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The current leader of `topic`-`partition`, as a node number of the cluster.
+pub fn leader_of(bootstrap: &str, topic: &str, partition: i32) -> u32 {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        if let Ok(described) = admin(bootstrap).describe_topics(&[topic], Duration::from_secs(10)) {
+            if let Some(leader) = described[0]
+                .partitions
+                .iter()
+                .find(|p| p.partition == partition)
+                .and_then(|p| p.leader)
+            {
+                return u32::try_from(leader).expect("a node id");
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{topic}-{partition} has no leader"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// One record a sender sent, and what its future said.
+#[derive(Debug)]
+pub struct Sent {
+    pub key: String,
+    pub value: String,
+    pub outcome: Result<RecordMetadata, KafkaError>,
+}
+
+/// Sends keyed records from `threads` threads sharing `producer` until `stop` is set,
+/// `window` records at a time (a thread waits for the last of each window before it
+/// sends the next, so the run lasts as long as the faults). Thread `t` uses the keys
+/// `t{t}-k0` to `t{t}-k7` and values `t{t}-{n}` with `n` counting up, so the send
+/// order of a key is the order of its `n`. Returns every record with its outcome.
+pub fn send_until(
+    producer: &Arc<KafkaProducer>,
+    topic: &str,
+    threads: usize,
+    window: usize,
+    stop: &Arc<AtomicBool>,
+) -> Vec<Sent> {
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let producer = Arc::clone(producer);
+            let topic = topic.to_owned();
+            let stop = Arc::clone(stop);
+            std::thread::spawn(move || {
+                let mut sent = Vec::new();
+                let mut n = 0usize;
+                let deadline = Instant::now() + Duration::from_secs(300);
+                while !stop.load(Ordering::SeqCst) {
+                    assert!(Instant::now() < deadline, "the faults never ended");
+                    let mut futures = Vec::with_capacity(window);
+                    for _ in 0..window {
+                        let key = format!("t{t}-k{}", n % 8);
+                        let value = format!("t{t}-{n}");
+                        n += 1;
+                        let result =
+                            producer.send(ProducerRecord::new(&topic).key(&key).value(&value));
+                        futures.push((key, value, result));
+                    }
+                    // Waiting for the window's records paces the thread: it sends as
+                    // fast as the cluster acknowledges.
+                    for (key, value, result) in futures {
+                        let outcome = result.and_then(|f| f.get(TIMEOUT * 3));
+                        sent.push(Sent {
+                            key,
+                            value,
+                            outcome,
+                        });
+                    }
+                }
+                sent
+            })
+        })
+        .collect();
+    handles
+        .into_iter()
+        .flat_map(|h| h.join().expect("a sender thread"))
+        .collect()
+}
+
+/// What the check found.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    pub acknowledged: usize,
+    pub failed: usize,
+    /// Failed records that are in the log all the same (their outcome was unknown to
+    /// the client: a timeout after the broker wrote them).
+    pub failed_but_written: usize,
+    /// Error texts of the failed records, counted.
+    pub errors: BTreeMap<String, usize>,
+}
+
+/// Reads `topic` with the Java consumer and checks it against `sent`:
+/// - every record whose future said Ok is in the log exactly once, at the partition
+///   (and, when the broker gave one, the offset) its metadata says;
+/// - no record is in the log twice (idempotence), failed ones included;
+/// - per key, the log holds the records in send order;
+/// - every failed record carries a clear error (it names its topic).
+pub fn check_log(bootstrap: &str, topic: &str, sent: &[Sent]) -> Verdict {
+    let log = java::read_topic(bootstrap, topic, "read_uncommitted");
+    let mut seen: HashMap<String, (i32, i64)> = HashMap::new();
+    let mut by_key: HashMap<String, Vec<u64>> = HashMap::new();
+    for r in &log {
+        let value = String::from_utf8(r.value.clone().expect("a value")).expect("utf-8");
+        let key = String::from_utf8(r.key.clone().expect("a key")).expect("utf-8");
+        if let Some(first) = seen.insert(value.clone(), (r.partition, r.offset)) {
+            panic!(
+                "{value} is in the log twice: at {first:?} and at ({}, {})",
+                r.partition, r.offset
+            );
+        }
+        let n: u64 = value
+            .rsplit_once('-')
+            .and_then(|(_, n)| n.parse().ok())
+            .expect("a counted value");
+        by_key.entry(key).or_default().push(n);
+    }
+    for (key, ns) in &by_key {
+        assert!(
+            ns.windows(2).all(|w| w[0] < w[1]),
+            "key {key}: the log does not hold its records in send order: {ns:?}"
+        );
+    }
+    let mut verdict = Verdict::default();
+    for s in sent {
+        match &s.outcome {
+            Ok(meta) => {
+                verdict.acknowledged += 1;
+                let Some(&(partition, offset)) = seen.get(&s.value) else {
+                    panic!(
+                        "{} was acknowledged ({meta:?}) but is not in the log",
+                        s.value
+                    );
+                };
+                assert_eq!(partition, meta.partition, "{}", s.value);
+                if meta.offset >= 0 {
+                    assert_eq!(offset, meta.offset, "{}: the acknowledged offset", s.value);
+                }
+            }
+            Err(e) => {
+                verdict.failed += 1;
+                if seen.contains_key(&s.value) {
+                    verdict.failed_but_written += 1;
+                }
+                let text = e.to_string();
+                assert!(
+                    text.contains(topic)
+                        || text.contains("closed")
+                        || text.contains("buffer.memory"),
+                    "{}: an unclear error: {text}",
+                    s.value
+                );
+                *verdict.errors.entry(format!("{:?}", e.kind())).or_insert(0) += 1;
+            }
+        }
+    }
+    verdict
+}
