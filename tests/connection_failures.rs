@@ -17,6 +17,20 @@ fn bootstrap_skips_a_dead_server() {
 }
 
 #[test]
+fn bootstrap_moves_past_dead_servers_without_waiting_out_their_connect_timeout() {
+    // Two refusing servers before the live one, and a call shorter than one connect
+    // timeout (10 s): each refused attempt must hand the turn to the next server.
+    let dead1 = format!("127.0.0.1:{}", common::free_port());
+    let dead2 = format!("127.0.0.1:{}", common::free_port());
+    let servers = format!("{dead1},{dead2},{}", common::bootstrap());
+    for _ in 0..3 {
+        let admin = KafkaAdminClient::new(AdminConfig::new(&servers)).unwrap();
+        let cluster = admin.describe_cluster(Duration::from_secs(5)).unwrap();
+        assert!(!cluster.brokers.is_empty());
+    }
+}
+
+#[test]
 fn only_dead_servers_give_a_timeout_error_within_the_timeout() {
     let servers = format!(
         "127.0.0.1:{},127.0.0.1:{}",

@@ -158,6 +158,19 @@ impl KafkaClient {
 
     /// Connects to `node_id` and waits until it is ready or `deadline` passes.
     pub fn wait_ready(&mut self, node_id: i32, deadline: Instant) -> Result<()> {
+        self.wait_ready_inner(node_id, deadline, false)
+    }
+
+    /// Like [`wait_ready`](Self::wait_ready), but gives up as soon as an attempt to
+    /// connect fails (or the node is backing off after one), so that the caller can
+    /// try another broker: with dead bootstrap servers first in the list, waiting out
+    /// each one's connect timeout could use up the whole call before a live one is
+    /// tried.
+    fn wait_ready_or_fail(&mut self, node_id: i32, deadline: Instant) -> Result<()> {
+        self.wait_ready_inner(node_id, deadline, true)
+    }
+
+    fn wait_ready_inner(&mut self, node_id: i32, deadline: Instant, fail_fast: bool) -> Result<()> {
         if !self.net.has_node(node_id) {
             if let Some(node) = self.cluster.broker(node_id) {
                 let address = node.address();
@@ -175,6 +188,11 @@ impl KafkaClient {
             }
             if let Some(err) = self.net.fatal_error(node_id) {
                 return Err(err.clone());
+            }
+            if fail_fast && self.net.is_failing(node_id) {
+                if let Some(err) = self.net.last_error(node_id) {
+                    return Err(err.clone());
+                }
             }
             if now >= deadline {
                 let why = self
@@ -269,7 +287,7 @@ impl KafkaClient {
                 now,
                 self.config.connect_timeout,
             ));
-            match self.wait_ready(node, attempt_deadline) {
+            match self.wait_ready_or_fail(node, attempt_deadline) {
                 Ok(()) => {}
                 // Another broker would refuse the same credentials or certificate.
                 Err(e) if matches!(e.kind(), ErrorKind::Authentication | ErrorKind::Tls) => {

@@ -58,6 +58,9 @@ pub(crate) struct Sender {
     metadata_not_before: Instant,
     init_request: Option<Pending>,
     init_not_before: Instant,
+    /// Why the last InitProducerId failed, for the errors of batches that wait for a
+    /// producer id.
+    init_error: Option<KafkaError>,
 }
 
 impl Sender {
@@ -71,6 +74,7 @@ impl Sender {
             metadata_not_before: now,
             init_request: None,
             init_not_before: now,
+            init_error: None,
         }
     }
 
@@ -217,6 +221,7 @@ impl Sender {
             Err(e) => {
                 log::debug!("InitProducerId to node {node} failed: {e}");
                 self.init_not_before = crate::time::deadline_after(now, self.retry_backoff());
+                self.init_error = Some(e);
             }
         }
     }
@@ -232,10 +237,12 @@ impl Sender {
                 self.shared
                     .transactions
                     .set_producer((r.producer_id, r.producer_epoch));
+                self.init_error = None;
             }
             Err(e) if e.is_retriable() => {
                 log::debug!("InitProducerId failed, retrying: {e}");
                 self.init_not_before = crate::time::deadline_in(self.retry_backoff());
+                self.init_error = Some(e);
             }
             Err(e) => {
                 log::error!("cannot get a producer id: {e}");
@@ -584,6 +591,15 @@ impl Sender {
     }
 
     fn leader_hint(&self, batch: &ProducerBatch) -> String {
+        if self.shared.config.enable_idempotence && self.shared.transactions.needs_producer_id() {
+            // Brokers hand out producer ids through the controller: without a
+            // controller quorum, a new idempotent producer cannot start.
+            return match &self.init_error {
+                Some(e) => format!(": the producer has no producer id yet (InitProducerId: {e})"),
+                None => ": the producer has no producer id yet (InitProducerId got no answer)"
+                    .to_owned(),
+            };
+        }
         let snapshot = self.shared.metadata.snapshot();
         match snapshot.cluster.leader_for(&batch.topic, batch.partition) {
             None => ": the partition has no known leader".to_owned(),

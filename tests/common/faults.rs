@@ -54,10 +54,10 @@ pub fn wait_for_isr(bootstrap: &str, topic: &str, isr: usize) -> TopicMetadata {
                 return t.clone();
             }
         }
-        assert!(
-            Instant::now() < deadline,
-            "{topic} never had {isr} in-sync replicas"
-        );
+        if Instant::now() >= deadline {
+            let described = admin.describe_topics(&[topic], Duration::from_secs(10));
+            panic!("{topic} never had {isr} in-sync replicas: {described:?}");
+        }
         // The brokers shrink and grow ISRs on their own schedule: nothing to wait on.
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -83,6 +83,45 @@ pub fn leader_of(bootstrap: &str, topic: &str, partition: i32) -> u32 {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// The node that leads the controller quorum (the active controller), as Kafka's
+/// own `MetadataQuorumCommand` reports it.
+pub fn quorum_leader(bootstrap: &str) -> u32 {
+    let out = java::command("org.apache.kafka.tools.MetadataQuorumCommand")
+        .args(["--bootstrap-server", bootstrap, "describe", "--status"])
+        .output()
+        .expect("run MetadataQuorumCommand");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("LeaderId:"))
+        .and_then(|id| id.trim().parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no LeaderId in: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+}
+
+/// Like [`replicated_topic`] with one partition, whose preferred leader is `leader`.
+pub fn replicated_topic_led_by(bootstrap: &str, prefix: &str, leader: u32) -> String {
+    let name = super::unique_topic(prefix);
+    let leader = i32::try_from(leader).expect("a node id");
+    let mut replicas = vec![leader];
+    replicas.extend((1..=3).filter(|n| *n != leader));
+    let results = admin(bootstrap)
+        .create_topics(
+            &[NewTopic::new(&name, -1, -1)
+                .assign(0, replicas)
+                .config("min.insync.replicas", "2")],
+            TIMEOUT,
+        )
+        .expect("create topic");
+    assert!(results[0].result.is_ok(), "{:?}", results[0].result);
+    wait_for_isr(bootstrap, &name, 3);
+    super::fetch::wait_until_led(bootstrap, &name, 1, TIMEOUT);
+    name
 }
 
 /// One record a sender sent, and what its future said.
