@@ -1,12 +1,13 @@
 //! A TCP proxy for fault injection: forwards connections to a broker and can cut all
-//! of them at once, as a network failure would. It is not a broker: bytes pass through
-//! untouched.
+//! of them at once, as a network failure would, and hold the broker's answers back for
+//! a while, as a slow network would. It is not a broker: bytes pass through untouched.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::Duration;
 
 /// A running proxy.
 pub struct Proxy {
@@ -14,6 +15,8 @@ pub struct Proxy {
     live: Arc<Mutex<Vec<TcpStream>>>,
     cuts: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
+    /// How long each chunk from the broker is held back, in milliseconds.
+    delay_ms: Arc<AtomicU64>,
 }
 
 impl Proxy {
@@ -23,9 +26,11 @@ impl Proxy {
         let port = listener.local_addr().expect("addr").port();
         let live: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
+        let delay_ms = Arc::new(AtomicU64::new(0));
         {
             let live = Arc::clone(&live);
             let stop = Arc::clone(&stop);
+            let delay_ms = Arc::clone(&delay_ms);
             thread::spawn(move || {
                 for client in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
@@ -46,8 +51,9 @@ impl Proxy {
                     pump(
                         client.try_clone().expect("clone"),
                         server.try_clone().expect("clone"),
+                        None,
                     );
-                    pump(server, client);
+                    pump(server, client, Some(Arc::clone(&delay_ms)));
                 }
             });
         }
@@ -56,6 +62,7 @@ impl Proxy {
             live,
             cuts: Arc::new(AtomicUsize::new(0)),
             stop,
+            delay_ms,
         }
     }
 
@@ -73,6 +80,15 @@ impl Proxy {
         self.cuts.fetch_add(1, Ordering::SeqCst);
     }
 
+    /// Holds back every chunk the broker sends for `delay` before passing it on (zero
+    /// to stop).
+    pub fn delay_responses(&self, delay: Duration) {
+        self.delay_ms.store(
+            u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            Ordering::SeqCst,
+        );
+    }
+
     /// How many times connections were cut.
     pub fn cuts(&self) -> usize {
         self.cuts.load(Ordering::SeqCst)
@@ -88,13 +104,18 @@ impl Drop for Proxy {
     }
 }
 
-fn pump(mut from: TcpStream, mut to: TcpStream) {
+fn pump(mut from: TcpStream, mut to: TcpStream, delay_ms: Option<Arc<AtomicU64>>) {
     thread::spawn(move || {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             match from.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
+                    let delay = delay_ms.as_ref().map_or(0, |d| d.load(Ordering::SeqCst));
+                    if delay > 0 {
+                        // The injected slowness itself, not a wait for anything.
+                        thread::sleep(Duration::from_millis(delay));
+                    }
                     if to.write_all(&buf[..n]).is_err() {
                         break;
                     }
