@@ -65,7 +65,7 @@ fn producer_and_consumer_follow_moving_leaders_without_an_error() {
         std::thread::spawn(move || {
             let mut consumer = KafkaConsumer::new(
                 ConsumerConfig::new(&bootstrap)
-                    .group_id(&common::unique_topic("fault-moves-group"))
+                    .group_id(common::unique_topic("fault-moves-group"))
                     .auto_offset_reset(OffsetReset::Earliest)
                     .enable_auto_commit(false),
             )

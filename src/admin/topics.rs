@@ -272,7 +272,17 @@ fn send_to_controller<R: Request>(
 ) -> Result<R::Response> {
     loop {
         let controller = KafkaAdminClient::controller(client, deadline)?;
-        let response = client.send_and_wait(controller, request, remaining(deadline)?)?;
+        let response = match client.send_and_wait(controller, request, remaining(deadline)?) {
+            Ok(response) => response,
+            // The controller's broker is gone or restarting: the next metadata names
+            // its successor (or it is back).
+            Err(e) if e.kind() == crate::ErrorKind::Connection => {
+                log::debug!("the controller (node {controller}) cannot be reached: {e}");
+                std::thread::sleep(client.config().retry_backoff.min(remaining(deadline)?));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if !not_controller(&response) {
             return Ok(response);
         }

@@ -219,7 +219,10 @@ impl KafkaClient {
     }
 
     /// Sends `request` to `node_id` and waits for its response, up to `timeout`
-    /// (connecting first if needed).
+    /// (connecting first if needed). A failed connection attempt fails the call at
+    /// once with a connection error, as a disconnect fails a request in the Java
+    /// client: the caller decides whether to look for another broker (a moved
+    /// coordinator, a new leader) rather than wait out `timeout` on a dead one.
     pub fn send_and_wait<R: Request>(
         &mut self,
         node_id: i32,
@@ -227,7 +230,7 @@ impl KafkaClient {
         timeout: Duration,
     ) -> Result<R::Response> {
         let deadline = crate::time::deadline_in(timeout);
-        self.wait_ready(node_id, deadline)?;
+        self.wait_ready_or_fail(node_id, deadline)?;
         let version = self.net.negotiate::<R>(node_id)?;
         let remaining = deadline
             .saturating_duration_since(Instant::now())

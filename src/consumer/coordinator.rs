@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use super::assignor::{AssignmentStrategy, Member};
 use super::group_protocol::{Assignment, Subscription};
-use super::heartbeat::{leave_request, Heartbeat, HeartbeatTarget};
+use super::heartbeat::{leave_request, loses_coordinator, Heartbeat, HeartbeatTarget};
 use super::offsets::OffsetAndMetadata;
 use super::subscription::SubscriptionState;
 use crate::client::{KafkaClient, TopicPartition};
@@ -112,6 +112,9 @@ pub(crate) struct Coordinator {
     /// A non-retriable group error, returned from the next `poll()`.
     pub fatal: Option<KafkaError>,
     pub heartbeat: Heartbeat,
+    /// The heartbeat stopped because the coordinator was lost while the member was
+    /// stable: it resumes with the next coordinator, in the same generation.
+    heartbeat_orphaned: bool,
 }
 
 impl std::fmt::Debug for Coordinator {
@@ -142,6 +145,7 @@ impl Coordinator {
             completed_commits: Vec::new(),
             fatal: None,
             heartbeat,
+            heartbeat_orphaned: false,
         }
     }
 
@@ -175,6 +179,68 @@ impl Coordinator {
         ) {
             self.state = JoinState::Unjoined;
             self.rejoin_needed = true;
+        }
+    }
+
+    /// Heartbeats the current generation to the current coordinator.
+    fn start_heartbeat(&mut self) {
+        if let Some(c) = &self.coordinator {
+            self.heartbeat.start(HeartbeatTarget {
+                coordinator_id: c.connection_id,
+                coordinator: c.address.clone(),
+                group_id: self.settings.group_id.clone(),
+                generation_id: self.generation,
+                member_id: self.member_id.clone(),
+                group_instance_id: self.settings.group_instance_id.clone(),
+            });
+            self.heartbeat_orphaned = false;
+        }
+    }
+
+    /// The heartbeat thread lost the coordinator. A stable member keeps its
+    /// generation and assignment, as in the Java client: the next coordinator loads the
+    /// group from its log, so [`Coordinator::follow_coordinator`] finds it and the
+    /// heartbeats resume there (a coordinator that no longer knows the member answers
+    /// UNKNOWN_MEMBER_ID, and the member rejoins then). Any other state rejoins. The
+    /// lost coordinator is `coordinator_id`: if the member has moved to another since,
+    /// that one is kept.
+    pub fn on_coordinator_lost(
+        &mut self,
+        client: &mut KafkaClient,
+        coordinator_id: i32,
+        why: &str,
+    ) {
+        if self.coordinator_id() == Some(coordinator_id) {
+            self.mark_coordinator_unknown(client, why);
+        }
+        if self.state == JoinState::Stable {
+            self.heartbeat_orphaned = true;
+        } else {
+            self.rejoin_needed = true;
+        }
+    }
+
+    /// Finds the coordinator of a stable member whose heartbeat lost it, trying until
+    /// `deadline`, and resumes the heartbeat there. A retriable failure waits for the
+    /// next call.
+    pub fn follow_coordinator(
+        &mut self,
+        client: &mut KafkaClient,
+        deadline: Instant,
+    ) -> Result<()> {
+        if !self.heartbeat_orphaned || self.state != JoinState::Stable {
+            return Ok(());
+        }
+        match self.ensure_coordinator(client, deadline) {
+            Ok(_) => {
+                self.start_heartbeat();
+                Ok(())
+            }
+            Err(e) if e.is_retriable() => {
+                log::debug!("group coordinator lookup: {e}");
+                Ok(())
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -286,13 +352,18 @@ impl Coordinator {
     }
 
     /// Whether the coordinator connection is ready to take a request now (starting to
-    /// connect if not).
-    fn coordinator_ready(&self, client: &mut KafkaClient) -> Option<i32> {
+    /// connect if not). A coordinator that cannot be reached (its last connection
+    /// failed, and the reconnect back-off still runs) is forgotten, as in the Java
+    /// client, so that the next step looks it up again: a killed broker stays the
+    /// coordinator in the cluster's answers only until the controller notices.
+    fn coordinator_ready(&mut self, client: &mut KafkaClient) -> Option<i32> {
         let id = self.coordinator_id()?;
-        client
-            .network()
-            .ensure_connecting(id, Instant::now())
-            .then_some(id)
+        let now = Instant::now();
+        if client.network().is_blacked_out(id, now) {
+            self.mark_coordinator_unknown(client, "it cannot be reached");
+            return None;
+        }
+        client.network().ensure_connecting(id, now).then_some(id)
     }
 
     /// Sends JoinGroup with the member's subscription; the answer comes to
@@ -613,16 +684,7 @@ impl Coordinator {
         }
         let assignment = Assignment::decode(sync.assignment)?;
         self.state = JoinState::Stable;
-        if let Some(c) = &self.coordinator {
-            self.heartbeat.start(HeartbeatTarget {
-                coordinator_id: c.connection_id,
-                coordinator: c.address.clone(),
-                group_id: self.settings.group_id.clone(),
-                generation_id: self.generation,
-                member_id: self.member_id.clone(),
-                group_instance_id: self.settings.group_instance_id.clone(),
-            });
-        }
+        self.start_heartbeat();
         log::info!(
             "group {}: generation {} assigned {} partitions to `{}`",
             self.settings.group_id,
@@ -761,7 +823,7 @@ impl Coordinator {
             match outcome {
                 Ok(()) => return Ok(()),
                 Err(e) if e.is_retriable() && Instant::now() < deadline => {
-                    if e.is_invalid_metadata() {
+                    if loses_coordinator(&e) {
                         self.mark_coordinator_unknown(client, &e.to_string());
                     }
                     log::debug!("commit failed, retrying: {e}");
@@ -934,12 +996,7 @@ impl Coordinator {
             match outcome {
                 Ok(result) => return Ok(result),
                 Err(e) if e.is_retriable() && Instant::now() < deadline => {
-                    if e.is_invalid_metadata()
-                        || matches!(
-                            e.code(),
-                            Some(ErrorCode::NOT_COORDINATOR | ErrorCode::COORDINATOR_NOT_AVAILABLE)
-                        )
-                    {
+                    if loses_coordinator(&e) {
                         self.mark_coordinator_unknown(client, &e.to_string());
                     }
                     let wait = self
@@ -1106,6 +1163,63 @@ mod tests {
             ],
             ..Default::default()
         }
+    }
+
+    fn known_coordinator(c: &mut Coordinator, node: i32) {
+        c.coordinator = Some(CoordinatorNode {
+            connection_id: i32::MAX - node,
+            address: BrokerAddress {
+                host: "127.0.0.1".into(),
+                port: 1,
+            },
+        });
+    }
+
+    #[test]
+    fn a_stable_member_keeps_its_generation_when_the_coordinator_moves() {
+        let (mut c, mut client) = coordinator();
+        known_coordinator(&mut c, 1);
+        c.state = JoinState::Stable;
+        c.generation = 3;
+        c.rejoin_needed = false;
+        // A loss reported for a coordinator the member already left changes nothing.
+        c.on_coordinator_lost(&mut client, i32::MAX - 7, "old news");
+        assert_eq!(c.coordinator_id(), Some(i32::MAX - 1));
+        c.on_coordinator_lost(&mut client, i32::MAX - 1, "connection refused");
+        assert_eq!(c.coordinator_id(), None, "looked up again");
+        assert_eq!(c.state, JoinState::Stable);
+        assert_eq!(c.generation, 3);
+        assert!(!c.rejoin_needed, "no rebalance for a coordinator move");
+        assert!(
+            c.heartbeat_orphaned,
+            "the heartbeat resumes at the next one"
+        );
+    }
+
+    #[test]
+    fn a_joining_member_rejoins_when_the_coordinator_is_lost() {
+        let (mut c, mut client) = coordinator();
+        known_coordinator(&mut c, 1);
+        c.state = JoinState::Joining { correlation_id: 4 };
+        c.rejoin_needed = false;
+        c.on_coordinator_lost(&mut client, i32::MAX - 1, "connection refused");
+        assert_eq!(c.state, JoinState::Unjoined);
+        assert!(c.rejoin_needed);
+        assert!(!c.heartbeat_orphaned);
+    }
+
+    #[test]
+    fn connection_errors_and_timeouts_lose_the_coordinator() {
+        assert!(loses_coordinator(&KafkaError::connection("reset")));
+        assert!(loses_coordinator(&KafkaError::timeout("request")));
+        assert!(loses_coordinator(&KafkaError::broker(
+            ErrorCode::NOT_COORDINATOR,
+            "commit"
+        )));
+        assert!(!loses_coordinator(&KafkaError::broker(
+            ErrorCode::REBALANCE_IN_PROGRESS,
+            "commit"
+        )));
     }
 
     #[test]

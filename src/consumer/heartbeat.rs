@@ -22,7 +22,7 @@ use parking_lot::{Condvar, Mutex};
 
 use crate::client::KafkaClient;
 use crate::config::ClientConfig;
-use crate::error::{ErrorCode, KafkaError};
+use crate::error::{ErrorCode, ErrorKind, KafkaError};
 use crate::net::BrokerAddress;
 use crate::protocol::messages::{HeartbeatRequest, LeaveGroupRequest, LeaveGroupRequestMember};
 
@@ -45,8 +45,9 @@ pub(crate) enum HeartbeatEvent {
     /// The coordinator no longer knows this member or generation: its partitions are
     /// lost; rejoin (with a new member id if `reset_member`).
     Fenced { code: ErrorCode, reset_member: bool },
-    /// The coordinator could not be reached or moved: look it up again.
-    CoordinatorLost(String),
+    /// The coordinator (this connection id) could not be reached or moved: look it up
+    /// again.
+    CoordinatorLost { coordinator_id: i32, why: String },
     /// `poll()` was not called within `max.poll.interval.ms`; the member left.
     PollTimeout,
 }
@@ -252,15 +253,21 @@ fn run(shared: Arc<Shared>, mut client: KafkaClient, settings: HeartbeatSettings
                             target.coordinator_id,
                             KafkaError::connection("coordinator lost"),
                         );
-                        state.events.push(HeartbeatEvent::CoordinatorLost(why));
+                        state.events.push(HeartbeatEvent::CoordinatorLost {
+                            coordinator_id: target.coordinator_id,
+                            why,
+                        });
                     }
                     Outcome::Retry(why) => {
                         log::debug!("heartbeat failed: {why}");
                         if last_success.elapsed() > settings.session_timeout {
                             state.target = None;
-                            state.events.push(HeartbeatEvent::CoordinatorLost(format!(
-                                "no successful heartbeat within the session timeout: {why}"
-                            )));
+                            state.events.push(HeartbeatEvent::CoordinatorLost {
+                                coordinator_id: target.coordinator_id,
+                                why: format!(
+                                    "no successful heartbeat within the session timeout: {why}"
+                                ),
+                            });
                         }
                     }
                 }
@@ -274,6 +281,19 @@ enum Outcome {
     Fenced(ErrorCode),
     CoordinatorLost(String),
     Retry(String),
+}
+
+/// Whether a failed request to the coordinator means the coordinator is gone (moved,
+/// or its broker unreachable), so that it must be looked up again: the coordinator
+/// error codes, stale metadata, and (as in the Java client, which marks the
+/// coordinator dead on a disconnect) a broken connection or a request timeout.
+pub(crate) fn loses_coordinator(e: &KafkaError) -> bool {
+    e.is_invalid_metadata()
+        || matches!(e.kind(), ErrorKind::Connection | ErrorKind::Timeout)
+        || matches!(
+            e.code(),
+            Some(ErrorCode::NOT_COORDINATOR | ErrorCode::COORDINATOR_NOT_AVAILABLE)
+        )
 }
 
 fn ensure_node(client: &mut KafkaClient, target: &HeartbeatTarget) {
@@ -299,7 +319,7 @@ fn heartbeat(
     let timeout = settings.request_timeout.min(settings.session_timeout);
     let response = match client.send_and_wait(target.coordinator_id, &request, timeout) {
         Ok(response) => response,
-        Err(e) if e.is_invalid_metadata() => return Err(Outcome::CoordinatorLost(e.to_string())),
+        Err(e) if loses_coordinator(&e) => return Err(Outcome::CoordinatorLost(e.to_string())),
         Err(e) => return Err(Outcome::Retry(e.to_string())),
     };
     // Drop whatever else completed; this client sends nothing else that needs an answer.

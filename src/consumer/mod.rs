@@ -579,9 +579,11 @@ impl KafkaConsumer {
                     }
                     lost = true;
                 }
-                HeartbeatEvent::CoordinatorLost(why) => {
-                    group.mark_coordinator_unknown(&mut self.client, &why);
-                    group.rejoin_needed = true;
+                HeartbeatEvent::CoordinatorLost {
+                    coordinator_id,
+                    why,
+                } => {
+                    group.on_coordinator_lost(&mut self.client, coordinator_id, &why);
                 }
                 HeartbeatEvent::PollTimeout => {
                     if group.settings.group_instance_id.is_none() {
@@ -596,6 +598,9 @@ impl KafkaConsumer {
         }
         if lost {
             self.on_partitions_lost();
+        }
+        if let Some(group) = &mut self.group {
+            group.follow_coordinator(&mut self.client, deadline)?;
         }
         if self.subscriptions.is_auto() {
             self.maybe_join(deadline)?;

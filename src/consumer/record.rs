@@ -204,6 +204,23 @@ impl IntoIterator for ConsumerRecords {
     }
 }
 
+/// Borrowing iteration, as `for record in &records`: every record, partition by
+/// partition.
+impl<'a> IntoIterator for &'a ConsumerRecords {
+    type Item = &'a ConsumerRecord;
+    type IntoIter = std::iter::FlatMap<
+        std::slice::Iter<'a, (TopicPartition, Vec<ConsumerRecord>)>,
+        &'a Vec<ConsumerRecord>,
+        fn(&'a (TopicPartition, Vec<ConsumerRecord>)) -> &'a Vec<ConsumerRecord>,
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        let records: fn(&'a (TopicPartition, Vec<ConsumerRecord>)) -> &'a Vec<ConsumerRecord> =
+            |(_, r)| r;
+        self.partitions.iter().flat_map(records)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +252,8 @@ mod tests {
         let offsets: Vec<i64> = records.records(&p0).iter().map(|r| r.offset).collect();
         assert_eq!(offsets, [5, 6]);
         assert_eq!(records.partitions().count(), 2);
+        let borrowed: Vec<i64> = (&records).into_iter().map(|r| r.offset).collect();
+        assert_eq!(borrowed, [5, 6, 1]);
         let all: Vec<i64> = records.into_iter().map(|r| r.offset).collect();
         assert_eq!(all, [5, 6, 1]);
     }

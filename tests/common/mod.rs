@@ -296,3 +296,38 @@ impl Drop for Broker {
         self.stop();
     }
 }
+
+/// Sends the client's log to stderr when `KAFKA_SYNC_TEST_LOG` names a level
+/// (`debug`, `info`, ...), for looking into a failing test; silent otherwise.
+pub fn log_to_stderr() {
+    struct Stderr;
+    impl log::Log for Stderr {
+        fn enabled(&self, _: &log::Metadata) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record) {
+            if record.target().starts_with("kafka_sync") {
+                eprintln!(
+                    "{:?} {} {:?} {} {}",
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap_or_default(),
+                    record.level(),
+                    std::thread::current().name(),
+                    record.target(),
+                    record.args()
+                );
+            }
+        }
+        fn flush(&self) {}
+    }
+    static LOGGER: Stderr = Stderr;
+    if let Some(level) = std::env::var("KAFKA_SYNC_TEST_LOG")
+        .ok()
+        .and_then(|l| l.parse::<log::LevelFilter>().ok())
+    {
+        if log::set_logger(&LOGGER).is_ok() {
+            log::set_max_level(level);
+        }
+    }
+}
