@@ -14,7 +14,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::faults::{check_log, replicated_topic, send_until};
+use common::faults::{
+    assert_no_client_threads, check_log, close_producer, replicated_topic, send_until,
+};
 use common::kafka::{ClusterOptions, KafkaCluster};
 use common::proxy::Proxy;
 use kafka_sync::{Acks, KafkaProducer, ProducerConfig};
@@ -89,9 +91,7 @@ fn cut_and_delayed_connections_lose_and_duplicate_nothing() {
         .flush(Some(Duration::from_secs(120)))
         .expect("flush");
     let metrics = producer.metrics();
-    producer
-        .close(Some(Duration::from_secs(30)))
-        .expect("close");
+    close_producer(&producer);
     assert!(
         proxies.iter().map(Proxy::cuts).sum::<usize>() >= 100,
         "the connections were cut"
@@ -103,4 +103,5 @@ fn cut_and_delayed_connections_lose_and_duplicate_nothing() {
     let verdict = check_log(&cluster.listener("PLAINTEXT"), &topic, &sent);
     assert!(verdict.acknowledged >= 1_000, "{verdict:?}");
     println!("{verdict:?} {metrics:?}");
+    assert_no_client_threads();
 }

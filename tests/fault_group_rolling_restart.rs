@@ -19,7 +19,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::faults::{replicated_topic, send_until, wait_for_isr};
+use common::faults::{
+    assert_no_client_threads, close_producer, replicated_topic, send_until, wait_for_isr,
+};
 use common::kafka::KafkaCluster;
 use kafka_sync::{
     Acks, ConsumerConfig, KafkaConsumer, KafkaProducer, OffsetAndMetadata, OffsetReset,
@@ -223,9 +225,7 @@ fn a_group_reads_everything_through_a_rolling_restart_and_settles() {
     producer
         .flush(Some(Duration::from_secs(60)))
         .expect("flush");
-    producer
-        .close(Some(Duration::from_secs(30)))
-        .expect("close");
+    close_producer(&producer);
     let failed: Vec<_> = sent.iter().filter(|s| s.outcome.is_err()).collect();
     assert!(failed.is_empty(), "sends failed: {:?}", failed.first());
 
@@ -306,4 +306,5 @@ fn a_group_reads_everything_through_a_rolling_restart_and_settles() {
         seen.len(),
         committed.values().map(Vec::len).sum::<usize>()
     );
+    assert_no_client_threads();
 }

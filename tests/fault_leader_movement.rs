@@ -17,7 +17,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::faults::{check_log, leader_of, replicated_topic, send_until, wait_for_isr};
+use common::faults::{
+    assert_no_client_threads, check_log, close_producer, leader_of, replicated_topic, send_until,
+    wait_for_isr,
+};
 use common::kafka::KafkaCluster;
 use kafka_sync::{Acks, ConsumerConfig, KafkaConsumer, KafkaProducer, OffsetReset, ProducerConfig};
 
@@ -141,9 +144,7 @@ fn producer_and_consumer_follow_moving_leaders_without_an_error() {
     producer
         .flush(Some(Duration::from_secs(60)))
         .expect("flush");
-    producer
-        .close(Some(Duration::from_secs(30)))
-        .expect("close");
+    close_producer(&producer);
     let errors: Vec<_> = sent
         .iter()
         .filter_map(|s| s.outcome.as_ref().err().map(|e| (&s.value, e.to_string())))
@@ -184,4 +185,5 @@ fn producer_and_consumer_follow_moving_leaders_without_an_error() {
         "{verdict:?}, {} commits, {moved} leaders moved",
         read.commits
     );
+    assert_no_client_threads();
 }

@@ -12,7 +12,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::faults::{
-    check_log, leader_of, quorum_leader, replicated_topic_led_by, wait_for_isr, Sent,
+    assert_no_client_threads, check_log, close_producer, leader_of, quorum_leader,
+    replicated_topic_led_by, wait_for_isr, Sent,
 };
 use common::kafka::KafkaCluster;
 use kafka_sync::{Acks, ErrorKind, KafkaProducer, ProducerConfig, ProducerRecord};
@@ -117,12 +118,11 @@ fn acks_all_fails_in_time_without_enough_replicas_and_succeeds_once_they_are_bac
             outcome,
         });
     }
-    patient.close(Some(Duration::from_secs(30))).expect("close");
-    producer
-        .close(Some(Duration::from_secs(30)))
-        .expect("close");
+    close_producer(&patient);
+    close_producer(&producer);
     wait_for_isr(&bootstrap, &topic, 3);
     let verdict = check_log(&bootstrap, &topic, &sent);
     assert_eq!(verdict.acknowledged, 22, "{verdict:?}");
     assert_eq!(verdict.failed_but_written, 0, "{verdict:?}");
+    assert_no_client_threads();
 }

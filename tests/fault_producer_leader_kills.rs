@@ -15,7 +15,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::faults::{check_log, leader_of, replicated_topic, send_until, wait_for_isr};
+use common::faults::{
+    assert_no_client_threads, check_log, close_producer, leader_of, replicated_topic, send_until,
+    wait_for_isr,
+};
 use common::kafka::KafkaCluster;
 use kafka_sync::{Acks, KafkaProducer, ProducerConfig};
 
@@ -75,12 +78,11 @@ fn no_acknowledged_record_is_lost_or_duplicated_across_leader_kills() {
     producer
         .flush(Some(Duration::from_secs(120)))
         .expect("flush");
-    producer
-        .close(Some(Duration::from_secs(30)))
-        .expect("close");
+    close_producer(&producer);
     // The restarted brokers catch up before the log is read back in full.
     wait_for_isr(&bootstrap, &topic, 3);
     let verdict = check_log(&bootstrap, &topic, &sent);
     assert!(verdict.acknowledged >= 30_000, "{verdict:?}");
     println!("{verdict:?}");
+    assert_no_client_threads();
 }

@@ -87,6 +87,12 @@ fn every_blocking_call_returns_in_time_while_the_broker_is_silent_and_recovers()
     )
     .expect("consumer");
     consumer.subscribe(&[topic.as_str()]).expect("subscribe");
+    // The thread check at the end sees the clients' threads while they run.
+    let running = common::faults::client_threads();
+    assert!(
+        running.iter().any(|t| t.starts_with("kafka-producer")),
+        "{running:?}"
+    );
     let mut read = 0;
     let deadline = Instant::now() + TIMEOUT;
     while read < 11 {
@@ -128,6 +134,11 @@ fn every_blocking_call_returns_in_time_while_the_broker_is_silent_and_recovers()
         .send(ProducerRecord::new(&topic).partition(0).value("stuck"))
         .expect("send appends");
     times_out("close", short, || stuck.close(Some(short)));
+    assert_eq!(
+        stuck.metrics().buffer_used,
+        0,
+        "the failed records gave their buffer memory back"
+    );
 
     // Back: the same clients carry on.
     cluster.resume(1);
@@ -166,5 +177,7 @@ fn every_blocking_call_returns_in_time_while_the_broker_is_silent_and_recovers()
         .describe_cluster(TIMEOUT)
         .expect("admin after the pause");
     producer.close(Some(TIMEOUT)).expect("close");
+    assert_eq!(producer.metrics().buffer_used, 0);
     consumer.close().expect("close");
+    common::faults::assert_no_client_threads();
 }

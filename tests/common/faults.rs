@@ -263,3 +263,47 @@ pub fn check_log(bootstrap: &str, topic: &str, sent: &[Sent]) -> Verdict {
     }
     verdict
 }
+
+/// The client library's threads alive in this process: those whose names start with
+/// `kafka-` (the producer's sender, the consumer's heartbeat, host name lookups).
+pub fn client_threads() -> Vec<String> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        panic!("/proc/self/task cannot be read: the thread check needs Linux");
+    };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim_end().to_owned())
+        .filter(|name| name.starts_with("kafka-"))
+        .collect()
+}
+
+/// Checks that no client thread outlives its client (the fault suite, scenario 9): to
+/// be called once every client of the test is closed. A thread that was joined may
+/// linger in `/proc` for a moment, so this looks again for a while before it fails.
+pub fn assert_no_client_threads() {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = client_threads();
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "client threads outlived their clients: {left:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Closes `producer` and checks that its buffer memory is all given back: every
+/// batch, delivered or failed, returned its bytes (the fault suite, scenario 9).
+pub fn close_producer(producer: &KafkaProducer) {
+    producer
+        .close(Some(Duration::from_secs(30)))
+        .expect("close");
+    let metrics = producer.metrics();
+    assert_eq!(
+        metrics.buffer_used, 0,
+        "buffer memory still accounted for after close: {metrics:?}"
+    );
+}
