@@ -22,7 +22,7 @@ mod time;
 pub use admin::{ClusterDescription, KafkaAdminClient, NewTopic, TopicResult};
 pub use client::TopicPartition;
 pub use config::security::{SaslMechanism, SecurityConfig, SecurityProtocol};
-pub use config::{Acks, AdminConfig, ClientConfig, ProducerConfig};
+pub use config::{Acks, AdminConfig, ClientConfig, MetadataRecovery, ProducerConfig};
 pub use config::{ConsumerConfig, IsolationLevel, OffsetReset};
 pub use consumer::{
     AssignmentStrategy, ConsumerRebalanceListener, ConsumerRecord, ConsumerRecords, Deserializer,

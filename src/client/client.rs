@@ -6,12 +6,18 @@
 //! broker pick the least loaded one (connected with the fewest requests in flight, else
 //! one that is connecting, else one whose reconnect back-off has passed), so one dead
 //! server in the bootstrap list only costs a failed connect.
+//!
+//! Rebootstrap (KIP-899, `metadata.recovery.strategy=rebootstrap`): when every broker
+//! the metadata named is backing off after a failure, or metadata was wanted and none
+//! came for `metadata.recovery.rebootstrap.trigger.ms`, the client forgets those
+//! brokers and asks the bootstrap servers again, looking their names up anew: a
+//! cluster that was replaced, or came back on other addresses, is found again.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use super::cluster::Cluster;
-use crate::config::ClientConfig;
+use crate::config::{ClientConfig, MetadataRecovery};
 use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
 use crate::net::{ApiVersionTable, BrokerAddress, NetworkClient, Response};
 use crate::protocol::messages::{MetadataRequest, MetadataResponse};
@@ -28,6 +34,9 @@ pub struct KafkaClient {
     cluster: Cluster,
     metadata_updated: Option<Instant>,
     metadata_stale: bool,
+    /// Since when metadata has been wanted without an update (the start of the
+    /// rebootstrap trigger's clock).
+    stale_since: Instant,
     /// Responses that arrived while a blocking call waited for its own; handed out by
     /// the next [`KafkaClient::poll`].
     stashed: Vec<Response>,
@@ -64,6 +73,7 @@ impl KafkaClient {
             cluster: Cluster::default(),
             metadata_updated: None,
             metadata_stale: true,
+            stale_since: Instant::now(),
             stashed: Vec::new(),
         })
     }
@@ -90,7 +100,10 @@ impl KafkaClient {
 
     /// Marks the metadata stale (after a leader or topic error).
     pub fn request_metadata_update(&mut self) {
-        self.metadata_stale = true;
+        if !self.metadata_stale {
+            self.metadata_stale = true;
+            self.stale_since = Instant::now();
+        }
     }
 
     /// Whether metadata should be refreshed: it was marked stale or is older than
@@ -123,8 +136,65 @@ impl KafkaClient {
     }
 
     /// The node to send a request to that any broker can answer: ready with the fewest
-    /// requests in flight, else connecting, else one whose back-off has passed.
+    /// requests in flight, else connecting, else one whose back-off has passed. With
+    /// `metadata.recovery.strategy=rebootstrap`, a cluster none of whose brokers can
+    /// be reached is learnt again from the bootstrap servers (see the module docs).
     pub fn least_loaded_node(&mut self, now: Instant) -> Option<i32> {
+        if self.rebootstrap_due(now) {
+            self.rebootstrap(
+                now,
+                "no metadata came for metadata.recovery.rebootstrap.trigger.ms",
+            );
+        }
+        if let Some(node) = self.pick_least_loaded(now) {
+            return Some(node);
+        }
+        if self.config.metadata_recovery == MetadataRecovery::Rebootstrap
+            && !self.cluster.brokers.is_empty()
+        {
+            self.rebootstrap(now, "none of the known brokers can be reached");
+            return self.pick_least_loaded(now);
+        }
+        None
+    }
+
+    /// Whether the rebootstrap trigger ran out: metadata has been wanted (stale, or
+    /// older than `metadata.max.age.ms`) without an update for
+    /// `metadata.recovery.rebootstrap.trigger.ms`.
+    fn rebootstrap_due(&self, now: Instant) -> bool {
+        if self.config.metadata_recovery != MetadataRecovery::Rebootstrap
+            || self.cluster.brokers.is_empty()
+        {
+            return false;
+        }
+        let wanted_since = if self.metadata_stale {
+            Some(self.stale_since)
+        } else {
+            self.metadata_updated
+                .and_then(|t| t.checked_add(self.config.metadata_max_age))
+        };
+        wanted_since.is_some_and(|since| {
+            now.saturating_duration_since(since)
+                >= self.config.metadata_recovery_rebootstrap_trigger
+        })
+    }
+
+    /// Forgets the brokers of the last metadata (their connections stay until they
+    /// fail on their own) and makes the bootstrap servers the candidates again; their
+    /// names are resolved anew on the next connect. The topics are kept, so that
+    /// senders keep their partitions until fresh metadata names the leaders.
+    fn rebootstrap(&mut self, now: Instant, why: &str) {
+        log::info!(
+            "rebootstrapping from {} ({why})",
+            self.config.bootstrap_servers.join(",")
+        );
+        self.cluster.brokers.clear();
+        self.metadata_stale = true;
+        // The trigger's clock starts again.
+        self.stale_since = now;
+    }
+
+    fn pick_least_loaded(&mut self, now: Instant) -> Option<i32> {
         let candidates = self.candidate_nodes();
         if let Some(ready) = candidates
             .iter()
@@ -332,6 +402,14 @@ impl KafkaClient {
     /// updates the cluster view and registers its brokers. `all_topics` says whether
     /// the request asked for every topic.
     pub fn apply_metadata(&mut self, response: &MetadataResponse, all_topics: bool) -> Result<()> {
+        if ErrorCode(response.error_code) == ErrorCode::REBOOTSTRAP_REQUIRED
+            && self.config.metadata_recovery == MetadataRecovery::Rebootstrap
+        {
+            self.rebootstrap(Instant::now(), "a broker answered REBOOTSTRAP_REQUIRED");
+            return Err(KafkaError::connection(
+                "the broker asked the client to rebootstrap; metadata is asked for again",
+            ));
+        }
         if response.error_code != 0 {
             ErrorCode(response.error_code).check("metadata request")?;
         }
@@ -339,6 +417,7 @@ impl KafkaClient {
         self.sync_nodes();
         self.metadata_updated = Some(Instant::now());
         self.metadata_stale = false;
+        self.stale_since = Instant::now();
         Ok(())
     }
 
@@ -367,5 +446,97 @@ impl KafkaClient {
         let mut responses = std::mem::take(&mut self.stashed);
         responses.extend(self.net.poll(timeout)?);
         Ok(responses)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::messages::MetadataResponseBroker;
+
+    /// A client whose metadata names broker 5 at a port nothing listens on, with a
+    /// long reconnect back-off so that a failed connect keeps it blacked out.
+    fn client_knowing_a_dead_broker(recovery: MetadataRecovery) -> KafkaClient {
+        let mut config = ClientConfig::new("127.0.0.1:1");
+        config.reconnect_backoff = Duration::from_secs(30);
+        config.reconnect_backoff_max = Duration::from_secs(30);
+        config.metadata_recovery = recovery;
+        let mut client = KafkaClient::new(config).expect("client");
+        let response = MetadataResponse {
+            brokers: vec![MetadataResponseBroker {
+                node_id: 5,
+                host: "127.0.0.1".into(),
+                port: 1,
+                rack: None,
+            }],
+            ..Default::default()
+        };
+        client.apply_metadata(&response, true).expect("metadata");
+        client
+    }
+
+    fn fail_to_connect(client: &mut KafkaClient, node: i32) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let result = client.wait_ready_or_fail(node, deadline);
+        assert!(result.is_err(), "nothing listens on port 1: {result:?}");
+        assert!(client.net.is_blacked_out(node, Instant::now()));
+    }
+
+    #[test]
+    fn a_client_whose_known_brokers_are_all_down_rebootstraps() {
+        let mut client = client_knowing_a_dead_broker(MetadataRecovery::Rebootstrap);
+        assert_eq!(client.least_loaded_node(Instant::now()), Some(5));
+        fail_to_connect(&mut client, 5);
+        assert_eq!(
+            client.least_loaded_node(Instant::now()),
+            Some(-1),
+            "the bootstrap server is the candidate again"
+        );
+        assert!(client.cluster().brokers.is_empty());
+        assert!(client.metadata_needs_update(Instant::now()));
+    }
+
+    #[test]
+    fn without_recovery_the_client_keeps_its_known_brokers() {
+        let mut client = client_knowing_a_dead_broker(MetadataRecovery::None);
+        fail_to_connect(&mut client, 5);
+        assert_eq!(client.least_loaded_node(Instant::now()), None);
+        assert_eq!(client.cluster().brokers.len(), 1);
+    }
+
+    #[test]
+    fn metadata_wanted_for_the_trigger_time_rebootstraps() {
+        let mut client = client_knowing_a_dead_broker(MetadataRecovery::Rebootstrap);
+        client.request_metadata_update();
+        let now = Instant::now();
+        let trigger = client.config().metadata_recovery_rebootstrap_trigger;
+        assert_eq!(
+            client.least_loaded_node(now + trigger - Duration::from_secs(1)),
+            Some(5)
+        );
+        assert_eq!(client.least_loaded_node(now + trigger), Some(-1));
+        assert!(client.cluster().brokers.is_empty());
+    }
+
+    #[test]
+    fn metadata_too_old_counts_as_wanted_for_the_trigger() {
+        let mut client = client_knowing_a_dead_broker(MetadataRecovery::Rebootstrap);
+        let now = Instant::now();
+        let age = client.config().metadata_max_age;
+        let trigger = client.config().metadata_recovery_rebootstrap_trigger;
+        assert_eq!(client.least_loaded_node(now + age), Some(5));
+        assert_eq!(client.least_loaded_node(now + age + trigger), Some(-1));
+    }
+
+    #[test]
+    fn rebootstrap_required_makes_the_client_rebootstrap() {
+        let mut client = client_knowing_a_dead_broker(MetadataRecovery::Rebootstrap);
+        let response = MetadataResponse {
+            error_code: ErrorCode::REBOOTSTRAP_REQUIRED.0,
+            ..Default::default()
+        };
+        let err = client.apply_metadata(&response, true).unwrap_err();
+        assert!(err.is_retriable(), "{err}");
+        assert!(client.cluster().brokers.is_empty());
     }
 }

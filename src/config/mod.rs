@@ -77,6 +77,37 @@ pub struct ClientConfig {
     /// replaced by the canonical names of their addresses, which TLS then verifies).
     /// Names are looked up off the network thread either way.
     pub client_dns_lookup: DnsLookup,
+    /// `metadata.recovery.strategy`: what to do when no broker the metadata named can
+    /// be reached. Default [`MetadataRecovery::Rebootstrap`], as in Kafka 4.
+    pub metadata_recovery: MetadataRecovery,
+    /// `metadata.recovery.rebootstrap.trigger.ms`: with
+    /// [`MetadataRecovery::Rebootstrap`], also start over from the bootstrap servers
+    /// when metadata was wanted but none came for this long, even though some broker
+    /// can still be reached (KIP-1102). Default 5 min.
+    pub metadata_recovery_rebootstrap_trigger: Duration,
+}
+
+/// The `metadata.recovery.strategy` setting (KIP-899).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MetadataRecovery {
+    /// Keep trying the brokers the last metadata named (`none`).
+    None,
+    /// When none of them can be reached, forget them and learn the cluster again from
+    /// `bootstrap.servers`, whose names are looked up again (`rebootstrap`): a cluster
+    /// that came back on new addresses is found.
+    #[default]
+    Rebootstrap,
+}
+
+impl MetadataRecovery {
+    /// Parses a Java property value.
+    pub fn from_name(value: &str) -> Option<MetadataRecovery> {
+        match value.trim() {
+            "none" => Some(MetadataRecovery::None),
+            "rebootstrap" => Some(MetadataRecovery::Rebootstrap),
+            _ => None,
+        }
+    }
 }
 
 impl ClientConfig {
@@ -97,6 +128,8 @@ impl ClientConfig {
             security: SecurityConfig::default(),
             max_api_versions: BTreeMap::new(),
             client_dns_lookup: DnsLookup::default(),
+            metadata_recovery: MetadataRecovery::default(),
+            metadata_recovery_rebootstrap_trigger: Duration::from_secs(300),
         }
     }
 
@@ -132,6 +165,14 @@ impl ClientConfig {
             "reconnect.backoff.max.ms" => self.reconnect_backoff_max = parse_ms(key, value)?,
             "retry.backoff.ms" => self.retry_backoff = parse_ms(key, value)?,
             "metadata.max.age.ms" => self.metadata_max_age = parse_ms(key, value)?,
+            "metadata.recovery.strategy" => {
+                self.metadata_recovery = MetadataRecovery::from_name(value).ok_or_else(|| {
+                    KafkaError::config(key, format!("`{value}` is neither none nor rebootstrap"))
+                })?
+            }
+            "metadata.recovery.rebootstrap.trigger.ms" => {
+                self.metadata_recovery_rebootstrap_trigger = parse_ms(key, value)?
+            }
             "receive.message.max.bytes" => self.max_response_size = parse_size(key, value)?,
             "send.buffer.bytes" => self.send_buffer_bytes = parse_buffer(key, value)?,
             "receive.buffer.bytes" => self.receive_buffer_bytes = parse_buffer(key, value)?,
@@ -371,6 +412,26 @@ pub fn read_properties(path: &Path) -> Result<Vec<(String, String)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_recovery_settings() {
+        let mut config = ClientConfig::new("b:9092");
+        assert_eq!(config.metadata_recovery, MetadataRecovery::Rebootstrap);
+        assert!(config
+            .set("metadata.recovery.strategy", "none")
+            .expect("valid"));
+        assert_eq!(config.metadata_recovery, MetadataRecovery::None);
+        assert!(config
+            .set("metadata.recovery.strategy", "sometimes")
+            .is_err());
+        config
+            .set("metadata.recovery.rebootstrap.trigger.ms", "1000")
+            .expect("valid");
+        assert_eq!(
+            config.metadata_recovery_rebootstrap_trigger,
+            Duration::from_secs(1)
+        );
+    }
 
     #[test]
     fn addresses() {
