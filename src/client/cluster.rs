@@ -191,6 +191,16 @@ impl Cluster {
         self.brokers.get(&p.leader?)
     }
 
+    /// The leader epoch of `topic`-`partition` as the metadata has it, if known.
+    pub fn leader_epoch(&self, topic: &str, partition: i32) -> Option<i32> {
+        self.topic(topic)?
+            .partitions
+            .iter()
+            .find(|p| p.partition == partition)
+            .map(|p| p.leader_epoch)
+            .filter(|epoch| *epoch >= 0)
+    }
+
     /// The broker with `id`.
     pub fn broker(&self, id: i32) -> Option<&Node> {
         self.brokers.get(&id)

@@ -136,7 +136,7 @@ impl Fetcher {
         subscriptions: &SubscriptionState,
     ) -> Result<()> {
         let buffered: HashSet<&TopicPartition> = self.completed.iter().map(|c| &c.tp).collect();
-        let mut per_node: HashMap<i32, Vec<(TopicPartition, i64)>> = HashMap::new();
+        let mut per_node: HashMap<i32, Vec<(TopicPartition, i64, i32)>> = HashMap::new();
         // Nodes that lead a partition whose data is still buffered: their fetch leaves
         // that partition out, and must not wait (see `send_one`).
         let mut holding: HashSet<i32> = HashSet::new();
@@ -160,10 +160,11 @@ impl Fetcher {
             if self.in_flight.contains_key(&node) {
                 continue;
             }
-            per_node
-                .entry(node)
-                .or_default()
-                .push((tp.clone(), position));
+            per_node.entry(node).or_default().push((
+                tp.clone(),
+                position,
+                state.leader_epoch.unwrap_or(-1),
+            ));
         }
         if missing_leader {
             client.request_metadata_update();
@@ -195,13 +196,13 @@ impl Fetcher {
         &mut self,
         client: &mut KafkaClient,
         node: i32,
-        partitions: Vec<(TopicPartition, i64)>,
+        partitions: Vec<(TopicPartition, i64, i32)>,
         wait: bool,
     ) -> Result<()> {
         let mut version = client.network().negotiate::<FetchRequest>(node)?;
         // Topic ids are needed from version 13; without them, speak version 12.
         let mut ids: HashMap<String, Uuid> = HashMap::new();
-        for (tp, _) in &partitions {
+        for (tp, ..) in &partitions {
             let id = client
                 .cluster()
                 .topic(&tp.topic)
@@ -219,9 +220,12 @@ impl Fetcher {
         }
         let mut topics: Vec<FetchRequestTopic> = Vec::new();
         let mut offsets = HashMap::with_capacity(partitions.len());
-        for (tp, offset) in partitions {
+        for (tp, offset, leader_epoch) in partitions {
+            // The leader epoch fences the fetch: a broker that is not the leader of
+            // that epoch answers FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH (KIP-320).
             let partition = FetchRequestPartition {
                 partition: tp.partition,
+                current_leader_epoch: leader_epoch,
                 fetch_offset: offset,
                 partition_max_bytes: self.settings.partition_max_bytes,
                 ..Default::default()

@@ -32,6 +32,7 @@ mod listener;
 mod offsets;
 mod record;
 mod subscription;
+mod validation;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -49,6 +50,7 @@ use fetcher::{FetchSettings, Fetcher};
 use heartbeat::{Heartbeat, HeartbeatEvent, HeartbeatSettings};
 use offsets::{list_offsets, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP};
 use subscription::{FetchState, SubscriptionKind, SubscriptionState};
+use validation::validate_positions;
 
 use crate::client::{KafkaClient, TopicPartition};
 use crate::config::{ConsumerConfig, IsolationLevel, OffsetReset};
@@ -332,6 +334,8 @@ impl KafkaConsumer {
         }
         loop {
             self.maybe_refresh_metadata(lookup_deadline);
+            self.subscriptions
+                .update_leader_epochs(self.client.cluster());
             self.group_poll(lookup_deadline)?;
             self.update_fetch_positions(lookup_deadline)?;
             let records = self
@@ -517,11 +521,8 @@ impl KafkaConsumer {
         if !self.config.enable_auto_commit {
             return true;
         }
-        let consumed = self.subscriptions.all_consumed();
-        let offsets: BTreeMap<TopicPartition, OffsetAndMetadata> = partitions
-            .iter()
-            .filter_map(|tp| Some((tp.clone(), OffsetAndMetadata::new(*consumed.get(tp)?))))
-            .collect();
+        let mut offsets = self.consumed_offsets();
+        offsets.retain(|tp, _| partitions.contains(tp));
         let member = self.subscriptions.is_auto();
         let Some(group) = &mut self.group else {
             return true;
@@ -677,6 +678,7 @@ impl KafkaConsumer {
             return;
         }
         let member = self.subscriptions.is_auto();
+        let offsets = self.consumed_offsets();
         let Some(group) = &mut self.group else {
             return;
         };
@@ -685,12 +687,6 @@ impl KafkaConsumer {
             return;
         }
         self.next_auto_commit = crate::time::deadline_after(now, self.config.auto_commit_interval);
-        let offsets: BTreeMap<TopicPartition, OffsetAndMetadata> = self
-            .subscriptions
-            .all_consumed()
-            .into_iter()
-            .map(|(tp, offset)| (tp, OffsetAndMetadata::new(offset)))
-            .collect();
         if offsets.is_empty() {
             return;
         }
@@ -819,6 +815,7 @@ impl KafkaConsumer {
                                 &tp,
                                 FetchState::AwaitCommitted,
                                 om.offset,
+                                om.leader_epoch,
                             ),
                             None => {
                                 if self.subscriptions.state(&tp).map(|s| s.fetch_state)
@@ -836,6 +833,15 @@ impl KafkaConsumer {
                     }
                 }
             }
+        }
+        if self
+            .subscriptions
+            .states()
+            .any(|(_, s)| s.fetch_state == FetchState::AwaitValidation)
+        {
+            self.subscriptions
+                .update_leader_epochs(self.client.cluster());
+            validate_positions(&mut self.client, &mut self.subscriptions, deadline)?;
         }
         let resets = self
             .subscriptions
@@ -870,7 +876,8 @@ impl KafkaConsumer {
         )?;
         for (tp, state) in resets {
             if let Some(Some(o)) = found.get(&tp) {
-                self.subscriptions.complete_lookup(&tp, state, o.offset);
+                self.subscriptions
+                    .complete_lookup(&tp, state, o.offset, o.leader_epoch);
             }
         }
         Ok(())
@@ -995,6 +1002,33 @@ impl KafkaConsumer {
     pub fn seek(&mut self, tp: &TopicPartition, offset: i64) -> Result<()> {
         self.ensure_open()?;
         self.subscriptions.seek(tp, offset)
+    }
+
+    /// Makes the next `poll()` return records of `tp` from `offset.offset` on, keeping
+    /// `offset.leader_epoch` (as a committed offset has it): before fetching, the
+    /// consumer checks with the leader that the log was not truncated below the
+    /// offset (KIP-320), and if it was, moves to where the log diverges (or, with
+    /// `auto.offset.reset=none`, `poll()` reports the truncation). Java's
+    /// `seek(TopicPartition, OffsetAndMetadata)`.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{ConsumerConfig, KafkaConsumer, TopicPartition};
+    /// # let mut consumer = KafkaConsumer::new(ConsumerConfig::new("localhost:9092").group_id("g"))?;
+    /// let tp = TopicPartition::new("events", 0);
+    /// consumer.assign(&[tp.clone()])?;
+    /// if let Some(committed) = consumer.committed(&tp)? {
+    ///     consumer.seek_to_committed(&tp, &committed)?;
+    /// }
+    /// # Ok::<(), kafka_sync::KafkaError>(())
+    /// ```
+    pub fn seek_to_committed(
+        &mut self,
+        tp: &TopicPartition,
+        offset: &OffsetAndMetadata,
+    ) -> Result<()> {
+        self.ensure_open()?;
+        self.subscriptions
+            .seek_with_epoch(tp, offset.offset, offset.leader_epoch)
     }
 
     fn partitions_or_all(&self, partitions: &[TopicPartition]) -> Vec<TopicPartition> {

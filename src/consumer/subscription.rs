@@ -5,12 +5,17 @@
 //! A partition's position is the offset of the next record `poll()` returns. It is
 //! unknown right after assignment: then the committed offset of the group is looked up
 //! (if there is a group), and failing that the reset policy decides.
+//!
+//! A position whose leader epoch is known (that of the last record returned, or of a
+//! committed offset) is validated before it is fetched from whenever it may have come
+//! from another leader's log (KIP-320): after the partition's leader epoch changed,
+//! and after a seek to an offset with an epoch. See [`super::validation`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use regex_lite::Regex;
 
-use crate::client::TopicPartition;
+use crate::client::{Cluster, TopicPartition};
 use crate::config::OffsetReset;
 use crate::error::{KafkaError, Result};
 
@@ -35,6 +40,9 @@ pub(crate) enum FetchState {
     AwaitCommitted,
     /// Look up the offset the policy names.
     AwaitReset(OffsetReset),
+    /// Check with the leader that the log has not been truncated below the position
+    /// (OffsetForLeaderEpoch).
+    AwaitValidation,
     /// The position is known: fetch from it.
     Fetching,
 }
@@ -46,6 +54,9 @@ pub(crate) struct PartitionState {
     pub position: Option<i64>,
     /// The leader epoch of the last record returned, if known.
     pub position_epoch: Option<i32>,
+    /// The partition leader's epoch as last seen in metadata: fetches carry it, so a
+    /// broker that is no longer leader (or not yet) fences them.
+    pub leader_epoch: Option<i32>,
     /// What is needed before fetching.
     pub fetch_state: FetchState,
     /// Paused by the user: kept assigned, not fetched.
@@ -63,6 +74,7 @@ impl PartitionState {
         PartitionState {
             position: None,
             position_epoch: None,
+            leader_epoch: None,
             fetch_state: initial,
             paused: false,
             high_watermark: None,
@@ -232,6 +244,17 @@ impl SubscriptionState {
 
     /// Moves the position of `tp` to `offset`.
     pub fn seek(&mut self, tp: &TopicPartition, offset: i64) -> Result<()> {
+        self.seek_with_epoch(tp, offset, None)
+    }
+
+    /// Moves the position of `tp` to `offset`, the next offset after a record of
+    /// leader epoch `epoch`; with an epoch, the position is validated before fetching.
+    pub fn seek_with_epoch(
+        &mut self,
+        tp: &TopicPartition,
+        offset: i64,
+        epoch: Option<i32>,
+    ) -> Result<()> {
         if offset < 0 {
             return Err(KafkaError::invalid_argument(format!(
                 "cannot seek {tp} to the negative offset {offset}"
@@ -239,9 +262,52 @@ impl SubscriptionState {
         }
         let state = self.state_or_err(tp)?;
         state.position = Some(offset);
-        state.position_epoch = None;
-        state.fetch_state = FetchState::Fetching;
+        state.position_epoch = epoch;
+        state.fetch_state = if epoch.is_some() {
+            FetchState::AwaitValidation
+        } else {
+            FetchState::Fetching
+        };
         Ok(())
+    }
+
+    /// Notes the leader epochs the metadata names. A partition whose leader epoch went
+    /// up while it was fetched from a known epoch is validated again: the new leader's
+    /// log may end below the position (an unclean election).
+    pub fn update_leader_epochs(&mut self, cluster: &Cluster) {
+        for (tp, state) in &mut self.assignment {
+            let Some(epoch) = cluster.leader_epoch(&tp.topic, tp.partition) else {
+                continue;
+            };
+            match state.leader_epoch {
+                Some(known) if epoch <= known => {}
+                known => {
+                    state.leader_epoch = Some(epoch);
+                    if known.is_some()
+                        && state.fetch_state == FetchState::Fetching
+                        && state.position.is_some()
+                        && state.position_epoch.is_some()
+                    {
+                        state.fetch_state = FetchState::AwaitValidation;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ends the validation of `tp`'s position: it stands (`None`), or the log diverged
+    /// and the position moves to `Some((offset, epoch))`, where it ends.
+    pub fn complete_validation(&mut self, tp: &TopicPartition, diverged: Option<(i64, i32)>) {
+        if let Some(state) = self.assignment.get_mut(tp) {
+            if state.fetch_state != FetchState::AwaitValidation {
+                return;
+            }
+            if let Some((offset, epoch)) = diverged {
+                state.position = Some(offset);
+                state.position_epoch = Some(epoch);
+            }
+            state.fetch_state = FetchState::Fetching;
+        }
     }
 
     /// Moves the position of `tp` back to `offset` (with its leader epoch), where the
@@ -280,21 +346,38 @@ impl SubscriptionState {
     }
 
     /// Sets a looked-up position, unless the user moved the partition meanwhile.
-    pub fn complete_lookup(&mut self, tp: &TopicPartition, expected: FetchState, offset: i64) {
+    /// `epoch` is the leader epoch of the record before it, if known: a committed
+    /// offset's epoch is validated before fetching, a reset's (the log's own answer)
+    /// is not.
+    pub fn complete_lookup(
+        &mut self,
+        tp: &TopicPartition,
+        expected: FetchState,
+        offset: i64,
+        epoch: Option<i32>,
+    ) {
         if let Some(state) = self.assignment.get_mut(tp) {
             if state.fetch_state == expected {
                 state.position = Some(offset);
-                state.position_epoch = None;
-                state.fetch_state = FetchState::Fetching;
+                state.position_epoch = epoch;
+                state.fetch_state = if expected == FetchState::AwaitCommitted && epoch.is_some() {
+                    FetchState::AwaitValidation
+                } else {
+                    FetchState::Fetching
+                };
             }
         }
     }
 
+    /// The position of `tp`, once known (also while it is being validated).
     pub fn position(&self, tp: &TopicPartition) -> Option<i64> {
         self.assignment.get(tp).and_then(|s| {
-            (s.fetch_state == FetchState::Fetching)
-                .then_some(s.position)
-                .flatten()
+            matches!(
+                s.fetch_state,
+                FetchState::Fetching | FetchState::AwaitValidation
+            )
+            .then_some(s.position)
+            .flatten()
         })
     }
 
@@ -350,14 +433,107 @@ mod tests {
             s.state(&tp).unwrap().fetch_state,
             FetchState::AwaitCommitted
         );
-        s.complete_lookup(&tp, FetchState::AwaitCommitted, 7);
+        s.complete_lookup(&tp, FetchState::AwaitCommitted, 7, None);
         assert_eq!(s.position(&tp), Some(7));
         s.request_reset(&tp, OffsetReset::Latest).unwrap();
         s.seek(&tp, 3).unwrap();
         // A reset answer arriving after the seek must not override it.
-        s.complete_lookup(&tp, FetchState::AwaitReset(OffsetReset::Latest), 100);
+        s.complete_lookup(&tp, FetchState::AwaitReset(OffsetReset::Latest), 100, None);
         assert_eq!(s.position(&tp), Some(3));
         assert!(s.seek(&TopicPartition::new("t", 9), 1).is_err());
+    }
+
+    fn cluster_with_epoch(epoch: i32) -> Cluster {
+        let mut cluster = Cluster::default();
+        cluster.topics.insert(
+            "t".into(),
+            crate::client::TopicMetadata {
+                name: "t".into(),
+                topic_id: crate::protocol::Uuid::ZERO,
+                is_internal: false,
+                error: crate::error::ErrorCode::NONE,
+                partitions: vec![crate::client::PartitionMetadata {
+                    partition: 0,
+                    leader: Some(1),
+                    leader_epoch: epoch,
+                    replicas: vec![1],
+                    isr: vec![1],
+                    offline_replicas: vec![],
+                    error: crate::error::ErrorCode::NONE,
+                }],
+            },
+        );
+        cluster
+    }
+
+    fn fetching_at(offset: i64, epoch: Option<i32>) -> (SubscriptionState, TopicPartition) {
+        let mut s = SubscriptionState::new(OffsetReset::Earliest, false);
+        let tp = TopicPartition::new("t", 0);
+        s.assign(std::slice::from_ref(&tp)).unwrap();
+        s.seek(&tp, offset).unwrap();
+        s.state_mut(&tp).unwrap().position_epoch = epoch;
+        (s, tp)
+    }
+
+    #[test]
+    fn a_new_leader_epoch_sends_a_position_with_an_epoch_to_validation() {
+        let (mut s, tp) = fetching_at(50, Some(2));
+        // The first epoch seen is only noted.
+        s.update_leader_epochs(&cluster_with_epoch(2));
+        assert_eq!(s.state(&tp).unwrap().leader_epoch, Some(2));
+        assert_eq!(s.state(&tp).unwrap().fetch_state, FetchState::Fetching);
+        // Older metadata changes nothing.
+        s.update_leader_epochs(&cluster_with_epoch(1));
+        assert_eq!(s.state(&tp).unwrap().leader_epoch, Some(2));
+        assert_eq!(s.state(&tp).unwrap().fetch_state, FetchState::Fetching);
+        s.update_leader_epochs(&cluster_with_epoch(3));
+        assert_eq!(s.state(&tp).unwrap().leader_epoch, Some(3));
+        assert_eq!(
+            s.state(&tp).unwrap().fetch_state,
+            FetchState::AwaitValidation
+        );
+        assert!(
+            !s.state(&tp).unwrap().is_fetchable(),
+            "not before validation"
+        );
+        assert_eq!(s.position(&tp), Some(50), "the position is still known");
+        s.complete_validation(&tp, Some((40, 2)));
+        assert_eq!(s.position(&tp), Some(40));
+        assert_eq!(s.state(&tp).unwrap().position_epoch, Some(2));
+        assert!(s.state(&tp).unwrap().is_fetchable());
+    }
+
+    #[test]
+    fn a_position_without_an_epoch_is_not_validated() {
+        let (mut s, tp) = fetching_at(50, None);
+        s.update_leader_epochs(&cluster_with_epoch(2));
+        s.update_leader_epochs(&cluster_with_epoch(3));
+        assert_eq!(s.state(&tp).unwrap().fetch_state, FetchState::Fetching);
+    }
+
+    #[test]
+    fn committed_offsets_and_seeks_with_an_epoch_are_validated() {
+        let mut s = SubscriptionState::new(OffsetReset::Earliest, true);
+        let tp = TopicPartition::new("t", 0);
+        s.assign(std::slice::from_ref(&tp)).unwrap();
+        s.complete_lookup(&tp, FetchState::AwaitCommitted, 7, Some(4));
+        assert_eq!(
+            s.state(&tp).unwrap().fetch_state,
+            FetchState::AwaitValidation
+        );
+        s.complete_validation(&tp, None);
+        assert_eq!(s.position(&tp), Some(7));
+        assert!(s.state(&tp).unwrap().is_fetchable());
+        s.seek_with_epoch(&tp, 3, Some(1)).unwrap();
+        assert_eq!(
+            s.state(&tp).unwrap().fetch_state,
+            FetchState::AwaitValidation
+        );
+        // A reset's answer is the log's own: no validation.
+        s.request_reset(&tp, OffsetReset::Latest).unwrap();
+        s.complete_lookup(&tp, FetchState::AwaitReset(OffsetReset::Latest), 9, Some(4));
+        assert_eq!(s.state(&tp).unwrap().fetch_state, FetchState::Fetching);
+        assert_eq!(s.state(&tp).unwrap().position_epoch, Some(4));
     }
 
     #[test]

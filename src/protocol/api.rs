@@ -318,6 +318,7 @@ api_table! {
     INIT_PRODUCER_ID => InitProducerIdRequest, InitProducerIdResponse, [0..=5], flexible 2;
     SASL_AUTHENTICATE => SaslAuthenticateRequest, SaslAuthenticateResponse, [0..=2], flexible 2;
     DESCRIBE_CLUSTER => DescribeClusterRequest, DescribeClusterResponse, [0..=1], flexible 0;
+    OFFSET_FOR_LEADER_EPOCH => OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, [2..=4], flexible 4;
 }
 
 /// The [`ApiSupport`] row of `key`, if this client speaks that API.

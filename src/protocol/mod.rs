@@ -22,6 +22,7 @@ pub mod list_offsets;
 pub mod metadata;
 pub mod offset_commit;
 pub mod offset_fetch;
+pub mod offset_for_leader_epoch;
 pub mod produce;
 pub mod sasl;
 pub mod sync_group;
@@ -63,6 +64,7 @@ pub mod messages {
     pub use super::metadata::*;
     pub use super::offset_commit::*;
     pub use super::offset_fetch::*;
+    pub use super::offset_for_leader_epoch::*;
     pub use super::produce::*;
     pub use super::sasl::*;
     pub use super::sync_group::*;
