@@ -319,6 +319,10 @@ api_table! {
     SASL_AUTHENTICATE => SaslAuthenticateRequest, SaslAuthenticateResponse, [0..=2], flexible 2;
     DESCRIBE_CLUSTER => DescribeClusterRequest, DescribeClusterResponse, [0..=1], flexible 0;
     OFFSET_FOR_LEADER_EPOCH => OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, [2..=4], flexible 4;
+    ADD_PARTITIONS_TO_TXN => AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, [0..=3], flexible 3;
+    ADD_OFFSETS_TO_TXN => AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, [0..=4], flexible 3;
+    END_TXN => EndTxnRequest, EndTxnResponse, [0..=5], flexible 3;
+    TXN_OFFSET_COMMIT => TxnOffsetCommitRequest, TxnOffsetCommitResponse, [0..=4], flexible 3;
 }
 
 /// The [`ApiSupport`] row of `key`, if this client speaks that API.

@@ -8,10 +8,13 @@ pub mod header;
 pub mod primitives;
 pub mod schema;
 
+pub mod add_offsets_to_txn;
+pub mod add_partitions_to_txn;
 pub mod api_versions;
 pub mod create_topics;
 pub mod delete_topics;
 pub mod describe_cluster;
+pub mod end_txn;
 pub mod fetch;
 pub mod find_coordinator;
 pub mod heartbeat;
@@ -26,6 +29,7 @@ pub mod offset_for_leader_epoch;
 pub mod produce;
 pub mod sasl;
 pub mod sync_group;
+pub mod txn_offset_commit;
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -50,10 +54,13 @@ pub mod fuzzing {
 
 /// Every request and response type, for `use kafka_sync::protocol::messages::*`.
 pub mod messages {
+    pub use super::add_offsets_to_txn::*;
+    pub use super::add_partitions_to_txn::*;
     pub use super::api_versions::*;
     pub use super::create_topics::*;
     pub use super::delete_topics::*;
     pub use super::describe_cluster::*;
+    pub use super::end_txn::*;
     pub use super::fetch::*;
     pub use super::find_coordinator::*;
     pub use super::heartbeat::*;
@@ -68,6 +75,7 @@ pub mod messages {
     pub use super::produce::*;
     pub use super::sasl::*;
     pub use super::sync_group::*;
+    pub use super::txn_offset_commit::*;
 }
 
 pub use api::{ApiKey, ApiSupport, Request};
