@@ -18,25 +18,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::faults::{
-    assert_no_client_threads, check_log, close_producer, leader_of, replicated_topic, send_until,
-    wait_for_isr,
+    assert_no_client_threads, check_log, close_producer, leader_of, progress, replicated_topic,
+    send_until, wait_for_isr,
 };
 use common::kafka::KafkaCluster;
 use kafka_sync::{Acks, ConsumerConfig, KafkaConsumer, KafkaProducer, OffsetReset, ProducerConfig};
-
-/// Waits until the producer has had `more` further records acknowledged.
-fn progress(producer: &KafkaProducer, more: u64) {
-    let target = producer.metrics().records_sent + more;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while producer.metrics().records_sent < target {
-        assert!(
-            Instant::now() < deadline,
-            "the producer made no progress: {:?}",
-            producer.metrics()
-        );
-        std::thread::yield_now();
-    }
-}
 
 /// What the consumer read: values by partition, in the order they came.
 struct Read {
@@ -119,7 +105,7 @@ fn producer_and_consumer_follow_moving_leaders_without_an_error() {
         std::thread::spawn(move || {
             let mut moved = 0;
             for node in 1..=3 {
-                progress(&producer, 3_000);
+                progress(&producer, 3_000, &bootstrap, &topic);
                 let led: Vec<i32> = (0..3)
                     .filter(|p| leader_of(&bootstrap, &topic, *p) == node)
                     .collect();
@@ -129,11 +115,11 @@ fn producer_and_consumer_follow_moving_leaders_without_an_error() {
                     assert_ne!(leader_of(&bootstrap, &topic, *p), node);
                 }
                 moved += led.len();
-                progress(&producer, 3_000);
+                progress(&producer, 3_000, &bootstrap, &topic);
                 cluster.start_node(node);
                 wait_for_isr(&bootstrap, &topic, 3);
             }
-            progress(&producer, 3_000);
+            progress(&producer, 3_000, &bootstrap, &topic);
             done.store(true, Ordering::SeqCst);
             moved
         })

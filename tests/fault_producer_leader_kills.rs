@@ -13,31 +13,14 @@ mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::faults::{
-    assert_no_client_threads, check_log, close_producer, leader_of, replicated_topic, send_until,
-    wait_for_isr,
+    assert_no_client_threads, check_log, close_producer, leader_of, progress, replicated_topic,
+    send_until, wait_for_isr,
 };
 use common::kafka::KafkaCluster;
 use kafka_sync::{Acks, KafkaProducer, ProducerConfig};
-
-/// Waits until the producer has had `more` further records acknowledged.
-fn progress(producer: &KafkaProducer, more: u64, bootstrap: &str, topic: &str) {
-    let target = producer.metrics().records_sent + more;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while producer.metrics().records_sent < target {
-        if Instant::now() >= deadline {
-            let described =
-                common::faults::admin(bootstrap).describe_topics(&[topic], Duration::from_secs(10));
-            panic!(
-                "the producer made no progress: {:?}; the topic: {described:?}",
-                producer.metrics()
-            );
-        }
-        std::thread::yield_now();
-    }
-}
 
 #[test]
 fn no_acknowledged_record_is_lost_or_duplicated_across_leader_kills() {

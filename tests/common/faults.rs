@@ -307,3 +307,23 @@ pub fn close_producer(producer: &KafkaProducer) {
         "buffer memory still accounted for after close: {metrics:?}"
     );
 }
+
+/// Waits until `producer` has had `more` further records acknowledged (the fault
+/// tests pace their faults by the producer's progress); on a stall, fails with the
+/// producer's metrics and what the cluster says of `topic`.
+pub fn progress(producer: &KafkaProducer, more: u64, bootstrap: &str, topic: &str) {
+    let target = producer.metrics().records_sent + more;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while producer.metrics().records_sent < target {
+        if Instant::now() >= deadline {
+            let described = admin(bootstrap).describe_topics(&[topic], Duration::from_secs(10));
+            panic!(
+                "the producer made no progress: {:?}; the topic: {described:?}",
+                producer.metrics()
+            );
+        }
+        // Nothing to wait on but a count: look again soon, without spinning a core the
+        // brokers need.
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
