@@ -25,8 +25,8 @@ pub use config::security::{SaslMechanism, SecurityConfig, SecurityProtocol};
 pub use config::{Acks, AdminConfig, ClientConfig, MetadataRecovery, ProducerConfig};
 pub use config::{ConsumerConfig, IsolationLevel, OffsetReset};
 pub use consumer::{
-    AssignmentStrategy, ConsumerRebalanceListener, ConsumerRecord, ConsumerRecords, Deserializer,
-    KafkaConsumer, OffsetAndMetadata, OffsetAndTimestamp,
+    AssignmentStrategy, ConsumerGroupMetadata, ConsumerRebalanceListener, ConsumerRecord,
+    ConsumerRecords, Deserializer, KafkaConsumer, OffsetAndMetadata, OffsetAndTimestamp,
 };
 pub use error::{ErrorCode, ErrorKind, KafkaError, Result};
 pub use producer::{

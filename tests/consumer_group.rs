@@ -106,6 +106,11 @@ fn commit_committed_and_resume_in_a_new_member() {
     });
     assert_eq!(seen[0].len(), 20);
     assert!(a.member_id().is_some() && a.generation().is_some());
+    let membership = a.group_metadata().unwrap();
+    assert_eq!(membership.group_id, group);
+    assert_eq!(Some(membership.generation_id), a.generation());
+    assert_eq!(Some(membership.member_id.as_str()), a.member_id());
+    assert_eq!(membership.group_instance_id, None);
     a.commit().unwrap();
     assert_eq!(a.committed(&tp0).unwrap().map(|o| o.offset), Some(10));
     assert_eq!(a.committed(&tp1).unwrap().map(|o| o.offset), Some(10));

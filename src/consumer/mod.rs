@@ -42,7 +42,7 @@ use regex_lite::Regex;
 pub use assignor::AssignmentStrategy;
 pub use coordinator::CommitCallback;
 pub use listener::ConsumerRebalanceListener;
-pub use offsets::{OffsetAndMetadata, OffsetAndTimestamp};
+pub use offsets::{ConsumerGroupMetadata, OffsetAndMetadata, OffsetAndTimestamp};
 pub use record::{ConsumerRecord, ConsumerRecords, Deserializer, StringDeserializer};
 
 use coordinator::{Coordinator, GroupEvent, GroupSettings, JoinState};
@@ -1191,6 +1191,37 @@ impl KafkaConsumer {
             .map(|g| g.generation)
     }
 
+    /// The consumer's group membership, for a transactional producer's
+    /// `send_offsets_to_transaction` (Java's `groupMetadata()`): the group id, and the
+    /// generation and member id while the consumer is a member (-1 and empty before it
+    /// joined). Fails if the consumer has no `group.id`.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{ConsumerConfig, KafkaConsumer};
+    /// let consumer = KafkaConsumer::new(ConsumerConfig::new("localhost:9092").group_id("g"))?;
+    /// assert_eq!(consumer.group_metadata()?.group_id, "g");
+    /// # Ok::<(), kafka_sync::KafkaError>(())
+    /// ```
+    pub fn group_metadata(&self) -> Result<ConsumerGroupMetadata> {
+        self.require_group("group_metadata()")?;
+        let Some(group) = &self.group else {
+            return Err(KafkaError::invalid_argument(
+                "group_metadata() needs a group.id in the consumer config",
+            ));
+        };
+        let stable = group.state == JoinState::Stable;
+        Ok(ConsumerGroupMetadata {
+            group_id: group.settings.group_id.clone(),
+            generation_id: if stable { group.generation } else { -1 },
+            member_id: if stable {
+                group.member_id.clone()
+            } else {
+                String::new()
+            },
+            group_instance_id: group.settings.group_instance_id.clone(),
+        })
+    }
+
     /// Counters of what the consumer did.
     pub fn metrics(&self) -> ConsumerMetrics {
         let m = &self.fetcher.metrics;
@@ -1344,5 +1375,29 @@ mod tests {
             KafkaConsumer::new(ConsumerConfig::new("127.0.0.1:1").group_id("g")).unwrap();
         drop(consumer);
         assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn group_metadata_before_joining_and_without_a_group() {
+        let consumer = KafkaConsumer::new(
+            ConsumerConfig::new("127.0.0.1:1")
+                .group_id("g")
+                .set("group.instance.id", "i")
+                .unwrap(),
+        )
+        .unwrap();
+        let m = consumer.group_metadata().unwrap();
+        assert_eq!(
+            m,
+            ConsumerGroupMetadata {
+                group_id: "g".into(),
+                generation_id: -1,
+                member_id: String::new(),
+                group_instance_id: Some("i".into()),
+            }
+        );
+        let lone = KafkaConsumer::new(ConsumerConfig::new("127.0.0.1:1")).unwrap();
+        let err = lone.group_metadata().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
     }
 }
