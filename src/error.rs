@@ -186,6 +186,24 @@ impl KafkaError {
         }
     }
 
+    /// Whether a transactional producer that got this error must be closed (see
+    /// [`ErrorCode::is_transaction_fatal`]): no further transaction can succeed.
+    pub fn is_fatal(&self) -> bool {
+        match self.kind {
+            ErrorKind::Broker(code) => code.is_transaction_fatal(),
+            ErrorKind::UnsupportedVersion | ErrorKind::Authentication => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the transaction this error ended must be aborted
+    /// (`abort_transaction`), after which the producer can go on with a new one. The
+    /// transactional producer reports every failure of a transaction that is not
+    /// fatal this way, with the cause in the message.
+    pub fn is_abortable(&self) -> bool {
+        self.code() == Some(ErrorCode::TRANSACTION_ABORTABLE)
+    }
+
     /// The same error with `context` put in front of its message.
     pub fn context(self, context: impl fmt::Display) -> Self {
         KafkaError::new(self.kind, format!("{context}: {}", self.message))

@@ -101,6 +101,14 @@ pub struct ProducerConfig {
     idempotence_explicit: bool,
     /// The partitioner. Default [`DefaultPartitioner`] (murmur2 / sticky).
     pub partitioner: Arc<dyn Partitioner>,
+    /// `transactional.id`: makes the producer transactional (`init_transactions`,
+    /// `begin_transaction`, ...); it implies idempotence and acks=all. The id names
+    /// the producer across restarts: a new producer with the same id fences the old
+    /// one. Default none.
+    pub transactional_id: Option<String>,
+    /// `transaction.timeout.ms`: how long a transaction may stay open before the
+    /// coordinator aborts it. Default 60 s.
+    pub transaction_timeout: Duration,
 }
 
 impl fmt::Debug for ProducerConfig {
@@ -119,6 +127,8 @@ impl fmt::Debug for ProducerConfig {
             .field("max_in_flight", &self.max_in_flight)
             .field("enable_idempotence", &self.enable_idempotence)
             .field("partitioner", &self.partitioner)
+            .field("transactional_id", &self.transactional_id)
+            .field("transaction_timeout", &self.transaction_timeout)
             .finish()
     }
 }
@@ -151,8 +161,20 @@ impl ProducerConfig {
             enable_idempotence: true,
             idempotence_explicit: false,
             partitioner: Arc::new(DefaultPartitioner::new()),
+            transactional_id: None,
+            transaction_timeout: Duration::from_secs(60),
         }
     }
+
+    /// `transactional.id`: makes the producer transactional (see
+    /// [`KafkaProducer::init_transactions`](crate::KafkaProducer::init_transactions)).
+    pub fn transactional_id(mut self, id: impl Into<String>) -> Self {
+        self.transactional_id = Some(id.into());
+        self
+    }
+
+    setter!(/// `transaction.timeout.ms`.
+        transaction_timeout: Duration);
 
     setter!(/// `acks`.
         acks: Acks);
@@ -226,6 +248,10 @@ impl ProducerConfig {
                 self.enable_idempotence = parse_bool(key, value)?;
                 self.idempotence_explicit = true;
             }
+            "transactional.id" => {
+                self.transactional_id = Some(value.to_owned()).filter(|id| !id.is_empty())
+            }
+            "transaction.timeout.ms" => self.transaction_timeout = parse_ms(key, value)?,
             "partitioner.class" => return Err(KafkaError::config(
                 key,
                 "custom partitioners are set with ProducerConfig::partitioner, not by class name",
@@ -284,6 +310,33 @@ impl ProducerConfig {
                 ),
             ));
         }
+        if let Some(id) = &self.transactional_id {
+            if id.is_empty() {
+                return Err(KafkaError::config("transactional.id", "must not be empty"));
+            }
+            if !self.enable_idempotence && self.idempotence_explicit {
+                return Err(KafkaError::config(
+                    "enable.idempotence",
+                    "a transactional producer needs idempotence (transactional.id is set)",
+                ));
+            }
+            if self.acks != Acks::All {
+                return Err(KafkaError::config(
+                    "acks",
+                    "a transactional producer needs acks=all (transactional.id is set)",
+                ));
+            }
+            if self.transaction_timeout.is_zero() {
+                return Err(KafkaError::config(
+                    "transaction.timeout.ms",
+                    "must be positive",
+                ));
+            }
+            // Idempotence is implied: the conflicts below are errors, not a quiet
+            // switch-off.
+            self.enable_idempotence = true;
+            self.idempotence_explicit = true;
+        }
         if self.enable_idempotence {
             let conflict = if self.acks != Acks::All {
                 Some(("acks", "idempotence needs acks=all"))
@@ -314,6 +367,41 @@ impl ProducerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_transactional_id_implies_idempotence_and_needs_acks_all() {
+        let mut c = ProducerConfig::new("h:1")
+            .set("transactional.id", "tx-1")
+            .unwrap()
+            .set("transaction.timeout.ms", "5000")
+            .unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.transactional_id.as_deref(), Some("tx-1"));
+        assert_eq!(c.transaction_timeout, Duration::from_secs(5));
+        assert!(c.enable_idempotence);
+        let err = ProducerConfig::new("h:1")
+            .transactional_id("tx")
+            .acks(Acks::Leader)
+            .validate()
+            .unwrap_err();
+        assert!(err.to_string().contains("`acks`"), "{err}");
+        let err = ProducerConfig::new("h:1")
+            .transactional_id("tx")
+            .enable_idempotence(false)
+            .validate()
+            .unwrap_err();
+        assert!(err.to_string().contains("`enable.idempotence`"), "{err}");
+        let err = ProducerConfig::new("h:1")
+            .transactional_id("tx")
+            .max_in_flight(6)
+            .validate()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`max.in.flight.requests.per.connection`"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn java_defaults() {

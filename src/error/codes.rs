@@ -221,6 +221,23 @@ impl ErrorCode {
         self.row().is_some_and(|row| row.retriable)
     }
 
+    /// Whether a transactional producer that got this error cannot go on and must be
+    /// closed: it was fenced by a newer producer with its transactional id
+    /// (PRODUCER_FENCED, INVALID_PRODUCER_EPOCH), is not authorized, or the broker
+    /// cannot do what transactions need.
+    pub fn is_transaction_fatal(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::PRODUCER_FENCED
+                | ErrorCode::INVALID_PRODUCER_EPOCH
+                | ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+                | ErrorCode::CLUSTER_AUTHORIZATION_FAILED
+                | ErrorCode::INVALID_PRODUCER_ID_MAPPING
+                | ErrorCode::UNSUPPORTED_VERSION
+                | ErrorCode::UNSUPPORTED_FOR_MESSAGE_FORMAT
+        )
+    }
+
     /// Whether the client should refresh its metadata before retrying.
     pub fn is_invalid_metadata(self) -> bool {
         self.row().is_some_and(|row| row.invalid_metadata)

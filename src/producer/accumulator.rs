@@ -177,6 +177,8 @@ pub(crate) struct AccumulatorSettings {
     pub buffer_memory: usize,
     pub idempotent: bool,
     pub max_in_flight: usize,
+    /// Batches are marked transactional (the producer has a `transactional.id`).
+    pub transactional: bool,
 }
 
 /// What `append` did.
@@ -346,6 +348,9 @@ impl RecordAccumulator {
             memory,
             self.settings.batch_size.max(needed),
         );
+        if self.settings.transactional {
+            batch.set_transactional();
+        }
         let future = match batch.try_append(timestamp, key, value, headers, callback) {
             Ok(Ok(future)) => future,
             Ok(Err(e)) => {
@@ -670,6 +675,7 @@ mod tests {
             buffer_memory: 1 << 20,
             idempotent,
             max_in_flight: 5,
+            transactional: false,
         })
     }
 

@@ -144,6 +144,14 @@ impl ProducerBatch {
             .is_none_or(|b| b.size_in_bytes() >= self.size_limit)
     }
 
+    /// Marks the batch as part of a transaction (attribute bit 4), before records go
+    /// in.
+    pub fn set_transactional(&mut self) {
+        if let Some(builder) = &mut self.builder {
+            builder.set_transactional(true);
+        }
+    }
+
     /// Whether records can still be appended.
     pub fn is_open(&self) -> bool {
         self.builder.is_some()

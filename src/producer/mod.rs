@@ -39,6 +39,7 @@ mod record;
 pub mod sender;
 mod serializer;
 mod transaction;
+mod transactional;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -49,9 +50,12 @@ use parking_lot::{Condvar, Mutex};
 use self::accumulator::{AccumulatorSettings, Appended, RecordAccumulator};
 use self::metadata::ProducerMetadata;
 use self::metrics::Counters;
-use crate::client::{KafkaClient, PartitionMetadata};
+use std::collections::BTreeMap;
+
+use crate::client::{KafkaClient, PartitionMetadata, TopicPartition};
 use crate::config::ProducerConfig;
-use crate::error::{ErrorKind, KafkaError, Result};
+use crate::consumer::{ConsumerGroupMetadata, OffsetAndMetadata};
+use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
 use crate::record::batch::{record_size_upper_bound, HEADER_SIZE};
 
 pub use batch::Callback;
@@ -115,6 +119,9 @@ pub(crate) struct Shared {
     /// Why the sender thread stopped early, if it did: every later `send()` fails
     /// with it.
     pub fatal: Mutex<Option<KafkaError>>,
+    /// The first record error of the current transaction (transactional producers):
+    /// the transaction can only be aborted.
+    pub transaction_failure: Mutex<Option<KafkaError>>,
 }
 
 impl Shared {
@@ -127,12 +134,18 @@ impl Shared {
             buffer_memory: config.buffer_memory,
             idempotent: config.enable_idempotence,
             max_in_flight: config.max_in_flight,
+            transactional: config.transactional_id.is_some(),
         });
+        let transactions = if config.transactional_id.is_some() {
+            transaction::TransactionManager::transactional()
+        } else {
+            transaction::TransactionManager::default()
+        };
         Shared {
             config,
             accumulator,
             metadata: ProducerMetadata::default(),
-            transactions: transaction::TransactionManager::default(),
+            transactions,
             counters: Counters::default(),
             waker,
             force_close: AtomicBool::new(false),
@@ -140,6 +153,7 @@ impl Shared {
             sender_exit: (Mutex::new(()), Condvar::new()),
             sender_thread: std::sync::OnceLock::new(),
             fatal: Mutex::new(None),
+            transaction_failure: Mutex::new(None),
         }
     }
 
@@ -180,6 +194,8 @@ pub struct KafkaProducer {
     shared: Arc<Shared>,
     closed: AtomicBool,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The transaction state and coordinator client, with a `transactional.id`.
+    transaction: Option<Mutex<transactional::TransactionControl>>,
 }
 
 /// A partitioner's choice, if it names a partition the topic has. A custom
@@ -220,12 +236,21 @@ impl KafkaProducer {
             ));
         }
         let client = KafkaClient::new(config.client.clone())?;
+        let transaction = match &config.transactional_id {
+            Some(id) => Some(Mutex::new(transactional::TransactionControl::new(
+                id.clone(),
+                config.transaction_timeout,
+                KafkaClient::new(config.client.clone())?,
+            ))),
+            None => None,
+        };
         let shared = Arc::new(Shared::new(config, client.network_ref().waker()));
         let thread = sender::spawn(Arc::clone(&shared), client)?;
         Ok(KafkaProducer {
             shared,
             closed: AtomicBool::new(false),
             thread: Mutex::new(Some(thread)),
+            transaction,
         })
     }
 
@@ -286,6 +311,9 @@ impl KafkaProducer {
         } else {
             shared.config.max_block
         };
+        if let Some(transaction) = &self.transaction {
+            transaction.lock().check_send()?;
+        }
         let deadline = BlockDeadline::new(max_block);
         let info = shared
             .metadata
@@ -310,6 +338,7 @@ impl KafkaProducer {
         // when its batch is full, the partitioner moves on before a new batch starts
         // (KIP-480), so the new batch opens on the next sticky partition.
         let sticky = record.partition.is_none() && record.key.is_none();
+        self.add_to_transaction(record.topic, partition, &deadline)?;
         let appended = shared.accumulator.append(
             record.topic,
             partition,
@@ -329,6 +358,7 @@ impl KafkaProducer {
                     record.topic,
                     info.partitions,
                 )?;
+                self.add_to_transaction(record.topic, partition, &deadline)?;
                 shared.accumulator.append(
                     record.topic,
                     partition,
@@ -387,6 +417,131 @@ impl KafkaProducer {
         result
     }
 
+    /// With a `transactional.id`: adds `topic`-`partition` to the open transaction
+    /// before its first record goes in.
+    fn add_to_transaction(
+        &self,
+        topic: &str,
+        partition: i32,
+        deadline: &BlockDeadline,
+    ) -> Result<()> {
+        if let Some(transaction) = &self.transaction {
+            transaction
+                .lock()
+                .add_partition(&TopicPartition::new(topic, partition), deadline.get())?;
+        }
+        Ok(())
+    }
+
+    fn transaction(&self, what: &str) -> Result<&Mutex<transactional::TransactionControl>> {
+        self.transaction.as_ref().ok_or_else(|| {
+            KafkaError::invalid_argument(format!(
+                "{what} needs a transactional.id in the producer config"
+            ))
+        })
+    }
+
+    /// Makes a producer with a `transactional.id` ready for transactions: finds its
+    /// transaction coordinator and gets the id's producer id and epoch, which fences
+    /// any older producer with the same `transactional.id` (its open transaction is
+    /// finished or aborted first). Call once, before the first transaction; a call
+    /// that timed out can be made again and goes on where it stopped.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use kafka_sync::{KafkaProducer, ProducerConfig, ProducerRecord};
+    ///
+    /// let producer = KafkaProducer::new(ProducerConfig::new("localhost:9092").transactional_id("orders-1"))?;
+    /// let timeout = Duration::from_secs(30);
+    /// producer.init_transactions(timeout)?;
+    /// producer.begin_transaction()?;
+    /// producer.send(ProducerRecord::new("orders").key("o-1").value("paid"))?;
+    /// producer.send(ProducerRecord::new("ledger").key("o-1").value("+10"))?;
+    /// match producer.commit_transaction(timeout) {
+    ///     Ok(()) => {}
+    ///     Err(e) if e.is_abortable() => producer.abort_transaction(timeout)?,
+    ///     Err(e) => return Err(e), // fatal (fenced): close the producer
+    /// }
+    /// # Ok::<(), kafka_sync::KafkaError>(())
+    /// ```
+    pub fn init_transactions(&self, timeout: Duration) -> Result<()> {
+        let deadline = crate::time::deadline_in(timeout);
+        let producer = self
+            .transaction("init_transactions()")?
+            .lock()
+            .init(deadline)?;
+        self.shared.transactions.set_producer(producer);
+        self.shared.wake_sender();
+        Ok(())
+    }
+
+    /// Starts a transaction: the records sent until it is committed or aborted are
+    /// written atomically (consumers with `isolation.level=read_committed` see all or
+    /// none of them). `send()` outside a transaction is an error.
+    pub fn begin_transaction(&self) -> Result<()> {
+        self.transaction("begin_transaction()")?.lock().begin()
+    }
+
+    /// Commits a consumer group's `offsets` (the next record to read, per partition)
+    /// as part of the transaction: the group sees them only if the transaction
+    /// commits. `group` comes from the consumer's
+    /// [`group_metadata`](crate::KafkaConsumer::group_metadata); with its generation
+    /// and member id, the group coordinator refuses the offsets of a member that a
+    /// rebalance fenced (KIP-447). This is how consume-transform-produce is exactly
+    /// once.
+    pub fn send_offsets_to_transaction(
+        &self,
+        offsets: &BTreeMap<TopicPartition, OffsetAndMetadata>,
+        group: &ConsumerGroupMetadata,
+        timeout: Duration,
+    ) -> Result<()> {
+        let deadline = crate::time::deadline_in(timeout);
+        self.transaction("send_offsets_to_transaction()")?
+            .lock()
+            .send_offsets(offsets, group, deadline)
+    }
+
+    /// Commits the transaction: sends every record of it (as `flush`), then tells the
+    /// coordinator, which makes them visible to read_committed consumers. If a record
+    /// failed, the error [`is_abortable`](KafkaError::is_abortable): abort the
+    /// transaction. A fatal error ([`is_fatal`](KafkaError::is_fatal): fenced by a
+    /// newer producer) leaves only `close`. A call that timed out can be made again.
+    pub fn commit_transaction(&self, timeout: Duration) -> Result<()> {
+        let deadline = crate::time::deadline_in(timeout);
+        let transaction = self.transaction("commit_transaction()")?;
+        transaction.lock().start_commit()?;
+        self.flush(Some(deadline.saturating_duration_since(Instant::now())))?;
+        let failure = self.shared.transaction_failure.lock().clone();
+        transaction.lock().finish_commit(failure, deadline)
+    }
+
+    /// Aborts the transaction: records not sent yet fail (their futures say the
+    /// transaction was aborted), those in flight are waited for, and the coordinator
+    /// marks them all aborted, so read_committed consumers never see them. After an
+    /// abortable error, this makes the producer ready for the next transaction. A call
+    /// that timed out can be made again.
+    pub fn abort_transaction(&self, timeout: Duration) -> Result<()> {
+        let deadline = crate::time::deadline_in(timeout);
+        let transaction = self.transaction("abort_transaction()")?;
+        transaction.lock().start_abort()?;
+        self.shared.accumulator.abort_all(&KafkaError::broker(
+            ErrorCode::TRANSACTION_ABORTABLE,
+            "a record of a transaction that was aborted before the record was sent",
+        ));
+        self.flush(Some(deadline.saturating_duration_since(Instant::now())))?;
+        *self.shared.transaction_failure.lock() = None;
+        let mut transaction = transaction.lock();
+        transaction.finish_abort(deadline)?;
+        if self.shared.transactions.needs_producer_id() {
+            // A batch whose fate was unknown needs a new epoch (KIP-360), which only
+            // the coordinator gives a transactional producer.
+            let producer = transaction.bump_epoch(deadline)?;
+            self.shared.transactions.set_producer(producer);
+            self.shared.wake_sender();
+        }
+        Ok(())
+    }
+
     /// The partitions of `topic` (waiting up to `max.block.ms` for its metadata).
     pub fn partitions_for(&self, topic: &str) -> Result<Vec<PartitionMetadata>> {
         let deadline = BlockDeadline::new(self.shared.config.max_block);
@@ -409,8 +564,19 @@ impl KafkaProducer {
     /// with a timeout, records still pending when it passes fail with a
     /// [`Closed`](ErrorKind::Closed) error and this returns a timeout error.
     pub fn close(&self, timeout: Option<Duration>) -> Result<()> {
-        self.closed.store(true, Ordering::SeqCst);
         let shared = &*self.shared;
+        if let Some(transaction) = &self.transaction {
+            // An open transaction is aborted, as in the Java client (the coordinator
+            // would abort it after transaction.timeout.ms anyway).
+            let open = transaction.lock().is_open();
+            if open && !shared.on_sender_thread() {
+                let wait = timeout.unwrap_or(shared.config.max_block);
+                if let Err(e) = self.abort_transaction(wait) {
+                    log::warn!("close: the open transaction was not aborted: {e}");
+                }
+            }
+        }
+        self.closed.store(true, Ordering::SeqCst);
         shared.accumulator.close();
         shared.metadata.close();
         if shared.on_sender_thread() {
@@ -485,6 +651,7 @@ pub fn bench_accumulator_append(
         buffer_memory: 1 << 30,
         idempotent: false,
         max_in_flight: 5,
+        transactional: false,
     });
     let value = vec![b'v'; value_size];
     let deadline = BlockDeadline::new(Duration::from_secs(1));
@@ -529,6 +696,7 @@ mod tests {
             shared: Arc::new(Shared::new(config, client.network_ref().waker())),
             closed: AtomicBool::new(false),
             thread: Mutex::new(None),
+            transaction: None,
         }
     }
 

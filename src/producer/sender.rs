@@ -96,7 +96,10 @@ impl Sender {
             }
             let mut wake_at = now + MAX_IDLE;
             self.maybe_request_metadata(now);
-            if self.shared.config.enable_idempotence && self.shared.transactions.needs_producer_id()
+            // A transactional producer's id comes from init_transactions().
+            if self.shared.config.enable_idempotence
+                && self.shared.config.transactional_id.is_none()
+                && self.shared.transactions.needs_producer_id()
             {
                 self.maybe_init_producer_id(now);
             }
@@ -318,7 +321,7 @@ impl Sender {
             }
         }
         let request = ProduceRequest {
-            transactional_id: None,
+            transactional_id: config.transactional_id.clone(),
             acks: config.acks.as_i16(),
             timeout_ms: i32::try_from(config.client.request_timeout.as_millis())
                 .unwrap_or(i32::MAX),
@@ -572,6 +575,13 @@ impl Sender {
             batch.topic,
             batch.partition
         );
+        if self.shared.config.transactional_id.is_some() {
+            // The transaction cannot commit now.
+            self.shared
+                .transaction_failure
+                .lock()
+                .get_or_insert_with(|| error.clone());
+        }
         self.shared.accumulator.fail(batch, error);
     }
 

@@ -86,9 +86,20 @@ struct State {
 #[derive(Debug, Default)]
 pub(crate) struct TransactionManager {
     state: Mutex<State>,
+    /// The producer id belongs to a transactional id: only its coordinator may raise
+    /// the epoch, so a bump waits for a new producer id (from `abort_transaction`).
+    transactional: bool,
 }
 
 impl TransactionManager {
+    /// The manager of a transactional producer (see `transactional`).
+    pub fn transactional() -> Self {
+        TransactionManager {
+            state: Mutex::default(),
+            transactional: true,
+        }
+    }
+
     /// The current producer id and epoch, once known.
     #[cfg(test)]
     pub fn producer(&self) -> Option<ProducerIdAndEpoch> {
@@ -140,8 +151,9 @@ impl TransactionManager {
             if p.bump_needed {
                 if p.owner == Some(current) {
                     // The failing epoch is the current one: raise it (or, at its
-                    // maximum, get a new producer id).
-                    if current.1 == i16::MAX {
+                    // maximum, get a new producer id). A transactional producer's
+                    // epoch is its coordinator's to raise.
+                    if current.1 == i16::MAX || self.transactional {
                         *producer = None;
                         return SendDecision::Hold;
                     }

@@ -321,7 +321,9 @@ api_table! {
     OFFSET_FOR_LEADER_EPOCH => OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, [2..=4], flexible 4;
     ADD_PARTITIONS_TO_TXN => AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, [0..=3], flexible 3;
     ADD_OFFSETS_TO_TXN => AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, [0..=4], flexible 3;
-    END_TXN => EndTxnRequest, EndTxnResponse, [0..=5], flexible 3;
+    // EndTxn v5 means transactions v2 (KIP-890: the coordinator bumps the epoch at
+    // every end), which the transactional producer does not speak yet.
+    END_TXN => EndTxnRequest, EndTxnResponse, [0..=4], flexible 3;
     TXN_OFFSET_COMMIT => TxnOffsetCommitRequest, TxnOffsetCommitResponse, [0..=4], flexible 3;
 }
 

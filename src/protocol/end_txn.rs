@@ -1,9 +1,10 @@
 //! EndTxn (key 26): commits or aborts a producer's transaction at its transaction
 //! coordinator, which then writes the markers to every partition of the transaction.
 //!
-//! This client speaks versions 0 to 5; version 3 is the first flexible one. Version 5
+//! The messages cover versions 0 to 5; version 3 is the first flexible one. Version 5
 //! (transactions v2, KIP-890) answers with the producer id and epoch to use next: the
-//! coordinator bumps the epoch at the end of every transaction.
+//! coordinator bumps the epoch at the end of every transaction. The client sends up
+//! to version 4 until its producer speaks transactions v2.
 
 use crate::message;
 

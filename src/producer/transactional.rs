@@ -1,0 +1,670 @@
+//! The transactional producer (KIP-98): the transaction's state machine and the
+//! requests to the coordinators. (The producer id's sequence numbers are
+//! [`transaction`](super::transaction)'s; this module decides what the producer may do
+//! and tells the coordinators.)
+//!
+//! It talks to the transaction coordinator of `transactional.id` and, for
+//! `send_offsets_to_transaction`, to the consumer group's coordinator, over a client
+//! of its own, on the caller's thread: every call blocks until its deadline at most.
+//! The sender thread only sends the records, marked transactional, with the producer
+//! id this module obtained.
+//!
+//! The states, as in the Java client:
+//! - **uninitialized** until `init_transactions` got a producer id (initializing while
+//!   it runs: a call that timed out resumes there);
+//! - **ready** between transactions;
+//! - **in transaction** after `begin_transaction`: `send()` adds each new partition to
+//!   the transaction (AddPartitionsToTxn) before its first record is appended;
+//! - **committing** / **aborting** while `commit_transaction` / `abort_transaction`
+//!   run: they flush (or drop) the records, then end the transaction (EndTxn); a call
+//!   that timed out resumes where it stopped;
+//! - **abortable error**: a record of the transaction failed, or a coordinator refused
+//!   a step; only `abort_transaction` is allowed;
+//! - **fatal error**: the producer was fenced by a newer one with the same
+//!   transactional id, or is not authorized; only `close` is left.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use crate::client::{KafkaClient, TopicPartition};
+use crate::consumer::{ConsumerGroupMetadata, OffsetAndMetadata};
+use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
+use crate::net::BrokerAddress;
+use crate::protocol::messages::{
+    AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, AddPartitionsToTxnTopic, EndTxnRequest,
+    FindCoordinatorRequest, FindCoordinatorResponse, InitProducerIdRequest, TxnOffsetCommitRequest,
+    TxnOffsetCommitRequestPartition, TxnOffsetCommitRequestTopic,
+};
+use crate::protocol::Request;
+
+use super::transaction::ProducerIdAndEpoch;
+
+/// FindCoordinator's key type of a transactional id.
+const TRANSACTION_KEY: i8 = 1;
+/// FindCoordinator's key type of a consumer group.
+const GROUP_KEY: i8 = 0;
+
+/// Where the transaction stands.
+#[derive(Debug, Clone)]
+pub(crate) enum TxnState {
+    Uninitialized,
+    Initializing,
+    Ready,
+    InTransaction,
+    Committing,
+    Aborting,
+    AbortableError(KafkaError),
+    FatalError(KafkaError),
+}
+
+impl TxnState {
+    fn name(&self) -> &'static str {
+        match self {
+            TxnState::Uninitialized => "uninitialized (call init_transactions first)",
+            TxnState::Initializing => "initializing",
+            TxnState::Ready => "ready (no transaction begun)",
+            TxnState::InTransaction => "in a transaction",
+            TxnState::Committing => "committing",
+            TxnState::Aborting => "aborting",
+            TxnState::AbortableError(_) => "in an abortable error (abort the transaction)",
+            TxnState::FatalError(_) => "in a fatal error (close the producer)",
+        }
+    }
+}
+
+/// Turns `error`, which stopped the transaction, into the error the user gets: fatal
+/// ones keep their code and say to close the producer; others become
+/// TRANSACTION_ABORTABLE and say to abort.
+fn classify(error: &KafkaError) -> TxnState {
+    if error.is_fatal() {
+        TxnState::FatalError(KafkaError::new(
+            error.kind(),
+            format!(
+                "{}; the transactional producer cannot go on: close it (and start a new one if it was fenced)",
+                error.message()
+            ),
+        ))
+    } else {
+        TxnState::AbortableError(KafkaError::broker(
+            ErrorCode::TRANSACTION_ABORTABLE,
+            format!("the transaction ({error}); call abort_transaction and retry it"),
+        ))
+    }
+}
+
+/// The transactional producer's state and its coordinator connections.
+pub(crate) struct TransactionControl {
+    transactional_id: String,
+    transaction_timeout: Duration,
+    retry_backoff: Duration,
+    client: KafkaClient,
+    /// The transaction coordinator's node id, once found.
+    coordinator: Option<i32>,
+    state: TxnState,
+    /// The producer id and epoch from InitProducerId.
+    producer: Option<ProducerIdAndEpoch>,
+    /// Partitions added to the current transaction.
+    partitions: BTreeSet<TopicPartition>,
+    /// Whether the current transaction includes consumer offsets.
+    has_offsets: bool,
+}
+
+impl std::fmt::Debug for TransactionControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransactionControl")
+            .field("transactional_id", &self.transactional_id)
+            .field("state", &self.state.name())
+            .field("producer", &self.producer)
+            .field("partitions", &self.partitions.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TransactionControl {
+    pub fn new(
+        transactional_id: String,
+        transaction_timeout: Duration,
+        client: KafkaClient,
+    ) -> Self {
+        TransactionControl {
+            transactional_id,
+            transaction_timeout,
+            retry_backoff: client.config().retry_backoff,
+            client,
+            coordinator: None,
+            state: TxnState::Uninitialized,
+            producer: None,
+            partitions: BTreeSet::new(),
+            has_offsets: false,
+        }
+    }
+
+    /// The state.
+    #[cfg(test)]
+    pub fn state(&self) -> &TxnState {
+        &self.state
+    }
+
+    fn wrong_state(&self, what: &str) -> KafkaError {
+        match &self.state {
+            TxnState::AbortableError(e) | TxnState::FatalError(e) => e.clone(),
+            state => KafkaError::invalid_argument(format!(
+                "{what} is not allowed while the transactional producer is {}",
+                state.name()
+            )),
+        }
+    }
+
+    /// `init_transactions`: gets the producer id and epoch of the transactional id,
+    /// fencing older producers with it (and the coordinator finishes or aborts their
+    /// open transaction first).
+    pub fn init(&mut self, deadline: Instant) -> Result<ProducerIdAndEpoch> {
+        match self.state {
+            TxnState::Uninitialized | TxnState::Initializing => {}
+            _ => return Err(self.wrong_state("init_transactions()")),
+        }
+        self.state = TxnState::Initializing;
+        let request = InitProducerIdRequest {
+            transactional_id: Some(self.transactional_id.clone()),
+            transaction_timeout_ms: i32::try_from(self.transaction_timeout.as_millis())
+                .unwrap_or(i32::MAX),
+            producer_id: -1,
+            producer_epoch: -1,
+        };
+        let response = self.call_coordinator(&request, deadline, |r| r.error_code)?;
+        let producer = (response.producer_id, response.producer_epoch);
+        log::info!(
+            "transactional id {}: producer id {} epoch {}",
+            self.transactional_id,
+            producer.0,
+            producer.1
+        );
+        self.producer = Some(producer);
+        self.state = TxnState::Ready;
+        Ok(producer)
+    }
+
+    /// After an abort that left the producer without a usable epoch (KIP-360): asks
+    /// the coordinator for the next one, passing the current producer id and epoch.
+    pub fn bump_epoch(&mut self, deadline: Instant) -> Result<ProducerIdAndEpoch> {
+        let (producer_id, producer_epoch) = self.producer_or_err()?;
+        let request = InitProducerIdRequest {
+            transactional_id: Some(self.transactional_id.clone()),
+            transaction_timeout_ms: i32::try_from(self.transaction_timeout.as_millis())
+                .unwrap_or(i32::MAX),
+            producer_id,
+            producer_epoch,
+        };
+        match self.call_coordinator(&request, deadline, |r| r.error_code) {
+            Ok(response) => {
+                let producer = (response.producer_id, response.producer_epoch);
+                self.producer = Some(producer);
+                Ok(producer)
+            }
+            Err(e) => Err(self.fail_unless_timeout(e, "raising the producer epoch")),
+        }
+    }
+
+    /// Whether a transaction is open (begun, and neither committed nor aborted).
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self.state,
+            TxnState::InTransaction
+                | TxnState::Committing
+                | TxnState::Aborting
+                | TxnState::AbortableError(_)
+        )
+    }
+
+    /// `begin_transaction`.
+    pub fn begin(&mut self) -> Result<()> {
+        if !matches!(self.state, TxnState::Ready) {
+            return Err(self.wrong_state("begin_transaction()"));
+        }
+        self.state = TxnState::InTransaction;
+        Ok(())
+    }
+
+    /// Whether `send()` may append a record now.
+    pub fn check_send(&self) -> Result<()> {
+        match self.state {
+            TxnState::InTransaction => Ok(()),
+            _ => Err(self.wrong_state("send()")),
+        }
+    }
+
+    /// Adds `tp` to the transaction before its first record (AddPartitionsToTxn).
+    pub fn add_partition(&mut self, tp: &TopicPartition, deadline: Instant) -> Result<()> {
+        self.check_send()?;
+        if self.partitions.contains(tp) {
+            return Ok(());
+        }
+        let (producer_id, producer_epoch) = self.producer_or_err()?;
+        let request = AddPartitionsToTxnRequest {
+            v3_and_below_transactional_id: self.transactional_id.clone(),
+            v3_and_below_producer_id: producer_id,
+            v3_and_below_producer_epoch: producer_epoch,
+            v3_and_below_topics: vec![AddPartitionsToTxnTopic {
+                name: tp.topic.clone(),
+                partitions: vec![tp.partition],
+            }],
+        };
+        let result = self.call_coordinator(&request, deadline, |r| {
+            r.results_by_topic_v3_and_below
+                .iter()
+                .flat_map(|t| &t.results_by_partition)
+                .map(|p| p.partition_error_code)
+                .find(|code| *code != 0)
+                .unwrap_or(0)
+        });
+        match result {
+            Ok(_) => {
+                self.partitions.insert(tp.clone());
+                Ok(())
+            }
+            Err(e) => Err(self.fail_unless_timeout(e, &format!("adding {tp} to the transaction"))),
+        }
+    }
+
+    /// `send_offsets_to_transaction`: the group's offsets commit with the transaction.
+    pub fn send_offsets(
+        &mut self,
+        offsets: &BTreeMap<TopicPartition, OffsetAndMetadata>,
+        group: &ConsumerGroupMetadata,
+        deadline: Instant,
+    ) -> Result<()> {
+        if !matches!(self.state, TxnState::InTransaction) {
+            return Err(self.wrong_state("send_offsets_to_transaction()"));
+        }
+        let (producer_id, producer_epoch) = self.producer_or_err()?;
+        if !self.has_offsets {
+            let request = AddOffsetsToTxnRequest {
+                transactional_id: self.transactional_id.clone(),
+                producer_id,
+                producer_epoch,
+                group_id: group.group_id.clone(),
+            };
+            if let Err(e) = self.call_coordinator(&request, deadline, |r| r.error_code) {
+                return Err(self.fail_unless_timeout(e, "adding offsets to the transaction"));
+            }
+            self.has_offsets = true;
+        }
+        let mut topics: Vec<TxnOffsetCommitRequestTopic> = Vec::new();
+        for (tp, om) in offsets {
+            let partition = TxnOffsetCommitRequestPartition {
+                partition_index: tp.partition,
+                committed_offset: om.offset,
+                committed_leader_epoch: om.leader_epoch.unwrap_or(-1),
+                committed_metadata: Some(om.metadata.clone()),
+            };
+            match topics.last_mut() {
+                Some(t) if t.name == tp.topic => t.partitions.push(partition),
+                _ => topics.push(TxnOffsetCommitRequestTopic {
+                    name: tp.topic.clone(),
+                    partitions: vec![partition],
+                }),
+            }
+        }
+        let request = TxnOffsetCommitRequest {
+            transactional_id: self.transactional_id.clone(),
+            group_id: group.group_id.clone(),
+            producer_id,
+            producer_epoch,
+            generation_id: group.generation_id,
+            member_id: group.member_id.clone(),
+            group_instance_id: group.group_instance_id.clone(),
+            topics,
+        };
+        let result = self.call(
+            &request,
+            deadline,
+            |c, d| c.find_coordinator(&group.group_id, GROUP_KEY, d),
+            |r| {
+                r.topics
+                    .iter()
+                    .flat_map(|t| &t.partitions)
+                    .map(|p| p.error_code)
+                    .find(|code| *code != 0)
+                    .unwrap_or(0)
+            },
+        );
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.fail_unless_timeout(
+                e,
+                &format!(
+                    "committing offsets of group {} in the transaction",
+                    group.group_id
+                ),
+            )),
+        }
+    }
+
+    /// The first step of `commit_transaction`: the state moves to committing (the
+    /// caller then flushes the records).
+    pub fn start_commit(&mut self) -> Result<()> {
+        match self.state {
+            TxnState::InTransaction | TxnState::Committing => {
+                self.state = TxnState::Committing;
+                Ok(())
+            }
+            _ => Err(self.wrong_state("commit_transaction()")),
+        }
+    }
+
+    /// The last step of `commit_transaction`, once every record of the transaction
+    /// is acknowledged or failed: `failure` is the first record error, if any.
+    pub fn finish_commit(&mut self, failure: Option<KafkaError>, deadline: Instant) -> Result<()> {
+        if let Some(e) = failure {
+            self.state = classify(&e.context("a record of the transaction failed"));
+            return Err(self.wrong_state("commit_transaction()"));
+        }
+        self.end(true, deadline)
+    }
+
+    /// The first step of `abort_transaction`: the caller then drops the queued records
+    /// and waits for those in flight.
+    pub fn start_abort(&mut self) -> Result<()> {
+        match self.state {
+            TxnState::InTransaction
+            | TxnState::Aborting
+            | TxnState::AbortableError(_)
+            | TxnState::Committing => {
+                self.state = TxnState::Aborting;
+                Ok(())
+            }
+            _ => Err(self.wrong_state("abort_transaction()")),
+        }
+    }
+
+    /// The last step of `abort_transaction`.
+    pub fn finish_abort(&mut self, deadline: Instant) -> Result<()> {
+        self.end(false, deadline)
+    }
+
+    fn end(&mut self, commit: bool, deadline: Instant) -> Result<()> {
+        if !self.partitions.is_empty() || self.has_offsets {
+            let (producer_id, producer_epoch) = self.producer_or_err()?;
+            let request = EndTxnRequest {
+                transactional_id: self.transactional_id.clone(),
+                producer_id,
+                producer_epoch,
+                committed: commit,
+            };
+            if let Err(e) = self.call_coordinator(&request, deadline, |r| r.error_code) {
+                let what = if commit { "committing" } else { "aborting" };
+                return Err(self.fail_unless_timeout(e, &format!("{what} the transaction")));
+            }
+        }
+        self.partitions.clear();
+        self.has_offsets = false;
+        self.state = TxnState::Ready;
+        Ok(())
+    }
+
+    fn producer_or_err(&self) -> Result<ProducerIdAndEpoch> {
+        self.producer.ok_or_else(|| self.wrong_state("this call"))
+    }
+
+    /// A step failed: a timeout leaves the state as it is (the call may be made
+    /// again); anything else moves to an abortable or fatal error, which is returned.
+    fn fail_unless_timeout(&mut self, e: KafkaError, what: &str) -> KafkaError {
+        if e.kind() == ErrorKind::Timeout {
+            return e.context(what);
+        }
+        let e = e.context(what);
+        self.state = match (&self.state, classify(&e)) {
+            // An abort that fails for a reason other than fencing can be tried again.
+            (TxnState::Aborting, TxnState::AbortableError(_)) => TxnState::Aborting,
+            (_, state) => state,
+        };
+        match &self.state {
+            TxnState::AbortableError(err) | TxnState::FatalError(err) => err.clone(),
+            _ => e,
+        }
+    }
+
+    /// Sends `request` to the transaction coordinator, finding it first, retrying
+    /// what is retriable until `deadline`.
+    fn call_coordinator<R: Request>(
+        &mut self,
+        request: &R,
+        deadline: Instant,
+        code: impl Fn(&R::Response) -> i16,
+    ) -> Result<R::Response> {
+        let id = self.transactional_id.clone();
+        self.call(
+            request,
+            deadline,
+            |c, d| c.find_coordinator(&id, TRANSACTION_KEY, d),
+            code,
+        )
+    }
+
+    /// Sends `request` to the coordinator `find` finds, until `deadline`: a moved or
+    /// unreachable coordinator is looked up again, a busy one (loading, or another
+    /// operation of the transaction still running) is asked again after the back-off.
+    fn call<R: Request>(
+        &mut self,
+        request: &R,
+        deadline: Instant,
+        find: impl Fn(&mut Self, Instant) -> Result<i32>,
+        code: impl Fn(&R::Response) -> i16,
+    ) -> Result<R::Response> {
+        let mut node: Option<i32> = None;
+        loop {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(KafkaError::timeout(format!(
+                    "{} did not complete in time",
+                    R::SUPPORT.key
+                )));
+            }
+            let target = match node {
+                Some(n) => n,
+                None => {
+                    let n = find(self, deadline)?;
+                    node = Some(n);
+                    n
+                }
+            };
+            let outcome = self
+                .client
+                .send_and_wait(target, request, deadline - now)
+                .and_then(|response| {
+                    let c = ErrorCode(code(&response));
+                    if c == ErrorCode::NONE {
+                        Ok(response)
+                    } else {
+                        Err(KafkaError::broker(c, R::SUPPORT.key))
+                    }
+                });
+            match outcome {
+                Ok(response) => return Ok(response),
+                Err(e)
+                    if matches!(e.kind(), ErrorKind::Connection)
+                        || matches!(
+                            e.code(),
+                            Some(ErrorCode::NOT_COORDINATOR | ErrorCode::COORDINATOR_NOT_AVAILABLE)
+                        ) =>
+                {
+                    log::debug!(
+                        "{}: coordinator lost ({e}); looking it up again",
+                        R::SUPPORT.key
+                    );
+                    node = None;
+                    if Some(target) == self.coordinator {
+                        self.coordinator = None;
+                    }
+                }
+                Err(e)
+                    if matches!(
+                        e.code(),
+                        Some(
+                            ErrorCode::COORDINATOR_LOAD_IN_PROGRESS
+                                | ErrorCode::CONCURRENT_TRANSACTIONS
+                        )
+                    ) || (e.kind() == ErrorKind::Timeout && Instant::now() < deadline) =>
+                {
+                    log::debug!("{}: {e}; retrying", R::SUPPORT.key);
+                }
+                Err(e) => return Err(e),
+            }
+            // A back-off before asking again; nothing to wait on but time.
+            std::thread::sleep(
+                self.retry_backoff
+                    .min(deadline.saturating_duration_since(Instant::now())),
+            );
+        }
+    }
+
+    /// The coordinator of `key` (a transactional id or a group), as a node id
+    /// registered with this module's client.
+    fn find_coordinator(&mut self, key: &str, key_type: i8, deadline: Instant) -> Result<i32> {
+        if key_type == TRANSACTION_KEY {
+            if let Some(node) = self.coordinator {
+                return Ok(node);
+            }
+        }
+        let request = FindCoordinatorRequest {
+            key: key.to_owned(),
+            key_type,
+            coordinator_keys: vec![key.to_owned()],
+        };
+        loop {
+            let timeout = deadline.saturating_duration_since(Instant::now());
+            if timeout.is_zero() {
+                return Err(KafkaError::timeout(format!(
+                    "the coordinator of {key} was not found in time"
+                )));
+            }
+            let (_, response) = self.client.send_to_any(&request, timeout)?;
+            match coordinator_of(&response) {
+                Ok((node_id, address)) => {
+                    self.client.network().add_node(node_id, address);
+                    if key_type == TRANSACTION_KEY {
+                        self.coordinator = Some(node_id);
+                    }
+                    return Ok(node_id);
+                }
+                Err(e) if e.is_retriable() => {
+                    log::debug!("finding the coordinator of {key}: {e}");
+                    std::thread::sleep(
+                        self.retry_backoff
+                            .min(deadline.saturating_duration_since(Instant::now())),
+                    );
+                }
+                Err(e) => return Err(e.context(format!("finding the coordinator of {key}"))),
+            }
+        }
+    }
+}
+
+/// The coordinator a FindCoordinator answer names (its first entry from version 4),
+/// as a node id and address.
+fn coordinator_of(response: &FindCoordinatorResponse) -> Result<(i32, BrokerAddress)> {
+    let (code, node_id, host, port) = match response.coordinators.first() {
+        Some(c) => (c.error_code, c.node_id, c.host.clone(), c.port),
+        None => (
+            response.error_code,
+            response.node_id,
+            response.host.clone(),
+            response.port,
+        ),
+    };
+    ErrorCode(code).check("FindCoordinator")?;
+    let port = u16::try_from(port).map_err(|_| {
+        KafkaError::new(
+            ErrorKind::UnexpectedResponse,
+            format!("coordinator port {port} is invalid"),
+        )
+    })?;
+    if node_id < 0 {
+        return Err(KafkaError::new(
+            ErrorKind::UnexpectedResponse,
+            format!("the coordinator's node id {node_id} is invalid"),
+        ));
+    }
+    Ok((node_id, BrokerAddress { host, port }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ClientConfig;
+
+    fn control() -> TransactionControl {
+        let client = KafkaClient::new(ClientConfig::new("127.0.0.1:1")).expect("client");
+        TransactionControl::new("tx".into(), Duration::from_secs(60), client)
+    }
+
+    #[test]
+    fn nothing_is_allowed_before_init() {
+        let mut c = control();
+        assert!(c.begin().is_err());
+        assert!(c.check_send().is_err());
+        assert!(c.start_commit().is_err());
+        assert!(c.start_abort().is_err());
+        let err = c.check_send().unwrap_err();
+        assert!(err.to_string().contains("init_transactions"), "{err}");
+    }
+
+    #[test]
+    fn a_transaction_begins_commits_and_begins_again() {
+        let mut c = control();
+        c.producer = Some((7, 0));
+        c.state = TxnState::Ready;
+        assert!(c.check_send().is_err(), "send() outside a transaction");
+        c.begin().unwrap();
+        assert!(c.begin().is_err(), "no nested transactions");
+        c.check_send().unwrap();
+        c.start_commit().unwrap();
+        assert!(c.check_send().is_err(), "no send() while committing");
+        // Nothing was added: the commit needs no EndTxn.
+        c.finish_commit(None, Instant::now()).unwrap();
+        assert!(matches!(c.state(), TxnState::Ready));
+        c.begin().unwrap();
+    }
+
+    #[test]
+    fn a_failed_record_makes_the_transaction_abortable() {
+        let mut c = control();
+        c.producer = Some((7, 0));
+        c.state = TxnState::InTransaction;
+        c.start_commit().unwrap();
+        let err = c
+            .finish_commit(
+                Some(KafkaError::broker(
+                    ErrorCode::NOT_ENOUGH_REPLICAS,
+                    "produce",
+                )),
+                Instant::now(),
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), Some(ErrorCode::TRANSACTION_ABORTABLE), "{err}");
+        assert!(err.to_string().contains("abort_transaction"), "{err}");
+        assert!(c.begin().is_err());
+        assert!(c.start_commit().is_err());
+        c.start_abort().unwrap();
+        c.finish_abort(Instant::now()).unwrap();
+        assert!(matches!(c.state(), TxnState::Ready));
+    }
+
+    #[test]
+    fn fencing_is_fatal() {
+        let mut c = control();
+        c.producer = Some((7, 0));
+        c.state = TxnState::InTransaction;
+        c.start_commit().unwrap();
+        let err = c
+            .finish_commit(
+                Some(KafkaError::broker(ErrorCode::PRODUCER_FENCED, "produce")),
+                Instant::now(),
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), Some(ErrorCode::PRODUCER_FENCED), "{err}");
+        assert!(err.to_string().contains("close"), "{err}");
+        assert!(c.start_abort().is_err(), "a fenced producer cannot abort");
+        assert!(c.begin().is_err());
+    }
+}

@@ -1,0 +1,271 @@
+//! The transactional producer on Apache Kafka (the first broker here that implements
+//! transactions): interleaved committed and aborted transactions read back by this
+//! client and by the Java client under read_committed and read_uncommitted; fencing by
+//! a second producer with the same `transactional.id`; offsets sent to a transaction,
+//! visible to the group on commit only; and the calls that are not allowed.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use kafka_sync::{
+    ConsumerConfig, ErrorKind, IsolationLevel, KafkaConsumer, KafkaProducer, OffsetAndMetadata,
+    OffsetReset, ProducerConfig, ProducerRecord, TopicPartition,
+};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+const PARTITIONS: i32 = 4;
+
+fn transactional(id: &str) -> KafkaProducer {
+    KafkaProducer::new(
+        ProducerConfig::new(&common::bootstrap())
+            .transactional_id(id)
+            .linger(Duration::from_millis(2)),
+    )
+    .expect("producer")
+}
+
+/// Every value of `topic` (with `partitions`) a consumer with `isolation` reads, by
+/// partition in order, once it has read `expected` records (and found nothing more).
+fn read_all(
+    topic: &str,
+    partitions: i32,
+    isolation: IsolationLevel,
+    expected: usize,
+) -> BTreeMap<i32, Vec<String>> {
+    let mut consumer = KafkaConsumer::new(
+        ConsumerConfig::new(&common::bootstrap())
+            .isolation_level(isolation)
+            .auto_offset_reset(OffsetReset::Earliest),
+    )
+    .expect("consumer");
+    let assigned: Vec<TopicPartition> = (0..partitions)
+        .map(|p| TopicPartition::new(topic, p))
+        .collect();
+    consumer.assign(&assigned).expect("assign");
+    let mut read: BTreeMap<i32, Vec<String>> = BTreeMap::new();
+    let mut count = 0;
+    let deadline = Instant::now() + TIMEOUT * 2;
+    loop {
+        let records = consumer.poll(Duration::from_millis(500)).expect("poll");
+        if records.is_empty() && count >= expected {
+            break;
+        }
+        for r in &records {
+            count += 1;
+            read.entry(r.partition).or_default().push(
+                String::from_utf8(r.value.as_deref().unwrap_or_default().to_vec()).expect("utf-8"),
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "read {count} of {expected} records"
+        );
+    }
+    consumer.close().expect("close");
+    read
+}
+
+#[test]
+fn interleaved_committed_and_aborted_transactions_read_back_exactly() {
+    let topic = common::unique_topic("txn-interleaved");
+    common::create_topic(&topic, PARTITIONS);
+    let producer = transactional(&common::unique_topic("txn-id"));
+    producer
+        .init_transactions(TIMEOUT)
+        .expect("init_transactions");
+    let mut committed: BTreeMap<i32, Vec<String>> = BTreeMap::new();
+    let mut all: BTreeMap<i32, Vec<String>> = BTreeMap::new();
+    // 20 transactions of 100 records, every other one aborted: 1000 and 1000.
+    for t in 0..20 {
+        producer.begin_transaction().expect("begin");
+        let commit = t % 2 == 0;
+        let mut futures = Vec::new();
+        for i in 0..100 {
+            let partition = i % PARTITIONS;
+            let value = format!("t{t}-{i}");
+            all.entry(partition).or_default().push(value.clone());
+            if commit {
+                committed.entry(partition).or_default().push(value.clone());
+            }
+            futures.push(
+                producer
+                    .send(
+                        ProducerRecord::new(&topic)
+                            .partition(partition)
+                            .value(&value),
+                    )
+                    .expect("send"),
+            );
+        }
+        if commit {
+            producer.commit_transaction(TIMEOUT).expect("commit");
+            for f in futures {
+                f.get(TIMEOUT).expect("a committed record was written");
+            }
+        } else {
+            producer.abort_transaction(TIMEOUT).expect("abort");
+        }
+    }
+    producer.close(Some(TIMEOUT)).expect("close");
+
+    let ours = read_all(&topic, PARTITIONS, IsolationLevel::ReadCommitted, 1000);
+    assert_eq!(
+        ours, committed,
+        "read_committed sees exactly the committed records"
+    );
+    // Aborted records may have been sent before their abort, or dropped before: all
+    // of those sent are in the log for read_uncommitted, in order.
+    let uncommitted = read_all(&topic, PARTITIONS, IsolationLevel::ReadUncommitted, 1000);
+    for (partition, values) in &uncommitted {
+        let expected: Vec<&String> = all[partition]
+            .iter()
+            .filter(|v| values.contains(v))
+            .collect();
+        assert_eq!(
+            values.iter().collect::<Vec<_>>(),
+            expected,
+            "partition {partition}"
+        );
+        let committed_here: BTreeSet<&String> = committed[partition].iter().collect();
+        assert!(committed_here.iter().all(|v| values.contains(v)));
+    }
+    let java: BTreeMap<i32, Vec<String>> =
+        common::java::read_topic(&common::bootstrap(), &topic, "read_committed")
+            .into_iter()
+            .fold(BTreeMap::new(), |mut m, r| {
+                m.entry(r.partition)
+                    .or_insert_with(Vec::new)
+                    .push(String::from_utf8(r.value.unwrap_or_default()).expect("utf-8"));
+                m
+            });
+    assert_eq!(
+        java, committed,
+        "the Java client's read_committed consumer agrees"
+    );
+}
+
+#[test]
+fn a_second_producer_with_the_same_id_fences_the_first() {
+    let topic = common::unique_topic("txn-fenced");
+    common::create_topic(&topic, 1);
+    let id = common::unique_topic("txn-fence-id");
+    let first = transactional(&id);
+    first.init_transactions(TIMEOUT).expect("init");
+    first.begin_transaction().expect("begin");
+    first
+        .send(ProducerRecord::new(&topic).value("zombie-0"))
+        .expect("send")
+        .get(TIMEOUT)
+        .expect("written, not committed");
+
+    let second = transactional(&id);
+    second
+        .init_transactions(TIMEOUT)
+        .expect("init fences the first");
+    second.begin_transaction().expect("begin");
+    second
+        .send(ProducerRecord::new(&topic).value("second-0"))
+        .expect("send");
+    second.commit_transaction(TIMEOUT).expect("commit");
+
+    // The first producer's next record and its commit fail for good.
+    let err = first
+        .send(ProducerRecord::new(&topic).value("zombie-1"))
+        .expect("send appends")
+        .get(TIMEOUT)
+        .expect_err("a fenced producer's record is refused");
+    assert!(err.is_fatal(), "{err}");
+    let err = first
+        .commit_transaction(TIMEOUT)
+        .expect_err("a fenced producer cannot commit");
+    assert!(err.is_fatal(), "{err}");
+    assert!(!err.is_abortable(), "{err}");
+    assert!(
+        first.begin_transaction().is_err(),
+        "nothing goes after fencing"
+    );
+    let _ = first.close(Some(Duration::from_secs(5)));
+    second.close(Some(TIMEOUT)).expect("close");
+
+    let read = read_all(&topic, 1, IsolationLevel::ReadCommitted, 1);
+    assert_eq!(read.get(&0), Some(&vec!["second-0".to_owned()]));
+}
+
+#[test]
+fn offsets_sent_to_a_transaction_count_only_when_it_commits() {
+    let topic = common::unique_topic("txn-offsets");
+    common::create_topic(&topic, 1);
+    let group = common::unique_topic("txn-offsets-group");
+    let consumer = KafkaConsumer::new(ConsumerConfig::new(&common::bootstrap()).group_id(&group))
+        .expect("consumer");
+    let membership = consumer.group_metadata().expect("group metadata");
+    let tp = TopicPartition::new(&topic, 0);
+    let offsets = |offset| BTreeMap::from([(tp.clone(), OffsetAndMetadata::new(offset))]);
+    let producer = transactional(&common::unique_topic("txn-offsets-id"));
+    producer.init_transactions(TIMEOUT).expect("init");
+
+    producer.begin_transaction().expect("begin");
+    producer
+        .send(ProducerRecord::new(&topic).value("a"))
+        .expect("send");
+    producer
+        .send_offsets_to_transaction(&offsets(5), &membership, TIMEOUT)
+        .expect("send offsets");
+    producer.abort_transaction(TIMEOUT).expect("abort");
+    let mut checker =
+        KafkaConsumer::new(ConsumerConfig::new(&common::bootstrap()).group_id(&group))
+            .expect("consumer");
+    assert_eq!(checker.committed(&tp).expect("committed"), None, "aborted");
+
+    producer.begin_transaction().expect("begin");
+    producer
+        .send_offsets_to_transaction(&offsets(7), &membership, TIMEOUT)
+        .expect("send offsets");
+    producer.commit_transaction(TIMEOUT).expect("commit");
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        // The commit's markers reach the offsets topic just after EndTxn returns.
+        let committed = checker.committed(&tp).expect("committed");
+        if committed.as_ref().map(|o| o.offset) == Some(7) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "committed: {committed:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    producer.close(Some(TIMEOUT)).expect("close");
+}
+
+#[test]
+fn transactional_calls_out_of_order_are_errors() {
+    let topic = common::unique_topic("txn-misuse");
+    common::create_topic(&topic, 1);
+    let plain = KafkaProducer::new(ProducerConfig::new(&common::bootstrap())).expect("producer");
+    let err = plain.begin_transaction().unwrap_err();
+    assert!(err.to_string().contains("transactional.id"), "{err}");
+    plain.close(Some(TIMEOUT)).expect("close");
+
+    let producer = transactional(&common::unique_topic("txn-misuse-id"));
+    let err = producer
+        .send(ProducerRecord::new(&topic).value("x"))
+        .unwrap_err();
+    assert!(err.to_string().contains("init_transactions"), "{err}");
+    assert!(producer.begin_transaction().is_err());
+    producer.init_transactions(TIMEOUT).expect("init");
+    let err = producer
+        .send(ProducerRecord::new(&topic).value("x"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(err.to_string().contains("no transaction begun"), "{err}");
+    assert!(producer.commit_transaction(TIMEOUT).is_err());
+    producer.begin_transaction().expect("begin");
+    assert!(
+        producer.begin_transaction().is_err(),
+        "no nested transactions"
+    );
+    producer
+        .commit_transaction(TIMEOUT)
+        .expect("an empty transaction commits");
+    producer.close(Some(TIMEOUT)).expect("close");
+}
