@@ -181,22 +181,26 @@ impl Cluster {
         self.topic(topic).map(|t| t.partitions.len())
     }
 
+    /// The metadata of `topic`-`partition`, if known: found by binary search, since
+    /// the partitions are sorted by number (the fetcher and the consumer look up every
+    /// assigned partition on every turn).
+    pub fn partition(&self, topic: &str, partition: i32) -> Option<&PartitionMetadata> {
+        let partitions = &self.topic(topic)?.partitions;
+        partitions
+            .binary_search_by_key(&partition, |p| p.partition)
+            .ok()
+            .and_then(|i| partitions.get(i))
+    }
+
     /// The leader of `topic`-`partition`, if known and alive.
     pub fn leader_for(&self, topic: &str, partition: i32) -> Option<&Node> {
-        let p = self
-            .topic(topic)?
-            .partitions
-            .iter()
-            .find(|p| p.partition == partition)?;
+        let p = self.partition(topic, partition)?;
         self.brokers.get(&p.leader?)
     }
 
     /// The leader epoch of `topic`-`partition` as the metadata has it, if known.
     pub fn leader_epoch(&self, topic: &str, partition: i32) -> Option<i32> {
-        self.topic(topic)?
-            .partitions
-            .iter()
-            .find(|p| p.partition == partition)
+        self.partition(topic, partition)
             .map(|p| p.leader_epoch)
             .filter(|epoch| *epoch >= 0)
     }
