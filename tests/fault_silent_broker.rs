@@ -1,8 +1,9 @@
 //! A silent broker (the fault suite, scenario 6): the broker is SIGSTOPped, so its
 //! connections stay open and nothing answers. Every blocking call returns within its
 //! timeout plus a small margin with a Timeout error: `send().get`, `flush`, `close`, a
-//! metadata wait, `poll`, `commit`, `committed` and admin calls. After SIGCONT the same
-//! clients work again, without being restarted.
+//! metadata wait, `poll`, `commit`, `committed`, admin calls and the transactional
+//! producer's calls. After SIGCONT the same clients work again, without being
+//! restarted.
 //!
 //! The test pauses a broker, so it starts one of its own (also with `KAFKA_BOOTSTRAP`
 //! set).
@@ -108,6 +109,37 @@ fn every_blocking_call_returns_in_time_while_the_broker_is_silent_and_recovers()
     consumer.commit().expect("commit before the pause");
     let tp = TopicPartition::new(&topic, 0);
 
+    // The transaction writes to a topic of its own: the consumer must not see it.
+    let txn_topic = common::unique_topic("silent-txn-topic");
+    let r = admin
+        .create_topics(&[NewTopic::new(&txn_topic, 2, 1)], TIMEOUT)
+        .expect("create");
+    assert!(r[0].result.is_ok(), "{:?}", r[0].result);
+    common::fetch::wait_until_led(&bootstrap, &txn_topic, 2, TIMEOUT);
+    let transactional = KafkaProducer::new(
+        ProducerConfig::new(&bootstrap)
+            .transactional_id(common::unique_topic("silent-txn"))
+            .max_block(short),
+    )
+    .expect("producer");
+    transactional
+        .init_transactions(TIMEOUT)
+        .expect("init_transactions");
+    transactional.begin_transaction().expect("begin");
+    transactional
+        .send(
+            ProducerRecord::new(&txn_topic)
+                .partition(0)
+                .value("txn-before"),
+        )
+        .expect("send")
+        .get(TIMEOUT)
+        .expect("written before the pause");
+    let fresh = KafkaProducer::new(
+        ProducerConfig::new(&bootstrap).transactional_id(common::unique_topic("silent-txn")),
+    )
+    .expect("producer");
+
     cluster.pause(1);
     let pending = producer
         .send(ProducerRecord::new(&topic).partition(1).value("during"))
@@ -134,6 +166,24 @@ fn every_blocking_call_returns_in_time_while_the_broker_is_silent_and_recovers()
         .send(ProducerRecord::new(&topic).partition(0).value("stuck"))
         .expect("send appends");
     times_out("close", short, || stuck.close(Some(short)));
+    // Transactional calls, each bounded by its timeout (send() by max.block.ms, as it
+    // adds a new partition to the transaction).
+    times_out("init_transactions", short, || {
+        fresh.init_transactions(short)
+    });
+    times_out("transactional send", short, || {
+        transactional.send(
+            ProducerRecord::new(&txn_topic)
+                .partition(1)
+                .value("txn-during"),
+        )
+    });
+    times_out("commit_transaction", short, || {
+        transactional.commit_transaction(short)
+    });
+    times_out("abort_transaction", short, || {
+        transactional.abort_transaction(short)
+    });
     assert_eq!(
         stuck.metrics().buffer_used,
         0,
@@ -142,6 +192,26 @@ fn every_blocking_call_returns_in_time_while_the_broker_is_silent_and_recovers()
 
     // Back: the same clients carry on.
     cluster.resume(1);
+    // The abort that timed out goes on where it stopped; then transactions work again.
+    transactional
+        .abort_transaction(TIMEOUT)
+        .expect("abort after the pause");
+    transactional.begin_transaction().expect("begin");
+    transactional
+        .send(
+            ProducerRecord::new(&txn_topic)
+                .partition(1)
+                .value("txn-after"),
+        )
+        .expect("send");
+    transactional
+        .commit_transaction(TIMEOUT)
+        .expect("commit after the pause");
+    fresh
+        .init_transactions(TIMEOUT)
+        .expect("init after the pause");
+    fresh.close(Some(TIMEOUT)).expect("close");
+    transactional.close(Some(TIMEOUT)).expect("close");
     pending
         .get(TIMEOUT)
         .expect("the pending record is delivered");
