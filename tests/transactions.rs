@@ -269,3 +269,54 @@ fn transactional_calls_out_of_order_are_errors() {
         .expect("an empty transaction commits");
     producer.close(Some(TIMEOUT)).expect("close");
 }
+
+#[test]
+fn a_transaction_left_open_past_its_timeout_is_aborted_by_the_broker() {
+    let topic = common::unique_topic("txn-timeout");
+    common::create_topic(&topic, 1);
+    let producer = KafkaProducer::new(
+        ProducerConfig::new(&common::bootstrap())
+            .transactional_id(common::unique_topic("txn-timeout-id"))
+            .transaction_timeout(Duration::from_secs(2)),
+    )
+    .expect("producer");
+    producer.init_transactions(TIMEOUT).expect("init");
+    producer.begin_transaction().expect("begin");
+    producer
+        .send(ProducerRecord::new(&topic).value("left open"))
+        .expect("send")
+        .get(TIMEOUT)
+        .expect("written");
+
+    // The coordinator aborts the transaction once its timeout has passed: its abort
+    // marker moves the last stable offset past the record (1 record + 1 marker).
+    let tp = TopicPartition::new(&topic, 0);
+    let mut watcher = KafkaConsumer::new(
+        ConsumerConfig::new(&common::bootstrap()).isolation_level(IsolationLevel::ReadCommitted),
+    )
+    .expect("consumer");
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let lso = watcher
+            .end_offsets(std::slice::from_ref(&tp))
+            .expect("end offsets")[&tp];
+        if lso == 2 {
+            break;
+        }
+        assert_eq!(lso, 0, "the open transaction holds the last stable offset");
+        assert!(Instant::now() < deadline, "the broker never aborted it");
+        // The broker aborts on its own schedule: nothing to wait on.
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    watcher.close().expect("close");
+
+    // The producer learns of it at the commit, and the record stays invisible.
+    let err = producer
+        .commit_transaction(TIMEOUT)
+        .expect_err("the broker aborted the transaction");
+    assert!(err.is_fatal() || err.is_abortable(), "{err}");
+    println!("the commit after the broker's abort: {err}");
+    let _ = producer.close(Some(Duration::from_secs(5)));
+    let read = read_all(&topic, 1, IsolationLevel::ReadCommitted, 0);
+    assert!(read.is_empty(), "{read:?}");
+}

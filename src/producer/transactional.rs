@@ -80,7 +80,7 @@ fn classify(error: &KafkaError) -> TxnState {
         TxnState::FatalError(KafkaError::new(
             error.kind(),
             format!(
-                "{}; the transactional producer cannot go on: close it (and start a new one if it was fenced)",
+                "{}; the transactional producer cannot go on: close it (if it was fenced, by a newer producer with its transactional.id or by the coordinator aborting a transaction open past transaction.timeout.ms, start a new one)",
                 error.message()
             ),
         ))
