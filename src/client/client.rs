@@ -33,6 +33,8 @@ pub struct KafkaClient {
     bootstrap_ids: Vec<i32>,
     cluster: Cluster,
     metadata_updated: Option<Instant>,
+    /// How many metadata responses were applied.
+    metadata_generation: u64,
     metadata_stale: bool,
     /// Since when metadata has been wanted without an update (the start of the
     /// rebootstrap trigger's clock).
@@ -72,6 +74,7 @@ impl KafkaClient {
             bootstrap_ids,
             cluster: Cluster::default(),
             metadata_updated: None,
+            metadata_generation: 0,
             metadata_stale: true,
             stale_since: Instant::now(),
             stashed: Vec::new(),
@@ -96,6 +99,12 @@ impl KafkaClient {
     /// The cluster as last seen.
     pub fn cluster(&self) -> &Cluster {
         &self.cluster
+    }
+
+    /// How many metadata responses have been applied: a cheap test of whether the
+    /// cluster view changed since a caller last looked.
+    pub fn metadata_generation(&self) -> u64 {
+        self.metadata_generation
     }
 
     /// Marks the metadata stale (after a leader or topic error).
@@ -416,6 +425,7 @@ impl KafkaClient {
         self.cluster.update(response, all_topics);
         self.sync_nodes();
         self.metadata_updated = Some(Instant::now());
+        self.metadata_generation = self.metadata_generation.wrapping_add(1);
         self.metadata_stale = false;
         self.stale_since = Instant::now();
         Ok(())

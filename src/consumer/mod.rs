@@ -335,7 +335,7 @@ impl KafkaConsumer {
         loop {
             self.maybe_refresh_metadata(lookup_deadline);
             self.subscriptions
-                .update_leader_epochs(self.client.cluster());
+                .update_leader_epochs(self.client.cluster(), self.client.metadata_generation());
             self.group_poll(lookup_deadline)?;
             self.update_fetch_positions(lookup_deadline)?;
             let records = self
@@ -840,7 +840,7 @@ impl KafkaConsumer {
             .any(|(_, s)| s.fetch_state == FetchState::AwaitValidation)
         {
             self.subscriptions
-                .update_leader_epochs(self.client.cluster());
+                .update_leader_epochs(self.client.cluster(), self.client.metadata_generation());
             validate_positions(&mut self.client, &mut self.subscriptions, deadline)?;
         }
         let resets = self

@@ -98,6 +98,9 @@ pub(crate) struct SubscriptionState {
     assignment: BTreeMap<TopicPartition, PartitionState>,
     default_reset: OffsetReset,
     has_group: bool,
+    /// The metadata generation whose leader epochs the assignment has taken in, if
+    /// it did since the assignment last changed.
+    epochs_seen: Option<u64>,
 }
 
 impl SubscriptionState {
@@ -109,6 +112,7 @@ impl SubscriptionState {
             assignment: BTreeMap::new(),
             default_reset,
             has_group,
+            epochs_seen: None,
         }
     }
 
@@ -196,6 +200,7 @@ impl SubscriptionState {
             next.insert(tp, state);
         }
         self.assignment = next;
+        self.epochs_seen = None;
     }
 
     fn initial_state(&self) -> FetchState {
@@ -273,8 +278,14 @@ impl SubscriptionState {
 
     /// Notes the leader epochs the metadata names. A partition whose leader epoch went
     /// up while it was fetched from a known epoch is validated again: the new leader's
-    /// log may end below the position (an unclean election).
-    pub fn update_leader_epochs(&mut self, cluster: &Cluster) {
+    /// log may end below the position (an unclean election). `generation` counts
+    /// metadata updates: the walk over the assignment happens once per update (or
+    /// assignment change), not on every poll turn.
+    pub fn update_leader_epochs(&mut self, cluster: &Cluster, generation: u64) {
+        if self.epochs_seen == Some(generation) {
+            return;
+        }
+        self.epochs_seen = Some(generation);
         for (tp, state) in &mut self.assignment {
             let Some(epoch) = cluster.leader_epoch(&tp.topic, tp.partition) else {
                 continue;
@@ -479,14 +490,14 @@ mod tests {
     fn a_new_leader_epoch_sends_a_position_with_an_epoch_to_validation() {
         let (mut s, tp) = fetching_at(50, Some(2));
         // The first epoch seen is only noted.
-        s.update_leader_epochs(&cluster_with_epoch(2));
+        s.update_leader_epochs(&cluster_with_epoch(2), 1);
         assert_eq!(s.state(&tp).unwrap().leader_epoch, Some(2));
         assert_eq!(s.state(&tp).unwrap().fetch_state, FetchState::Fetching);
         // Older metadata changes nothing.
-        s.update_leader_epochs(&cluster_with_epoch(1));
+        s.update_leader_epochs(&cluster_with_epoch(1), 2);
         assert_eq!(s.state(&tp).unwrap().leader_epoch, Some(2));
         assert_eq!(s.state(&tp).unwrap().fetch_state, FetchState::Fetching);
-        s.update_leader_epochs(&cluster_with_epoch(3));
+        s.update_leader_epochs(&cluster_with_epoch(3), 3);
         assert_eq!(s.state(&tp).unwrap().leader_epoch, Some(3));
         assert_eq!(
             s.state(&tp).unwrap().fetch_state,
@@ -506,8 +517,8 @@ mod tests {
     #[test]
     fn a_position_without_an_epoch_is_not_validated() {
         let (mut s, tp) = fetching_at(50, None);
-        s.update_leader_epochs(&cluster_with_epoch(2));
-        s.update_leader_epochs(&cluster_with_epoch(3));
+        s.update_leader_epochs(&cluster_with_epoch(2), 4);
+        s.update_leader_epochs(&cluster_with_epoch(3), 5);
         assert_eq!(s.state(&tp).unwrap().fetch_state, FetchState::Fetching);
     }
 
