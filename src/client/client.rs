@@ -20,7 +20,7 @@ use super::cluster::Cluster;
 use crate::config::{ClientConfig, MetadataRecovery};
 use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
 use crate::net::{ApiVersionTable, BrokerAddress, NetworkClient, Response};
-use crate::protocol::messages::{MetadataRequest, MetadataResponse};
+use crate::protocol::messages::{FindCoordinatorResponse, MetadataRequest, MetadataResponse};
 use crate::protocol::Request;
 
 /// How long a poll waits at most when nothing else bounds it, so deadlines are checked.
@@ -457,6 +457,53 @@ impl KafkaClient {
         responses.extend(self.net.poll(timeout)?);
         Ok(responses)
     }
+}
+
+/// The coordinator a FindCoordinator answer names (its first entry from version 4,
+/// the top-level fields before), as a broker node id and address; the broker's error
+/// (with its message) otherwise. Shared by the consumer group and the transactional
+/// producer.
+pub fn coordinator_of(response: &FindCoordinatorResponse) -> Result<(i32, BrokerAddress)> {
+    let (code, node_id, host, port, message) = match response.coordinators.first() {
+        Some(c) => (
+            c.error_code,
+            c.node_id,
+            &c.host,
+            c.port,
+            c.error_message.as_deref(),
+        ),
+        None => (
+            response.error_code,
+            response.node_id,
+            &response.host,
+            response.port,
+            response.error_message.as_deref(),
+        ),
+    };
+    let code = ErrorCode(code);
+    if code != ErrorCode::NONE {
+        let why = message.map_or_else(String::new, |m| format!(" ({m})"));
+        return Err(KafkaError::broker(code, format!("FindCoordinator{why}")));
+    }
+    let port = u16::try_from(port).map_err(|_| {
+        KafkaError::new(
+            ErrorKind::UnexpectedResponse,
+            format!("coordinator port {port} is invalid"),
+        )
+    })?;
+    if node_id < 0 {
+        return Err(KafkaError::new(
+            ErrorKind::UnexpectedResponse,
+            format!("the coordinator's node id {node_id} is invalid"),
+        ));
+    }
+    Ok((
+        node_id,
+        BrokerAddress {
+            host: host.clone(),
+            port,
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ use super::group_protocol::{Assignment, Subscription};
 use super::heartbeat::{leave_request, loses_coordinator, Heartbeat, HeartbeatTarget};
 use super::offsets::OffsetAndMetadata;
 use super::subscription::SubscriptionState;
+use crate::client::client::coordinator_of;
 use crate::client::{KafkaClient, TopicPartition};
 use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
 use crate::net::{BrokerAddress, Response};
@@ -276,56 +277,24 @@ impl Coordinator {
                 )));
             }
             let (_, response) = client.send_to_any(&request, deadline - now)?;
-            let (code, node_id, host, port, message) = match response.coordinators.first() {
-                Some(c) => (
-                    c.error_code,
-                    c.node_id,
-                    c.host.clone(),
-                    c.port,
-                    c.error_message.clone(),
-                ),
-                None => (
-                    response.error_code,
-                    response.node_id,
-                    response.host.clone(),
-                    response.port,
-                    response.error_message.clone(),
-                ),
-            };
-            let code = ErrorCode(code);
-            if code == ErrorCode::NONE {
-                let port = u16::try_from(port).map_err(|_| {
-                    KafkaError::new(
-                        ErrorKind::UnexpectedResponse,
-                        format!("coordinator port {port} is invalid"),
-                    )
-                })?;
-                let address = BrokerAddress { host, port };
-                // A node id is never negative; a broker that says otherwise would
-                // make the connection id overflow.
-                let connection_id = Some(node_id)
-                    .filter(|id| *id >= 0)
-                    .and_then(|id| i32::MAX.checked_sub(id))
-                    .ok_or_else(|| {
-                        KafkaError::new(
-                            ErrorKind::UnexpectedResponse,
-                            format!("the coordinator's node id {node_id} is invalid"),
-                        )
-                    })?;
-                client.network().add_node(connection_id, address.clone());
-                log::debug!("group {group}: coordinator is node {node_id} at {address}");
-                self.coordinator = Some(CoordinatorNode {
-                    connection_id,
-                    address,
-                });
-                return Ok(connection_id);
-            }
-            if !code.is_retriable() {
-                let why = message.map_or_else(String::new, |m| format!(" ({m})"));
-                return Err(KafkaError::broker(
-                    code,
-                    format!("finding the coordinator of group {group}{why}"),
-                ));
+            match coordinator_of(&response) {
+                Ok((node_id, address)) => {
+                    // i32::MAX - a node id never overflows: node ids are not negative.
+                    let connection_id = i32::MAX - node_id;
+                    client.network().add_node(connection_id, address.clone());
+                    log::debug!("group {group}: coordinator is node {node_id} at {address}");
+                    self.coordinator = Some(CoordinatorNode {
+                        connection_id,
+                        address,
+                    });
+                    return Ok(connection_id);
+                }
+                Err(e) if e.is_retriable() => {
+                    log::debug!("group {group}: {e}");
+                }
+                Err(e) => {
+                    return Err(e.context(format!("finding the coordinator of group {group}")))
+                }
             }
             let wait = self
                 .settings

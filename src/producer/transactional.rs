@@ -26,13 +26,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use crate::client::client::coordinator_of;
 use crate::client::{KafkaClient, TopicPartition};
 use crate::consumer::{ConsumerGroupMetadata, OffsetAndMetadata};
 use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
-use crate::net::BrokerAddress;
 use crate::protocol::messages::{
     AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, AddPartitionsToTxnTopic, EndTxnRequest,
-    FindCoordinatorRequest, FindCoordinatorResponse, InitProducerIdRequest, TxnOffsetCommitRequest,
+    FindCoordinatorRequest, InitProducerIdRequest, TxnOffsetCommitRequest,
     TxnOffsetCommitRequestPartition, TxnOffsetCommitRequestTopic,
 };
 use crate::protocol::Request;
@@ -558,34 +558,6 @@ impl TransactionControl {
             }
         }
     }
-}
-
-/// The coordinator a FindCoordinator answer names (its first entry from version 4),
-/// as a node id and address.
-fn coordinator_of(response: &FindCoordinatorResponse) -> Result<(i32, BrokerAddress)> {
-    let (code, node_id, host, port) = match response.coordinators.first() {
-        Some(c) => (c.error_code, c.node_id, c.host.clone(), c.port),
-        None => (
-            response.error_code,
-            response.node_id,
-            response.host.clone(),
-            response.port,
-        ),
-    };
-    ErrorCode(code).check("FindCoordinator")?;
-    let port = u16::try_from(port).map_err(|_| {
-        KafkaError::new(
-            ErrorKind::UnexpectedResponse,
-            format!("coordinator port {port} is invalid"),
-        )
-    })?;
-    if node_id < 0 {
-        return Err(KafkaError::new(
-            ErrorKind::UnexpectedResponse,
-            format!("the coordinator's node id {node_id} is invalid"),
-        ));
-    }
-    Ok((node_id, BrokerAddress { host, port }))
 }
 
 #[cfg(test)]
