@@ -145,13 +145,19 @@ fn member(index: usize, bootstrap: String, group: String, topic: String, shared:
 /// Waits until the members have read `more` further records.
 fn reading(shared: &Shared, more: u64) {
     let target = shared.reads.load(Ordering::SeqCst) + more;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while shared.reads.load(Ordering::SeqCst) < target {
-        assert!(Instant::now() < deadline, "the group stopped reading");
-        // Nothing to wait on but a count: look again soon, without spinning a core
-        // the brokers need.
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    common::wait_until(
+        "the group stopped reading",
+        Duration::from_secs(120),
+        Duration::from_millis(10),
+        || {
+            let reads = shared.reads.load(Ordering::SeqCst);
+            if reads >= target {
+                Ok(())
+            } else {
+                Err(format!("{reads} of {target} records read"))
+            }
+        },
+    );
 }
 
 /// Whether the members own every partition exactly once, all in one generation.
@@ -231,29 +237,32 @@ fn a_group_reads_everything_through_a_rolling_restart_and_settles() {
 
     // Every acknowledged record read, and the group settled.
     let wanted: HashSet<&str> = sent.iter().map(|s| s.value.as_str()).collect();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let read: HashSet<String> = shared
-            .events
-            .lock()
-            .expect("events")
-            .iter()
-            .filter_map(|e| match e {
-                Event::Read { value, .. } => Some(value.clone()),
-                Event::Committed { .. } => None,
-            })
-            .collect();
-        let missing = wanted.iter().filter(|v| !read.contains(**v)).count();
-        let members = shared.members.lock().expect("members").clone();
-        if missing == 0 && settled(&members, &topic) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{missing} acknowledged records never read; the members: {members:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    common::wait_until(
+        "the group did not read everything and settle",
+        Duration::from_secs(120),
+        Duration::from_millis(100),
+        || {
+            let read: HashSet<String> = shared
+                .events
+                .lock()
+                .expect("events")
+                .iter()
+                .filter_map(|e| match e {
+                    Event::Read { value, .. } => Some(value.clone()),
+                    Event::Committed { .. } => None,
+                })
+                .collect();
+            let missing = wanted.iter().filter(|v| !read.contains(**v)).count();
+            let members = shared.members.lock().expect("members").clone();
+            if missing == 0 && settled(&members, &topic) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{missing} acknowledged records never read; the members: {members:?}"
+                ))
+            }
+        },
+    );
     shared.stop.store(true, Ordering::SeqCst);
     for m in members {
         m.join().expect("a member");

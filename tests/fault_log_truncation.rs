@@ -80,21 +80,26 @@ fn read(consumer: &mut KafkaConsumer, count: usize) -> Vec<(i64, String)> {
 /// Waits until partition 0 of `topic` has no leader (the controller fenced the dead
 /// one, and no in-sync replica is left to take over).
 fn leaderless(bootstrap: &str, topic: &str) {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        if let Ok(described) = admin(bootstrap).describe_topics(&[topic], Duration::from_secs(10)) {
-            if described[0]
-                .partitions
-                .iter()
-                .any(|p| p.partition == 0 && p.leader.is_none())
-            {
-                return;
+    // The controller fences a dead broker on its own schedule.
+    common::wait_until(
+        &format!("{topic} kept a leader"),
+        TIMEOUT,
+        Duration::from_millis(100),
+        || {
+            let described = admin(bootstrap).describe_topics(&[topic], Duration::from_secs(10));
+            match &described {
+                Ok(d)
+                    if d[0]
+                        .partitions
+                        .iter()
+                        .any(|p| p.partition == 0 && p.leader.is_none()) =>
+                {
+                    Ok(())
+                }
+                _ => Err(format!("{described:?}")),
             }
-        }
-        assert!(Instant::now() < deadline, "{topic} kept a leader");
-        // The controller fences a dead broker on its own schedule: nothing to wait on.
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        },
+    );
 }
 
 fn consumer(bootstrap: &str, group: Option<&str>, reset: OffsetReset) -> KafkaConsumer {
@@ -179,11 +184,15 @@ fn consumers_detect_log_truncation_after_an_unclean_election() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let deadline = Instant::now() + TIMEOUT;
-    while leader_of(&bootstrap, &topic, 0) != 2 {
-        assert!(Instant::now() < deadline, "node 2 was not elected");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    common::wait_until(
+        "node 2 was not elected",
+        TIMEOUT,
+        Duration::from_millis(100),
+        || match leader_of(&bootstrap, &topic, 0) {
+            2 => Ok(()),
+            other => Err(format!("node {other} leads")),
+        },
+    );
     send(&producer, &topic, "new", NEW);
 
     // The reader goes on from the divergence: every new record, nothing old.

@@ -224,16 +224,20 @@ fn offsets_sent_to_a_transaction_count_only_when_it_commits() {
         .send_offsets_to_transaction(&offsets(7), &membership, TIMEOUT)
         .expect("send offsets");
     producer.commit_transaction(TIMEOUT).expect("commit");
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        // The commit's markers reach the offsets topic just after EndTxn returns.
-        let committed = checker.committed(&tp).expect("committed");
-        if committed.as_ref().map(|o| o.offset) == Some(7) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "committed: {committed:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // The commit's markers reach the offsets topic just after EndTxn returns.
+    common::wait_until(
+        "the committed offset did not appear",
+        TIMEOUT,
+        Duration::from_millis(50),
+        || {
+            let committed = checker.committed(&tp).expect("committed");
+            if committed.as_ref().map(|o| o.offset) == Some(7) {
+                Ok(())
+            } else {
+                Err(format!("committed: {committed:?}"))
+            }
+        },
+    );
     producer.close(Some(TIMEOUT)).expect("close");
 }
 
@@ -295,19 +299,22 @@ fn a_transaction_left_open_past_its_timeout_is_aborted_by_the_broker() {
         ConsumerConfig::new(&common::bootstrap()).isolation_level(IsolationLevel::ReadCommitted),
     )
     .expect("consumer");
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let lso = watcher
-            .end_offsets(std::slice::from_ref(&tp))
-            .expect("end offsets")[&tp];
-        if lso == 2 {
-            break;
-        }
-        assert_eq!(lso, 0, "the open transaction holds the last stable offset");
-        assert!(Instant::now() < deadline, "the broker never aborted it");
-        // The broker aborts on its own schedule: nothing to wait on.
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    // The broker aborts on its own schedule.
+    common::wait_until(
+        "the broker never aborted it",
+        TIMEOUT,
+        Duration::from_millis(200),
+        || {
+            let lso = watcher
+                .end_offsets(std::slice::from_ref(&tp))
+                .expect("end offsets")[&tp];
+            if lso == 2 {
+                return Ok(());
+            }
+            assert_eq!(lso, 0, "the open transaction holds the last stable offset");
+            Err(format!("last stable offset {lso}"))
+        },
+    );
     watcher.close().expect("close");
 
     // The producer learns of it at the commit, and the record stays invisible.

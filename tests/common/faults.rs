@@ -38,51 +38,46 @@ pub fn replicated_topic(bootstrap: &str, prefix: &str, partitions: i32) -> Strin
     name
 }
 
-/// Waits until every partition of `topic` has a leader and `isr` in-sync replicas.
+/// Waits until every partition of `topic` has a leader and `isr` in-sync replicas
+/// (the brokers shrink and grow ISRs on their own schedule).
 pub fn wait_for_isr(bootstrap: &str, topic: &str, isr: usize) -> TopicMetadata {
     let admin = admin(bootstrap);
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        if let Ok(described) = admin.describe_topics(&[topic], Duration::from_secs(10)) {
-            let t = &described[0];
-            if t.error == ErrorCode::NONE
-                && !t.partitions.is_empty()
-                && t.partitions
-                    .iter()
-                    .all(|p| p.leader.is_some() && p.isr.len() == isr)
+    let what = format!("{topic} never had {isr} in-sync replicas");
+    super::wait_until(&what, TIMEOUT, Duration::from_millis(100), || {
+        let described = admin.describe_topics(&[topic], Duration::from_secs(10));
+        match &described {
+            Ok(d)
+                if d[0].error == ErrorCode::NONE
+                    && !d[0].partitions.is_empty()
+                    && d[0]
+                        .partitions
+                        .iter()
+                        .all(|p| p.leader.is_some() && p.isr.len() == isr) =>
             {
-                return t.clone();
+                Ok(d[0].clone())
             }
+            _ => Err(format!("{described:?}")),
         }
-        if Instant::now() >= deadline {
-            let described = admin.describe_topics(&[topic], Duration::from_secs(10));
-            panic!("{topic} never had {isr} in-sync replicas: {described:?}");
-        }
-        // The brokers shrink and grow ISRs on their own schedule: nothing to wait on.
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    })
 }
 
 /// The current leader of `topic`-`partition`, as a node number of the cluster.
 pub fn leader_of(bootstrap: &str, topic: &str, partition: i32) -> u32 {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        if let Ok(described) = admin(bootstrap).describe_topics(&[topic], Duration::from_secs(10)) {
-            if let Some(leader) = described[0]
-                .partitions
-                .iter()
-                .find(|p| p.partition == partition)
-                .and_then(|p| p.leader)
-            {
-                return u32::try_from(leader).expect("a node id");
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{topic}-{partition} has no leader"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let what = format!("{topic}-{partition} has no leader");
+    let leader = super::wait_until(&what, TIMEOUT, Duration::from_millis(100), || {
+        let described = admin(bootstrap).describe_topics(&[topic], Duration::from_secs(10));
+        described
+            .as_ref()
+            .ok()
+            .and_then(|d| {
+                d[0].partitions
+                    .iter()
+                    .find(|p| p.partition == partition)
+                    .and_then(|p| p.leader)
+            })
+            .ok_or_else(|| format!("{described:?}"))
+    });
+    u32::try_from(leader).expect("a node id")
 }
 
 /// The node that leads the controller quorum (the active controller), as Kafka's
@@ -281,18 +276,19 @@ pub fn client_threads() -> Vec<String> {
 /// be called once every client of the test is closed. A thread that was joined may
 /// linger in `/proc` for a moment, so this looks again for a while before it fails.
 pub fn assert_no_client_threads() {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let left = client_threads();
-        if left.is_empty() {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "client threads outlived their clients: {left:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    super::wait_until(
+        "client threads outlived their clients",
+        Duration::from_secs(10),
+        Duration::from_millis(20),
+        || {
+            let left = client_threads();
+            if left.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("{left:?}"))
+            }
+        },
+    );
 }
 
 /// Closes `producer` and checks that its buffer memory is all given back: every
@@ -310,20 +306,19 @@ pub fn close_producer(producer: &KafkaProducer) {
 
 /// Waits until `producer` has had `more` further records acknowledged (the fault
 /// tests pace their faults by the producer's progress); on a stall, fails with the
-/// producer's metrics and what the cluster says of `topic`.
+/// producer's metrics.
 pub fn progress(producer: &KafkaProducer, more: u64, bootstrap: &str, topic: &str) {
     let target = producer.metrics().records_sent + more;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while producer.metrics().records_sent < target {
-        if Instant::now() >= deadline {
-            let described = admin(bootstrap).describe_topics(&[topic], Duration::from_secs(10));
-            panic!(
-                "the producer made no progress: {:?}; the topic: {described:?}",
-                producer.metrics()
-            );
-        }
-        // Nothing to wait on but a count: look again soon, without spinning a core the
-        // brokers need.
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    super::wait_until(
+        "the producer made no progress",
+        Duration::from_secs(120),
+        Duration::from_millis(10),
+        || {
+            let metrics = producer.metrics();
+            if metrics.records_sent >= target {
+                return Ok(());
+            }
+            Err(format!("{metrics:?} (topic {topic} at {bootstrap})"))
+        },
+    );
 }

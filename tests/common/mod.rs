@@ -331,3 +331,23 @@ pub fn log_to_stderr() {
         }
     }
 }
+
+/// Waits until `check` succeeds, asking again every `every`, and panics with `what`
+/// and the last answer if it has not within `timeout`. For conditions nothing
+/// notifies a test of (a broker's ISR or leader, a counter, a thread's end): the one
+/// place where the tests poll.
+pub fn wait_until<T>(
+    what: &str,
+    timeout: Duration,
+    every: Duration,
+    mut check: impl FnMut() -> Result<T, String>,
+) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match check() {
+            Ok(value) => return value,
+            Err(state) => assert!(Instant::now() < deadline, "{what}: {state}"),
+        }
+        std::thread::sleep(every.min(deadline.saturating_duration_since(Instant::now())));
+    }
+}
