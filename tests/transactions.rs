@@ -144,6 +144,36 @@ fn interleaved_committed_and_aborted_transactions_read_back_exactly() {
         java, committed,
         "the Java client's read_committed consumer agrees"
     );
+    assert_eq!(
+        librdkafka_reads(&topic, "read_committed"),
+        committed,
+        "librdkafka's read_committed consumer agrees"
+    );
+}
+
+/// Every value of `topic` librdkafka's consumer (`tests/support/read_all.py`) reads
+/// under `isolation`, by partition in order.
+fn librdkafka_reads(topic: &str, isolation: &str) -> BTreeMap<i32, Vec<String>> {
+    let output = std::process::Command::new(common::mock::python())
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/read_all.py"))
+        .args([&common::bootstrap(), topic, isolation])
+        .output()
+        .expect("run tests/support/read_all.py");
+    assert!(
+        output.status.success(),
+        "read_all.py failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut read: BTreeMap<i32, Vec<String>> = BTreeMap::new();
+    for line in String::from_utf8(output.stdout).expect("utf-8").lines() {
+        let mut fields = line.splitn(3, ' ');
+        let partition: i32 = fields.next().and_then(|p| p.parse().ok()).expect(line);
+        let _offset = fields.next().expect(line);
+        read.entry(partition)
+            .or_default()
+            .push(fields.next().expect(line).to_owned());
+    }
+    read
 }
 
 #[test]
