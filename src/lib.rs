@@ -10,6 +10,7 @@ pub mod client;
 pub mod config;
 pub mod consumer;
 pub mod error;
+pub mod exactly_once;
 #[doc(hidden)]
 pub mod fuzzing;
 mod hash;
@@ -29,6 +30,7 @@ pub use consumer::{
     ConsumerRecords, Deserializer, KafkaConsumer, OffsetAndMetadata, OffsetAndTimestamp,
 };
 pub use error::{ErrorCode, ErrorKind, KafkaError, Result};
+pub use exactly_once::ExactlyOnceProcessor;
 pub use producer::{
     FutureRecordMetadata, KafkaProducer, ProducerMetrics, ProducerRecord, RecordMetadata,
 };

@@ -334,6 +334,12 @@ impl Process {
         }
     }
 
+    /// Kills the program at once (SIGKILL: no clean-up of any kind).
+    pub fn kill(&mut self) {
+        self.child.kill().expect("kill the program");
+        let _ = self.child.wait();
+    }
+
     /// What the program wrote to stderr so far.
     pub fn stderr(&self) -> String {
         let mut text = String::new();
