@@ -3,7 +3,7 @@
 # benchmarks and people, on free loopback ports. The broker is the pinned release that
 # scripts/install-kafka.sh installs (on first use) into .cache/.
 #
-#   kafka-cluster.sh start DIR NODES [--sasl] [--tls]
+#   kafka-cluster.sh start DIR NODES [--sasl] [--tls] [--feature NAME=LEVEL ...]
 #       Starts NODES brokers (1 or 3) with their data and logs in DIR (wiped first).
 #       Every node is broker and controller; with 3 nodes the controller quorum has 3
 #       voters and survives the loss of one node. Returns once every broker is
@@ -16,6 +16,9 @@
 #                 (PLAIN and SCRAM; no OAUTHBEARER, so that one listener lacks one);
 #                 the test CA and the server certificate (for IP 127.0.0.1 only) are
 #                 made at start-up in DIR/tls (ca.pem, ca.key, server.p12)
+#         --feature NAME=LEVEL  formats the cluster with that feature level instead of
+#                 the release's default (e.g. transaction.version=1 for a cluster
+#                 on transactions protocol v1)
 #   kafka-cluster.sh stop DIR              stops the cluster (SIGTERM, SIGKILL after 10 s)
 #   kafka-cluster.sh kill DIR NODE         SIGKILLs a broker
 #   kafka-cluster.sh stop-node DIR NODE    stops a broker cleanly (controlled shutdown)
@@ -243,12 +246,19 @@ cmd_start() {
   shift 2
   sasl=0
   tls=0
-  for flag in "$@"; do
-    case "$flag" in
+  features=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
       --sasl) sasl=1 ;;
       --tls) tls=1 ;;
-      *) die "unknown option $flag" ;;
+      --feature)
+        [ $# -ge 2 ] || die "--feature needs NAME=LEVEL"
+        features+=(--feature "$2")
+        shift
+        ;;
+      *) die "unknown option $1" ;;
     esac
+    shift
   done
   case "$NODES" in 1 | 3) ;; *) die "NODES must be 1 or 3, not $NODES" ;; esac
   mkdir -p "$dir"
@@ -318,7 +328,7 @@ while True:
     java -Xmx256m -XX:TieredStopAtLevel=1 \
       -Dlog4j2.configurationFile="$root/scripts/kafka/log4j2-tools.properties" \
       -cp "$libs/*" kafka.tools.StorageTool format --config "$(node_dir "$n")/server.properties" \
-      --cluster-id "$cluster_id" "${scram[@]}" >"$(node_dir "$n")/format.log" 2>&1 &
+      --cluster-id "$cluster_id" "${scram[@]}" "${features[@]}" >"$(node_dir "$n")/format.log" 2>&1 &
     pids+=($!)
   done
   for i in "${!pids[@]}"; do

@@ -374,3 +374,56 @@ impl ExactlyOnceProcessor {
         consumer
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::consumer::ConsumerRecord;
+    use crate::record::TimestampType;
+
+    fn record(partition: i32, offset: i64, leader_epoch: Option<i32>) -> ConsumerRecord {
+        ConsumerRecord {
+            topic: Arc::from("in"),
+            partition,
+            offset,
+            timestamp: 0,
+            timestamp_type: TimestampType::CreateTime,
+            key: None,
+            value: None,
+            headers: Vec::new(),
+            leader_epoch,
+        }
+    }
+
+    fn batch() -> ConsumerRecords {
+        let mut records = ConsumerRecords::empty();
+        let p0 = TopicPartition::new("in", 0);
+        let p1 = TopicPartition::new("in", 1);
+        records.push(&p0, vec![record(0, 10, Some(3)), record(0, 11, Some(3))]);
+        records.push(&p1, vec![record(1, 7, None)]);
+        records.push(&p0, vec![record(0, 14, Some(4))]);
+        records
+    }
+
+    #[test]
+    fn the_committed_offsets_are_one_past_each_partitions_last_record() {
+        let offsets = next_offsets(&batch());
+        let p0 = &offsets[&TopicPartition::new("in", 0)];
+        assert_eq!((p0.offset, p0.leader_epoch), (15, Some(4)));
+        let p1 = &offsets[&TopicPartition::new("in", 1)];
+        assert_eq!((p1.offset, p1.leader_epoch), (8, None));
+        assert_eq!(offsets.len(), 2);
+    }
+
+    #[test]
+    fn an_aborted_batch_rewinds_to_each_partitions_first_record() {
+        let batch = Batch::of(&batch());
+        assert_eq!(batch.records, 4);
+        let p0 = &batch.rewind[&TopicPartition::new("in", 0)];
+        assert_eq!((p0.offset, p0.leader_epoch), (10, Some(3)));
+        let p1 = &batch.rewind[&TopicPartition::new("in", 1)];
+        assert_eq!((p1.offset, p1.leader_epoch), (7, None));
+    }
+}

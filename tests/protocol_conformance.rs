@@ -42,6 +42,8 @@
 //! mismatch with the API, the versions, request or response, the struct path and the
 //! field.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -235,6 +237,31 @@ fn parse_fields(
             field
         })
         .collect()
+}
+
+/// Versions past the pinned specs' `validVersions` that Kafka's spec comments declare
+/// the same as an earlier version (API name, version, the version it repeats): the
+/// version number alone tells the broker something, here the transactions protocol v2
+/// (KIP-890: "Version 12 is the same as version 11", and TxnOffsetCommit 5 the same
+/// as 4). For these the test checks that our fields at the version are our fields at
+/// the earlier one (which is checked against the spec), and
+/// `later_versions_repeat_their_base_in_the_kafka_jar` checks the claim against the
+/// schemas compiled into the test broker's `kafka-clients` jar.
+const LATER_VERSIONS: &[(&str, i16, i16)] = &[("Produce", 12, 11), ("TxnOffsetCommit", 5, 4)];
+
+/// The version `version` of API `name` repeats, if it is one of [`LATER_VERSIONS`].
+fn repeats(name: &str, version: i16) -> Option<i16> {
+    LATER_VERSIONS
+        .iter()
+        .find(|(api, v, _)| *api == name && *v == version)
+        .map(|(_, _, base)| *base)
+}
+
+/// Whether `fields` (recursively) are present at `a` exactly where they are at `b`.
+fn same_fields_at(fields: &[FieldSpec], a: i16, b: i16) -> bool {
+    fields.iter().all(|f| {
+        f.in_version(a) == f.in_version(b) && f.nested.is_none_or(|n| same_fields_at(n(), a, b))
+    })
 }
 
 fn spec_dir() -> PathBuf {
@@ -829,12 +856,17 @@ fn check_message(
         );
     }
     let (min, max) = (support.min_version, support.max_version);
-    if !(contains(spec.valid, min) && contains(spec.valid, max)) {
+    // The highest version the spec itself must cover.
+    let mut spec_max = max;
+    while spec_max > min && repeats(name, spec_max).is_some() {
+        spec_max -= 1;
+    }
+    if !(contains(spec.valid, min) && contains(spec.valid, spec_max)) {
         failures.add_api(
             name,
             direction,
             format!(
-                "our versions {min}-{max} are not within the spec's validVersions {}",
+                "our versions {min}-{spec_max} are not within the spec's validVersions {}",
                 show(spec.valid)
             ),
         );
@@ -857,8 +889,20 @@ fn check_message(
             ),
         );
     }
+    for version in spec_max + 1..=max {
+        let base = repeats(name, version).unwrap_or(version);
+        if !same_fields_at(fields, version, base) {
+            failures.add_api(
+                name,
+                direction,
+                format!(
+                    "our fields at version {version} differ from those at {base}, which it repeats"
+                ),
+            );
+        }
+    }
     let mut checker = Checker { spec, failures };
-    for version in min..=max {
+    for version in min..=spec_max {
         let site = Site {
             api: name,
             direction,
@@ -894,6 +938,23 @@ fn every_api_and_version_matches_the_kafka_message_specs() {
         );
     }
     failures.report();
+}
+
+#[test]
+fn later_versions_repeat_their_base_in_the_kafka_jar() {
+    let mut args = Vec::new();
+    for (api, version, base) in LATER_VERSIONS {
+        for direction in ["Request", "Response"] {
+            args.push(format!("{api}{direction}Data:{version}:{base}"));
+        }
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = common::java::run("SchemaVersions", &args, "");
+    let lines: Vec<&str> = output.lines().collect();
+    assert_eq!(lines.len(), args.len(), "{output}");
+    for (arg, line) in args.iter().zip(&lines) {
+        assert_eq!(*line, format!("{arg} same"), "the jar's schemas");
+    }
 }
 
 // ---------------------------------------------------------------------------------------

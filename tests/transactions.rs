@@ -1,14 +1,26 @@
 //! The transactional producer on Apache Kafka (the first broker here that implements
 //! transactions): interleaved committed and aborted transactions read back by this
-//! client and by the Java client under read_committed and read_uncommitted; fencing by
-//! a second producer with the same `transactional.id`; offsets sent to a transaction,
-//! visible to the group on commit only; and the calls that are not allowed.
+//! client, the Java client and librdkafka under read_committed and read_uncommitted;
+//! fencing by a second producer with the same `transactional.id`; offsets sent to a
+//! transaction, visible to the group on commit only; and the calls that are not
+//! allowed.
+//!
+//! Kafka 4.x clusters finalize transactions protocol v2 (KIP-890, `transaction.version`
+//! 2), which the shared broker runs; the interleaved and offsets tests run again on a
+//! cluster of their own formatted with `transaction.version=1`, where the producer
+//! adds partitions and offsets with AddPartitionsToTxn and AddOffsetsToTxn. Which
+//! protocol the producer used shows in the log: under v2 every transaction ends with a
+//! new producer epoch, under v1 the epoch stays.
 
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use common::kafka::{ClusterOptions, KafkaCluster};
+use kafka_sync::client::KafkaClient;
+use kafka_sync::ClientConfig;
 use kafka_sync::{
     ConsumerConfig, ErrorKind, IsolationLevel, KafkaConsumer, KafkaProducer, OffsetAndMetadata,
     OffsetReset, ProducerConfig, ProducerRecord, TopicPartition,
@@ -17,9 +29,74 @@ use kafka_sync::{
 const TIMEOUT: Duration = Duration::from_secs(30);
 const PARTITIONS: i32 = 4;
 
-fn transactional(id: &str) -> KafkaProducer {
+/// A one-node cluster formatted with transactions protocol v1.
+fn v1_cluster() -> &'static KafkaCluster {
+    static CLUSTER: OnceLock<KafkaCluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        KafkaCluster::start_with(
+            1,
+            ClusterOptions {
+                features: vec!["transaction.version=1".to_owned()],
+                ..ClusterOptions::default()
+            },
+        )
+    })
+}
+
+/// The `transaction.version` the cluster at `bootstrap` finalized.
+fn transaction_version(bootstrap: &str) -> i16 {
+    let mut client = KafkaClient::new(ClientConfig::new(bootstrap)).expect("client");
+    client
+        .update_metadata(None, false, TIMEOUT)
+        .expect("metadata");
+    let node = *client.cluster().brokers.keys().next().expect("a broker");
+    client
+        .api_versions(node, TIMEOUT)
+        .expect("api versions")
+        .feature_level("transaction.version")
+}
+
+/// Checks the producer epochs of `topic`'s data batches: under protocol v2 each
+/// transaction has an epoch of its own (at least `committed` of them, one per committed
+/// transaction), under v1 all share one.
+fn assert_epochs_follow_the_protocol(
+    bootstrap: &str,
+    topic: &str,
+    partitions: i32,
+    committed: usize,
+) {
+    let version = transaction_version(bootstrap);
+    for partition in 0..partitions {
+        let end = common::fetch::high_watermark(bootstrap, topic, partition);
+        let batches = common::fetch::fetch_batches(bootstrap, topic, partition, end, TIMEOUT);
+        let mut epochs: Vec<i16> = batches
+            .iter()
+            .filter(|b| !b.is_control())
+            .map(|b| b.producer_epoch())
+            .collect();
+        assert!(
+            epochs.windows(2).all(|w| w[0] <= w[1]),
+            "partition {partition}: epochs never go back: {epochs:?}"
+        );
+        epochs.dedup();
+        if version >= 2 {
+            assert!(
+                epochs.len() >= committed,
+                "partition {partition}, transaction.version {version}: an epoch per transaction, not {epochs:?}"
+            );
+        } else {
+            assert_eq!(
+                epochs.len(),
+                1,
+                "partition {partition}, transaction.version {version}: one epoch, not {epochs:?}"
+            );
+        }
+    }
+}
+
+fn transactional(bootstrap: &str, id: &str) -> KafkaProducer {
     KafkaProducer::new(
-        ProducerConfig::new(&common::bootstrap())
+        ProducerConfig::new(bootstrap)
             .transactional_id(id)
             .linger(Duration::from_millis(2)),
     )
@@ -29,13 +106,14 @@ fn transactional(id: &str) -> KafkaProducer {
 /// Every value of `topic` (with `partitions`) a consumer with `isolation` reads, by
 /// partition in order, once it has read `expected` records (and found nothing more).
 fn read_all(
+    bootstrap: &str,
     topic: &str,
     partitions: i32,
     isolation: IsolationLevel,
     expected: usize,
 ) -> BTreeMap<i32, Vec<String>> {
     let mut consumer = KafkaConsumer::new(
-        ConsumerConfig::new(&common::bootstrap())
+        ConsumerConfig::new(bootstrap)
             .isolation_level(isolation)
             .auto_offset_reset(OffsetReset::Earliest),
     )
@@ -69,9 +147,28 @@ fn read_all(
 
 #[test]
 fn interleaved_committed_and_aborted_transactions_read_back_exactly() {
+    let bootstrap = common::bootstrap();
+    if common::broker_kind() == common::BrokerKind::Kafka {
+        assert_eq!(
+            transaction_version(&bootstrap),
+            2,
+            "the test broker runs transactions protocol v2"
+        );
+    }
+    interleaved_transactions(&bootstrap);
+}
+
+#[test]
+fn interleaved_transactions_on_protocol_v1() {
+    let bootstrap = v1_cluster().bootstrap();
+    assert_eq!(transaction_version(&bootstrap), 1);
+    interleaved_transactions(&bootstrap);
+}
+
+fn interleaved_transactions(bootstrap: &str) {
     let topic = common::unique_topic("txn-interleaved");
-    common::create_topic(&topic, PARTITIONS);
-    let producer = transactional(&common::unique_topic("txn-id"));
+    common::create_topic_on(bootstrap, &topic, PARTITIONS);
+    let producer = transactional(bootstrap, &common::unique_topic("txn-id"));
     producer
         .init_transactions(TIMEOUT)
         .expect("init_transactions");
@@ -110,14 +207,27 @@ fn interleaved_committed_and_aborted_transactions_read_back_exactly() {
     }
     producer.close(Some(TIMEOUT)).expect("close");
 
-    let ours = read_all(&topic, PARTITIONS, IsolationLevel::ReadCommitted, 1000);
+    assert_epochs_follow_the_protocol(bootstrap, &topic, PARTITIONS, 10);
+    let ours = read_all(
+        bootstrap,
+        &topic,
+        PARTITIONS,
+        IsolationLevel::ReadCommitted,
+        1000,
+    );
     assert_eq!(
         ours, committed,
         "read_committed sees exactly the committed records"
     );
     // Aborted records may have been sent before their abort, or dropped before: all
     // of those sent are in the log for read_uncommitted, in order.
-    let uncommitted = read_all(&topic, PARTITIONS, IsolationLevel::ReadUncommitted, 1000);
+    let uncommitted = read_all(
+        bootstrap,
+        &topic,
+        PARTITIONS,
+        IsolationLevel::ReadUncommitted,
+        1000,
+    );
     for (partition, values) in &uncommitted {
         let expected: Vec<&String> = all[partition]
             .iter()
@@ -132,7 +242,7 @@ fn interleaved_committed_and_aborted_transactions_read_back_exactly() {
         assert!(committed_here.iter().all(|v| values.contains(v)));
     }
     let java: BTreeMap<i32, Vec<String>> =
-        common::java::read_topic(&common::bootstrap(), &topic, "read_committed")
+        common::java::read_topic(bootstrap, &topic, "read_committed")
             .into_iter()
             .fold(BTreeMap::new(), |mut m, r| {
                 m.entry(r.partition)
@@ -145,7 +255,7 @@ fn interleaved_committed_and_aborted_transactions_read_back_exactly() {
         "the Java client's read_committed consumer agrees"
     );
     assert_eq!(
-        librdkafka_reads(&topic, "read_committed"),
+        librdkafka_reads(bootstrap, &topic, "read_committed"),
         committed,
         "librdkafka's read_committed consumer agrees"
     );
@@ -153,10 +263,13 @@ fn interleaved_committed_and_aborted_transactions_read_back_exactly() {
 
 /// Every value of `topic` librdkafka's consumer (`tests/support/read_all.py`) reads
 /// under `isolation`, by partition in order.
-fn librdkafka_reads(topic: &str, isolation: &str) -> BTreeMap<i32, Vec<String>> {
+fn librdkafka_reads(bootstrap: &str, topic: &str, isolation: &str) -> BTreeMap<i32, Vec<String>> {
     let output = std::process::Command::new(common::mock::python())
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/read_all.py"))
-        .args([&common::bootstrap(), topic, isolation])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/read_all.py"
+        ))
+        .args([bootstrap, topic, isolation])
         .output()
         .expect("run tests/support/read_all.py");
     assert!(
@@ -181,7 +294,7 @@ fn a_second_producer_with_the_same_id_fences_the_first() {
     let topic = common::unique_topic("txn-fenced");
     common::create_topic(&topic, 1);
     let id = common::unique_topic("txn-fence-id");
-    let first = transactional(&id);
+    let first = transactional(&common::bootstrap(), &id);
     first.init_transactions(TIMEOUT).expect("init");
     first.begin_transaction().expect("begin");
     first
@@ -190,7 +303,7 @@ fn a_second_producer_with_the_same_id_fences_the_first() {
         .get(TIMEOUT)
         .expect("written, not committed");
 
-    let second = transactional(&id);
+    let second = transactional(&common::bootstrap(), &id);
     second
         .init_transactions(TIMEOUT)
         .expect("init fences the first");
@@ -219,21 +332,36 @@ fn a_second_producer_with_the_same_id_fences_the_first() {
     let _ = first.close(Some(Duration::from_secs(5)));
     second.close(Some(TIMEOUT)).expect("close");
 
-    let read = read_all(&topic, 1, IsolationLevel::ReadCommitted, 1);
+    let read = read_all(
+        &common::bootstrap(),
+        &topic,
+        1,
+        IsolationLevel::ReadCommitted,
+        1,
+    );
     assert_eq!(read.get(&0), Some(&vec!["second-0".to_owned()]));
 }
 
 #[test]
 fn offsets_sent_to_a_transaction_count_only_when_it_commits() {
+    offsets_only_on_commit(&common::bootstrap());
+}
+
+#[test]
+fn offsets_sent_to_a_transaction_on_protocol_v1() {
+    offsets_only_on_commit(&v1_cluster().bootstrap());
+}
+
+fn offsets_only_on_commit(bootstrap: &str) {
     let topic = common::unique_topic("txn-offsets");
-    common::create_topic(&topic, 1);
+    common::create_topic_on(bootstrap, &topic, 1);
     let group = common::unique_topic("txn-offsets-group");
-    let consumer = KafkaConsumer::new(ConsumerConfig::new(&common::bootstrap()).group_id(&group))
-        .expect("consumer");
+    let consumer =
+        KafkaConsumer::new(ConsumerConfig::new(bootstrap).group_id(&group)).expect("consumer");
     let membership = consumer.group_metadata().expect("group metadata");
     let tp = TopicPartition::new(&topic, 0);
     let offsets = |offset| BTreeMap::from([(tp.clone(), OffsetAndMetadata::new(offset))]);
-    let producer = transactional(&common::unique_topic("txn-offsets-id"));
+    let producer = transactional(bootstrap, &common::unique_topic("txn-offsets-id"));
     producer.init_transactions(TIMEOUT).expect("init");
 
     producer.begin_transaction().expect("begin");
@@ -245,8 +373,7 @@ fn offsets_sent_to_a_transaction_count_only_when_it_commits() {
         .expect("send offsets");
     producer.abort_transaction(TIMEOUT).expect("abort");
     let mut checker =
-        KafkaConsumer::new(ConsumerConfig::new(&common::bootstrap()).group_id(&group))
-            .expect("consumer");
+        KafkaConsumer::new(ConsumerConfig::new(bootstrap).group_id(&group)).expect("consumer");
     assert_eq!(checker.committed(&tp).expect("committed"), None, "aborted");
 
     producer.begin_transaction().expect("begin");
@@ -280,7 +407,7 @@ fn transactional_calls_out_of_order_are_errors() {
     assert!(err.to_string().contains("transactional.id"), "{err}");
     plain.close(Some(TIMEOUT)).expect("close");
 
-    let producer = transactional(&common::unique_topic("txn-misuse-id"));
+    let producer = transactional(&common::bootstrap(), &common::unique_topic("txn-misuse-id"));
     let err = producer
         .send(ProducerRecord::new(&topic).value("x"))
         .unwrap_err();
@@ -354,6 +481,12 @@ fn a_transaction_left_open_past_its_timeout_is_aborted_by_the_broker() {
     assert!(err.is_fatal() || err.is_abortable(), "{err}");
     println!("the commit after the broker's abort: {err}");
     let _ = producer.close(Some(Duration::from_secs(5)));
-    let read = read_all(&topic, 1, IsolationLevel::ReadCommitted, 0);
+    let read = read_all(
+        &common::bootstrap(),
+        &topic,
+        1,
+        IsolationLevel::ReadCommitted,
+        0,
+    );
     assert!(read.is_empty(), "{read:?}");
 }

@@ -308,9 +308,20 @@ impl KafkaClient {
         request: &R,
         timeout: Duration,
     ) -> Result<R::Response> {
+        self.send_and_wait_at_most(node_id, request, i16::MAX, timeout)
+    }
+
+    /// [`send_and_wait`](Self::send_and_wait) at a version no higher than `cap`.
+    pub fn send_and_wait_at_most<R: Request>(
+        &mut self,
+        node_id: i32,
+        request: &R,
+        cap: i16,
+        timeout: Duration,
+    ) -> Result<R::Response> {
         let deadline = crate::time::deadline_in(timeout);
         self.wait_ready_or_fail(node_id, deadline)?;
-        let version = self.net.negotiate::<R>(node_id)?;
+        let version = self.net.negotiate_at_most::<R>(node_id, cap)?;
         let remaining = deadline
             .saturating_duration_since(Instant::now())
             .max(Duration::from_millis(1));

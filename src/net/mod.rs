@@ -48,10 +48,14 @@ impl Security {
     }
 }
 
-/// The API versions one broker announced in its ApiVersions response.
+/// The API versions one broker announced in its ApiVersions response, with the
+/// cluster's finalized feature levels it reported.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApiVersionTable {
     versions: BTreeMap<ApiKey, (i16, i16)>,
+    /// Finalized feature name to its highest finalized level (`transaction.version`,
+    /// `group.version`, ...).
+    features: BTreeMap<String, i16>,
 }
 
 impl ApiVersionTable {
@@ -63,7 +67,18 @@ impl ApiVersionTable {
                 .iter()
                 .map(|k| (ApiKey(k.api_key), (k.min_version, k.max_version)))
                 .collect(),
+            features: response
+                .finalized_features
+                .iter()
+                .map(|f| (f.name.clone(), f.max_version_level))
+                .collect(),
         }
+    }
+
+    /// The finalized level of the cluster feature `name` (0 when not finalized, as
+    /// Kafka treats a missing feature).
+    pub fn feature_level(&self, name: &str) -> i16 {
+        self.features.get(name).copied().unwrap_or(0)
     }
 
     /// The table with the broker's highest version of each API in `caps` lowered to the
@@ -89,8 +104,15 @@ impl ApiVersionTable {
 
     /// The version of `key` to use with this broker: the highest both support.
     pub fn negotiate(&self, key: ApiKey) -> Option<i16> {
+        self.negotiate_at_most(key, i16::MAX)
+    }
+
+    /// The highest version of `key` both support, no higher than `cap` (for versions
+    /// whose number means more than their fields, such as Produce 12, which asks the
+    /// broker to add partitions to a transaction itself).
+    pub fn negotiate_at_most(&self, key: ApiKey, cap: i16) -> Option<i16> {
         let (min, max) = self.range(key)?;
-        support(key)?.negotiate(min, max)
+        support(key)?.negotiate(min, max.min(cap))
     }
 }
 
@@ -101,7 +123,37 @@ mod tests {
     fn table(entries: &[(ApiKey, i16, i16)]) -> ApiVersionTable {
         ApiVersionTable {
             versions: entries.iter().map(|&(k, lo, hi)| (k, (lo, hi))).collect(),
+            features: BTreeMap::new(),
         }
+    }
+
+    #[test]
+    fn a_version_cap_keeps_the_negotiation_within_both_ranges() {
+        let broker = table(&[(ApiKey::PRODUCE, 3, 13)]);
+        let ours = support(ApiKey::PRODUCE).expect("produce").max_version;
+        assert_eq!(broker.negotiate(ApiKey::PRODUCE), Some(ours.min(13)));
+        assert_eq!(broker.negotiate_at_most(ApiKey::PRODUCE, 11), Some(11));
+        assert_eq!(
+            broker.negotiate_at_most(ApiKey::PRODUCE, 2),
+            None,
+            "below both minimums"
+        );
+    }
+
+    #[test]
+    fn finalized_features_come_from_the_response() {
+        use crate::protocol::messages::FinalizedFeatureKey;
+        let response = ApiVersionsResponse {
+            finalized_features: vec![FinalizedFeatureKey {
+                name: "transaction.version".into(),
+                max_version_level: 2,
+                min_version_level: 2,
+            }],
+            ..ApiVersionsResponse::default()
+        };
+        let table = ApiVersionTable::from_response(&response);
+        assert_eq!(table.feature_level("transaction.version"), 2);
+        assert_eq!(table.feature_level("group.version"), 0, "not finalized");
     }
 
     #[test]

@@ -236,11 +236,17 @@ impl NetworkClient {
 
     /// The version of `R` to speak with `node_id`: the highest both sides support.
     pub fn negotiate<R: Request>(&self, node_id: i32) -> Result<i16> {
+        self.negotiate_at_most::<R>(node_id, i16::MAX)
+    }
+
+    /// The version of `R` to speak with `node_id`: the highest both sides support, no
+    /// higher than `cap`.
+    pub fn negotiate_at_most<R: Request>(&self, node_id: i32, cap: i16) -> Result<i16> {
         let versions = self
             .api_versions(node_id)
             .ok_or_else(|| KafkaError::connection(format!("node {node_id} is not connected")))?;
         let key = R::SUPPORT.key;
-        versions.negotiate(key).ok_or_else(|| {
+        versions.negotiate_at_most(key, cap).ok_or_else(|| {
             let theirs = versions
                 .range(key)
                 .map_or_else(|| "none".to_owned(), |(lo, hi)| format!("{lo} to {hi}"));

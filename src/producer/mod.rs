@@ -479,7 +479,12 @@ impl KafkaProducer {
     /// written atomically (consumers with `isolation.level=read_committed` see all or
     /// none of them). `send()` outside a transaction is an error.
     pub fn begin_transaction(&self) -> Result<()> {
-        self.transaction("begin_transaction()")?.lock().begin()
+        let mut transaction = self.transaction("begin_transaction()")?.lock();
+        transaction.begin()?;
+        self.shared
+            .transactions
+            .set_transaction_v2(transaction.uses_v2());
+        Ok(())
     }
 
     /// Commits a consumer group's `offsets` (the next record to read, per partition)
@@ -512,7 +517,12 @@ impl KafkaProducer {
         transaction.lock().start_commit()?;
         self.flush(Some(deadline.saturating_duration_since(Instant::now())))?;
         let failure = self.shared.transaction_failure.lock().clone();
-        transaction.lock().finish_commit(failure, deadline)
+        let moved = transaction.lock().finish_commit(failure, deadline)?;
+        if let Some(producer) = moved {
+            // Protocol v2: the next transaction's records go under the new epoch.
+            self.shared.transactions.set_producer(producer);
+        }
+        Ok(())
     }
 
     /// Aborts the transaction: records not sent yet fail (their futures say the
@@ -531,7 +541,9 @@ impl KafkaProducer {
         self.flush(Some(deadline.saturating_duration_since(Instant::now())))?;
         *self.shared.transaction_failure.lock() = None;
         let mut transaction = transaction.lock();
-        transaction.finish_abort(deadline)?;
+        if let Some(producer) = transaction.finish_abort(deadline)? {
+            self.shared.transactions.set_producer(producer);
+        }
         if self.shared.transactions.needs_producer_id() {
             // A batch whose fate was unknown needs a new epoch (KIP-360), which only
             // the coordinator gives a transactional producer.

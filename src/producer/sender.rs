@@ -37,6 +37,21 @@ use crate::protocol::messages::{
 /// checked regularly.
 const MAX_IDLE: Duration = Duration::from_millis(200);
 
+/// The highest Produce version of transactions protocol v1: from version 12 a
+/// transactional batch adds its partition to the transaction on the broker, which a
+/// producer may ask for only when the cluster finalized `transaction.version` 2
+/// (KIP-890), as the Java client does.
+const PRODUCE_MAX_WITHOUT_TRANSACTION_V2: i16 = 11;
+
+/// The highest Produce version this producer may use.
+fn produce_version_cap(shared: &Shared) -> i16 {
+    if shared.transactions.transaction_v2() {
+        i16::MAX
+    } else {
+        PRODUCE_MAX_WITHOUT_TRANSACTION_V2
+    }
+}
+
 /// A produce request waiting for its response.
 struct InFlight {
     batches: Vec<ProducerBatch>,
@@ -332,7 +347,7 @@ impl Sender {
         let sent = self
             .client
             .network()
-            .negotiate::<ProduceRequest>(node)
+            .negotiate_at_most::<ProduceRequest>(node, produce_version_cap(&self.shared))
             .and_then(|version| {
                 self.client
                     .network()

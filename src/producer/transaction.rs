@@ -34,6 +34,7 @@
 //!   epoch at its maximum needs a new producer id instead.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -89,6 +90,9 @@ pub(crate) struct TransactionManager {
     /// The producer id belongs to a transactional id: only its coordinator may raise
     /// the epoch, so a bump waits for a new producer id (from `abort_transaction`).
     transactional: bool,
+    /// The transactions use protocol v2 (KIP-890): Produce requests at version 12 or
+    /// later, which add their partitions to the transaction on the broker.
+    transaction_v2: AtomicBool,
 }
 
 impl TransactionManager {
@@ -97,7 +101,18 @@ impl TransactionManager {
         TransactionManager {
             state: Mutex::default(),
             transactional: true,
+            transaction_v2: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the transactions use protocol v2 (see `transactional`).
+    pub fn transaction_v2(&self) -> bool {
+        self.transaction_v2.load(Ordering::Relaxed)
+    }
+
+    /// Set at the start of each transaction, from what the cluster finalized.
+    pub fn set_transaction_v2(&self, v2: bool) {
+        self.transaction_v2.store(v2, Ordering::Relaxed);
     }
 
     /// The current producer id and epoch, once known.

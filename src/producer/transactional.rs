@@ -43,6 +43,12 @@ use super::transaction::ProducerIdAndEpoch;
 const TRANSACTION_KEY: i8 = 1;
 /// FindCoordinator's key type of a consumer group.
 const GROUP_KEY: i8 = 0;
+/// The highest EndTxn and TxnOffsetCommit versions of transactions protocol v1: later
+/// ones ask for v2 (KIP-890), as Produce 12 does.
+const END_TXN_MAX_V1: i16 = 4;
+const TXN_OFFSET_COMMIT_MAX_V1: i16 = 4;
+/// The cluster feature whose level 2 is transactions protocol v2.
+const TRANSACTION_VERSION: &str = "transaction.version";
 
 /// Where the transaction stands.
 #[derive(Debug, Clone)]
@@ -107,6 +113,11 @@ pub(crate) struct TransactionControl {
     partitions: BTreeSet<TopicPartition>,
     /// Whether the current transaction includes consumer offsets.
     has_offsets: bool,
+    /// Transactions protocol v2 (KIP-890), when the cluster finalized
+    /// `transaction.version` 2: no AddPartitionsToTxn or AddOffsetsToTxn (Produce and
+    /// TxnOffsetCommit add to the transaction on the broker), and every EndTxn raises
+    /// the producer epoch, returning the one to use next.
+    v2: bool,
 }
 
 impl std::fmt::Debug for TransactionControl {
@@ -136,6 +147,41 @@ impl TransactionControl {
             producer: None,
             partitions: BTreeSet::new(),
             has_offsets: false,
+            v2: false,
+        }
+    }
+
+    /// Whether the transactions use protocol v2 (decided at `init` and at each
+    /// `begin`, from what the transaction coordinator reports the cluster finalized).
+    pub fn uses_v2(&self) -> bool {
+        self.v2
+    }
+
+    /// Looks up which transactions protocol the cluster finalized, as the
+    /// coordinator announced it in its ApiVersions response.
+    fn refresh_protocol(&mut self) {
+        if let Some(table) = self
+            .coordinator
+            .and_then(|node| self.client.network().api_versions(node))
+        {
+            let v2 = table.feature_level(TRANSACTION_VERSION) >= 2;
+            if v2 != self.v2 {
+                log::info!(
+                    "transactional id {}: transactions protocol v{}",
+                    self.transactional_id,
+                    if v2 { 2 } else { 1 }
+                );
+            }
+            self.v2 = v2;
+        }
+    }
+
+    /// The highest version of a request whose later versions mean protocol v2.
+    fn cap(&self, v1_max: i16) -> i16 {
+        if self.v2 {
+            i16::MAX
+        } else {
+            v1_max
         }
     }
 
@@ -171,8 +217,9 @@ impl TransactionControl {
             producer_id: -1,
             producer_epoch: -1,
         };
-        let response = self.call_coordinator(&request, deadline, |r| r.error_code)?;
+        let response = self.call_coordinator(&request, i16::MAX, deadline, |r| r.error_code)?;
         let producer = (response.producer_id, response.producer_epoch);
+        self.refresh_protocol();
         log::info!(
             "transactional id {}: producer id {} epoch {}",
             self.transactional_id,
@@ -195,7 +242,7 @@ impl TransactionControl {
             producer_id,
             producer_epoch,
         };
-        match self.call_coordinator(&request, deadline, |r| r.error_code) {
+        match self.call_coordinator(&request, i16::MAX, deadline, |r| r.error_code) {
             Ok(response) => {
                 let producer = (response.producer_id, response.producer_epoch);
                 self.producer = Some(producer);
@@ -221,6 +268,7 @@ impl TransactionControl {
         if !matches!(self.state, TxnState::Ready) {
             return Err(self.wrong_state("begin_transaction()"));
         }
+        self.refresh_protocol();
         self.state = TxnState::InTransaction;
         Ok(())
     }
@@ -233,10 +281,15 @@ impl TransactionControl {
         }
     }
 
-    /// Adds `tp` to the transaction before its first record (AddPartitionsToTxn).
+    /// Adds `tp` to the transaction before its first record (AddPartitionsToTxn; with
+    /// protocol v2 the first Produce request does it on the broker).
     pub fn add_partition(&mut self, tp: &TopicPartition, deadline: Instant) -> Result<()> {
         self.check_send()?;
         if self.partitions.contains(tp) {
+            return Ok(());
+        }
+        if self.v2 {
+            self.partitions.insert(tp.clone());
             return Ok(());
         }
         let (producer_id, producer_epoch) = self.producer_or_err()?;
@@ -249,7 +302,7 @@ impl TransactionControl {
                 partitions: vec![tp.partition],
             }],
         };
-        let result = self.call_coordinator(&request, deadline, |r| {
+        let result = self.call_coordinator(&request, i16::MAX, deadline, |r| {
             r.results_by_topic_v3_and_below
                 .iter()
                 .flat_map(|t| &t.results_by_partition)
@@ -277,18 +330,21 @@ impl TransactionControl {
             return Err(self.wrong_state("send_offsets_to_transaction()"));
         }
         let (producer_id, producer_epoch) = self.producer_or_err()?;
-        if !self.has_offsets {
+        if !self.has_offsets && !self.v2 {
             let request = AddOffsetsToTxnRequest {
                 transactional_id: self.transactional_id.clone(),
                 producer_id,
                 producer_epoch,
                 group_id: group.group_id.clone(),
             };
-            if let Err(e) = self.call_coordinator(&request, deadline, |r| r.error_code) {
+            if let Err(e) = self.call_coordinator(&request, i16::MAX, deadline, |r| r.error_code) {
                 return Err(self.fail_unless_timeout(e, "adding offsets to the transaction"));
             }
-            self.has_offsets = true;
         }
+        // From here the coordinator may count the group in the transaction (with
+        // protocol v2 the TxnOffsetCommit below adds it): the transaction must end
+        // with an EndTxn, whatever happens next.
+        self.has_offsets = true;
         let mut topics: Vec<TxnOffsetCommitRequestTopic> = Vec::new();
         for (tp, om) in offsets {
             let partition = TxnOffsetCommitRequestPartition {
@@ -317,6 +373,7 @@ impl TransactionControl {
         };
         let result = self.call(
             &request,
+            self.cap(TXN_OFFSET_COMMIT_MAX_V1),
             deadline,
             |c, d| c.find_coordinator(&group.group_id, GROUP_KEY, d),
             |r| {
@@ -354,7 +411,13 @@ impl TransactionControl {
 
     /// The last step of `commit_transaction`, once every record of the transaction
     /// is acknowledged or failed: `failure` is the first record error, if any.
-    pub fn finish_commit(&mut self, failure: Option<KafkaError>, deadline: Instant) -> Result<()> {
+    /// Returns the producer id and epoch to use from now on if they changed (see
+    /// `end`).
+    pub fn finish_commit(
+        &mut self,
+        failure: Option<KafkaError>,
+        deadline: Instant,
+    ) -> Result<Option<ProducerIdAndEpoch>> {
         if let Some(e) = failure {
             self.state = classify(&e.context("a record of the transaction failed"));
             return Err(self.wrong_state("commit_transaction()"));
@@ -377,12 +440,16 @@ impl TransactionControl {
         }
     }
 
-    /// The last step of `abort_transaction`.
-    pub fn finish_abort(&mut self, deadline: Instant) -> Result<()> {
+    /// The last step of `abort_transaction`; returns what `finish_commit` does.
+    pub fn finish_abort(&mut self, deadline: Instant) -> Result<Option<ProducerIdAndEpoch>> {
         self.end(false, deadline)
     }
 
-    fn end(&mut self, commit: bool, deadline: Instant) -> Result<()> {
+    /// Ends the transaction (EndTxn, if anything joined it). Returns the producer id
+    /// and epoch to use from now on if they changed: with protocol v2, every EndTxn
+    /// raises the epoch (and, at its maximum, hands out a new producer id).
+    fn end(&mut self, commit: bool, deadline: Instant) -> Result<Option<ProducerIdAndEpoch>> {
+        let mut moved = None;
         if !self.partitions.is_empty() || self.has_offsets {
             let (producer_id, producer_epoch) = self.producer_or_err()?;
             let request = EndTxnRequest {
@@ -391,15 +458,28 @@ impl TransactionControl {
                 producer_epoch,
                 committed: commit,
             };
-            if let Err(e) = self.call_coordinator(&request, deadline, |r| r.error_code) {
-                let what = if commit { "committing" } else { "aborting" };
-                return Err(self.fail_unless_timeout(e, &format!("{what} the transaction")));
+            match self.call_coordinator(&request, self.cap(END_TXN_MAX_V1), deadline, |r| {
+                r.error_code
+            }) {
+                Ok(response) => {
+                    if response.producer_id >= 0 && response.producer_epoch >= 0 {
+                        let next = (response.producer_id, response.producer_epoch);
+                        if Some(next) != self.producer {
+                            self.producer = Some(next);
+                            moved = Some(next);
+                        }
+                    }
+                }
+                Err(e) => {
+                    let what = if commit { "committing" } else { "aborting" };
+                    return Err(self.fail_unless_timeout(e, &format!("{what} the transaction")));
+                }
             }
         }
         self.partitions.clear();
         self.has_offsets = false;
         self.state = TxnState::Ready;
-        Ok(())
+        Ok(moved)
     }
 
     fn producer_or_err(&self) -> Result<ProducerIdAndEpoch> {
@@ -429,12 +509,14 @@ impl TransactionControl {
     fn call_coordinator<R: Request>(
         &mut self,
         request: &R,
+        cap: i16,
         deadline: Instant,
         code: impl Fn(&R::Response) -> i16,
     ) -> Result<R::Response> {
         let id = self.transactional_id.clone();
         self.call(
             request,
+            cap,
             deadline,
             |c, d| c.find_coordinator(&id, TRANSACTION_KEY, d),
             code,
@@ -444,9 +526,11 @@ impl TransactionControl {
     /// Sends `request` to the coordinator `find` finds, until `deadline`: a moved or
     /// unreachable coordinator is looked up again, a busy one (loading, or another
     /// operation of the transaction still running) is asked again after the back-off.
+    /// `cap` is the highest version to use.
     fn call<R: Request>(
         &mut self,
         request: &R,
+        cap: i16,
         deadline: Instant,
         find: impl Fn(&mut Self, Instant) -> Result<i32>,
         code: impl Fn(&R::Response) -> i16,
@@ -470,7 +554,7 @@ impl TransactionControl {
             };
             let outcome = self
                 .client
-                .send_and_wait(target, request, deadline - now)
+                .send_and_wait_at_most(target, request, cap, deadline - now)
                 .and_then(|response| {
                     let c = ErrorCode(code(&response));
                     if c == ErrorCode::NONE {
@@ -620,6 +704,24 @@ mod tests {
         c.start_abort().unwrap();
         c.finish_abort(Instant::now()).unwrap();
         assert!(matches!(c.state(), TxnState::Ready));
+    }
+
+    #[test]
+    fn with_protocol_v2_a_partition_joins_the_transaction_without_a_request() {
+        let mut c = control();
+        c.producer = Some((7, 0));
+        c.state = TxnState::InTransaction;
+        c.v2 = true;
+        let tp = TopicPartition::new("t", 0);
+        // A request could not go anywhere by this deadline: none is made.
+        c.add_partition(&tp, Instant::now()).unwrap();
+        assert!(
+            c.partitions.contains(&tp),
+            "the commit will end it with EndTxn"
+        );
+        assert_eq!(c.cap(END_TXN_MAX_V1), i16::MAX);
+        c.v2 = false;
+        assert_eq!(c.cap(END_TXN_MAX_V1), 4, "protocol v1 stays below EndTxn 5");
     }
 
     #[test]

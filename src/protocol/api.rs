@@ -300,7 +300,7 @@ use super::messages::*;
 // (the lowest is what Kafka 0.11 brokers speak, or the first that carries record batch
 // v2; the highest is the newest in the message spec), and the first flexible version.
 api_table! {
-    PRODUCE => ProduceRequest, ProduceResponse, [3..=11], flexible 9;
+    PRODUCE => ProduceRequest, ProduceResponse, [3..=12], flexible 9;
     FETCH => FetchRequest, FetchResponse, [4..=17], flexible 12;
     LIST_OFFSETS => ListOffsetsRequest, ListOffsetsResponse, [1..=9], flexible 6;
     METADATA => MetadataRequest, MetadataResponse, [0..=12], flexible 9;
@@ -323,8 +323,8 @@ api_table! {
     ADD_OFFSETS_TO_TXN => AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, [0..=4], flexible 3;
     // EndTxn v5 means transactions v2 (KIP-890: the coordinator bumps the epoch at
     // every end), which the transactional producer does not speak yet.
-    END_TXN => EndTxnRequest, EndTxnResponse, [0..=4], flexible 3;
-    TXN_OFFSET_COMMIT => TxnOffsetCommitRequest, TxnOffsetCommitResponse, [0..=4], flexible 3;
+    END_TXN => EndTxnRequest, EndTxnResponse, [0..=5], flexible 3;
+    TXN_OFFSET_COMMIT => TxnOffsetCommitRequest, TxnOffsetCommitResponse, [0..=5], flexible 3;
 }
 
 /// The [`ApiSupport`] row of `key`, if this client speaks that API.

@@ -83,6 +83,14 @@ impl Batch {
         }
     }
 
+    /// The producer epoch (-1 for legacy messages).
+    pub fn producer_epoch(&self) -> i16 {
+        match self {
+            Batch::V2(b) => b.producer_epoch(),
+            Batch::Legacy(_) => -1,
+        }
+    }
+
     /// The records, with the default decompression limit.
     pub fn records(&self) -> Records {
         match self {

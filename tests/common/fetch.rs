@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use kafka_sync::client::KafkaClient;
 use kafka_sync::protocol::messages::{FetchRequest, FetchRequestPartition, FetchRequestTopic};
-use kafka_sync::record::{Batches, Record};
+use kafka_sync::record::{Batch, Batches, Record};
 use kafka_sync::{ClientConfig, ErrorCode};
 
 /// Fetches records of `topic`-`partition` from offset 0 until at least `count` have
@@ -17,14 +17,62 @@ pub fn fetch_records(
     count: usize,
     timeout: Duration,
 ) -> Vec<Record> {
+    let mut records = Vec::new();
+    let mut next = 0i64;
+    fetch_batches_with(bootstrap, topic, partition, timeout, |batches| {
+        for batch in batches {
+            if !batch.is_control() {
+                for record in batch.records() {
+                    let record = record.expect("record");
+                    if record.offset >= next {
+                        next = record.offset + 1;
+                        records.push(record);
+                    }
+                }
+            }
+            next = next.max(batch.next_offset());
+        }
+        records.len() >= count
+    });
+    records
+}
+
+/// Every batch of `topic`-`partition` (data and control batches) up to `end_offset`,
+/// in offset order, or those that arrived within `timeout`.
+pub fn fetch_batches(
+    bootstrap: &str,
+    topic: &str,
+    partition: i32,
+    end_offset: i64,
+    timeout: Duration,
+) -> Vec<Batch> {
+    let mut all = Vec::new();
+    fetch_batches_with(bootstrap, topic, partition, timeout, |batches| {
+        all.extend_from_slice(batches);
+        all.last().map_or(0, Batch::next_offset) >= end_offset
+    });
+    all
+}
+
+/// Fetches `topic`-`partition` from offset 0, each fetch from where the last batch
+/// ended, handing the (CRC-checked) batches of each response to `enough`, which says
+/// whether to stop (it is first asked with none), until `timeout` passes.
+fn fetch_batches_with(
+    bootstrap: &str,
+    topic: &str,
+    partition: i32,
+    timeout: Duration,
+    mut enough: impl FnMut(&[Batch]) -> bool,
+) {
     let deadline = Instant::now() + timeout;
     let mut client = KafkaClient::new(ClientConfig::new(bootstrap)).expect("client");
     client
         .ensure_topics(&[topic.to_owned()], timeout)
         .expect("topic metadata");
-    let mut records = Vec::new();
     let mut offset = 0i64;
-    while records.len() < count && Instant::now() < deadline {
+    let mut batches = Vec::new();
+    while !enough(&batches) && Instant::now() < deadline {
+        batches.clear();
         let (leader, topic_id) = {
             let cluster = client.cluster();
             let leader = cluster
@@ -67,23 +115,12 @@ pub fn fetch_records(
                 for batch in Batches::new(blob) {
                     let batch = batch.expect("well-formed batch");
                     batch.verify_crc().expect("crc");
-                    if batch.is_control() {
-                        offset = offset.max(batch.next_offset());
-                        continue;
-                    }
-                    for record in batch.records() {
-                        let record = record.expect("record");
-                        if record.offset >= offset {
-                            offset = record.offset + 1;
-                            records.push(record);
-                        }
-                    }
                     offset = offset.max(batch.next_offset());
+                    batches.push(batch);
                 }
             }
         }
     }
-    records
 }
 
 /// Fetches every record of `topic`-`partition` up to its high watermark at the time of

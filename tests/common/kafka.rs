@@ -20,6 +20,9 @@ pub struct ClusterOptions {
     pub tls: bool,
     /// Ports the PLAINTEXT listeners advertise instead of their own (fault proxies).
     pub advertised_ports: Option<Vec<u16>>,
+    /// Feature levels to format the cluster with (`NAME=LEVEL`) instead of the
+    /// release's defaults.
+    pub features: Vec<String>,
 }
 
 /// A running local Apache Kafka cluster.
@@ -91,6 +94,10 @@ impl KafkaCluster {
         }
         if options.tls {
             args.push("--tls");
+        }
+        for feature in &options.features {
+            args.push("--feature");
+            args.push(feature);
         }
         let mut command = Command::new("bash");
         command.arg(script()).args(&args).stdin(Stdio::null());

@@ -136,8 +136,14 @@ pub fn unique_topic(prefix: &str) -> String {
 /// Creates `topic` with `partitions` partitions and replication factor 1 on the
 /// shared broker, and waits until every partition's leader serves it.
 pub fn create_topic(topic: &str, partitions: i32) {
+    create_topic_on(&bootstrap(), topic, partitions);
+}
+
+/// [`create_topic`] on the cluster at `bootstrap`.
+pub fn create_topic_on(bootstrap: &str, topic: &str, partitions: i32) {
     let timeout = Duration::from_secs(30);
-    let results = admin()
+    let admin = KafkaAdminClient::new(kafka_sync::AdminConfig::new(bootstrap)).expect("admin");
+    let results = admin
         .create_topics(&[kafka_sync::NewTopic::new(topic, partitions, 1)], timeout)
         .expect("create topic");
     assert!(
@@ -145,7 +151,7 @@ pub fn create_topic(topic: &str, partitions: i32) {
         "{topic}: {:?}",
         results[0].result
     );
-    fetch::wait_until_led(&bootstrap(), topic, partitions, timeout);
+    fetch::wait_until_led(bootstrap, topic, partitions, timeout);
 }
 
 /// Waits until `admin` lists `topic`: CreateTopics returns once the controller has
