@@ -166,18 +166,26 @@ fn every_blocking_call_returns_in_time_while_the_broker_is_silent_and_recovers()
         .send(ProducerRecord::new(&topic).partition(0).value("stuck"))
         .expect("send appends");
     times_out("close", short, || stuck.close(Some(short)));
-    // Transactional calls, each bounded by its timeout (send() by max.block.ms, as it
-    // adds a new partition to the transaction).
+    // Transactional calls, each bounded by its timeout. send() to a partition new to
+    // the transaction does not wait for the coordinator: the partition joins with its
+    // first Produce request (transactions protocol v2) or through the partition adder
+    // (v1) while the record waits in the accumulator.
     times_out("init_transactions", short, || {
         fresh.init_transactions(short)
     });
-    times_out("transactional send", short, || {
-        transactional.send(
+    let started = Instant::now();
+    let during = transactional
+        .send(
             ProducerRecord::new(&txn_topic)
                 .partition(1)
                 .value("txn-during"),
         )
-    });
+        .expect("a transactional send appends while the broker is silent");
+    assert!(
+        started.elapsed() <= short + MARGIN,
+        "the transactional send took {:?}",
+        started.elapsed()
+    );
     times_out("commit_transaction", short, || {
         transactional.commit_transaction(short)
     });
@@ -196,6 +204,14 @@ fn every_blocking_call_returns_in_time_while_the_broker_is_silent_and_recovers()
     transactional
         .abort_transaction(TIMEOUT)
         .expect("abort after the pause");
+    // Written before the abort or dropped by it: either way its future is resolved.
+    let outcome = during.get(Duration::ZERO);
+    assert!(
+        outcome
+            .as_ref()
+            .map_or_else(|e| e.kind() != ErrorKind::Timeout, |_| true),
+        "{outcome:?}"
+    );
     transactional.begin_transaction().expect("begin");
     transactional
         .send(

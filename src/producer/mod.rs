@@ -34,6 +34,7 @@ mod batch;
 mod future;
 mod metadata;
 mod metrics;
+mod partition_adder;
 pub mod partitioner;
 mod record;
 pub mod sender;
@@ -122,11 +123,19 @@ pub(crate) struct Shared {
     /// The first record error of the current transaction (transactional producers):
     /// the transaction can only be aborted.
     pub transaction_failure: Mutex<Option<KafkaError>>,
+    /// The transaction state and coordinator client, with a `transactional.id`.
+    pub transaction: Option<Mutex<transactional::TransactionControl>>,
+    /// Wakes the partition adder thread (transactional producers).
+    pub adder: partition_adder::AdderSignal,
 }
 
 impl Shared {
     /// The state of a producer with `config` whose sender wakes through `waker`.
-    fn new(config: ProducerConfig, waker: Arc<mio::Waker>) -> Self {
+    fn new(
+        config: ProducerConfig,
+        waker: Arc<mio::Waker>,
+        transaction: Option<transactional::TransactionControl>,
+    ) -> Self {
         let accumulator = RecordAccumulator::new(AccumulatorSettings {
             batch_size: config.batch_size,
             compression: config.compression,
@@ -154,6 +163,8 @@ impl Shared {
             sender_thread: std::sync::OnceLock::new(),
             fatal: Mutex::new(None),
             transaction_failure: Mutex::new(None),
+            transaction: transaction.map(Mutex::new),
+            adder: partition_adder::AdderSignal::default(),
         }
     }
 
@@ -194,8 +205,6 @@ pub struct KafkaProducer {
     shared: Arc<Shared>,
     closed: AtomicBool,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
-    /// The transaction state and coordinator client, with a `transactional.id`.
-    transaction: Option<Mutex<transactional::TransactionControl>>,
 }
 
 /// A partitioner's choice, if it names a partition the topic has. A custom
@@ -237,21 +246,29 @@ impl KafkaProducer {
         }
         let client = KafkaClient::new(config.client.clone())?;
         let transaction = match &config.transactional_id {
-            Some(id) => Some(Mutex::new(transactional::TransactionControl::new(
+            Some(id) => Some(transactional::TransactionControl::new(
                 id.clone(),
                 config.transaction_timeout,
                 KafkaClient::new(config.client.clone())?,
-            ))),
+            )),
             None => None,
         };
-        let shared = Arc::new(Shared::new(config, client.network_ref().waker()));
+        let shared = Arc::new(Shared::new(
+            config,
+            client.network_ref().waker(),
+            transaction,
+        ));
         let thread = sender::spawn(Arc::clone(&shared), client)?;
-        Ok(KafkaProducer {
+        let producer = KafkaProducer {
             shared,
             closed: AtomicBool::new(false),
             thread: Mutex::new(Some(thread)),
-            transaction,
-        })
+        };
+        if producer.shared.transaction.is_some() {
+            // On failure, dropping the producer stops the sender again.
+            partition_adder::spawn(Arc::clone(&producer.shared))?;
+        }
+        Ok(producer)
     }
 
     /// Sends a record asynchronously: returns once it is in a batch, with a future
@@ -311,10 +328,11 @@ impl KafkaProducer {
         } else {
             shared.config.max_block
         };
-        if let Some(transaction) = &self.transaction {
-            transaction.lock().check_send()?;
-        }
         let deadline = BlockDeadline::new(max_block);
+        if self.shared.transaction.is_some() {
+            self.lock_transaction("send()", deadline.get())?
+                .check_send()?;
+        }
         let info = shared
             .metadata
             .wait_for_topic(record.topic, &deadline, || shared.wake_sender())?;
@@ -417,26 +435,42 @@ impl KafkaProducer {
         result
     }
 
-    /// With a `transactional.id`: adds `topic`-`partition` to the open transaction
-    /// before its first record goes in.
+    /// With a `transactional.id`: notes `topic`-`partition` as a partition of the open
+    /// transaction before its first record goes in (waking the partition adder when
+    /// it must be added).
     fn add_to_transaction(
         &self,
         topic: &str,
         partition: i32,
         deadline: &BlockDeadline,
     ) -> Result<()> {
-        if let Some(transaction) = &self.transaction {
-            transaction
-                .lock()
-                .add_partition(&TopicPartition::new(topic, partition), deadline.get())?;
+        if self.shared.transaction.is_some() {
+            let tp = TopicPartition::new(topic, partition);
+            if self
+                .lock_transaction("send()", deadline.get())?
+                .add_partition(&tp)?
+            {
+                self.shared.adder.notify();
+            }
         }
         Ok(())
     }
 
-    fn transaction(&self, what: &str) -> Result<&Mutex<transactional::TransactionControl>> {
-        self.transaction.as_ref().ok_or_else(|| {
+    /// The transaction's state, locked, waiting for the lock no longer than
+    /// `deadline` (the partition adder holds it while its request is out).
+    fn lock_transaction(
+        &self,
+        what: &str,
+        deadline: Instant,
+    ) -> Result<parking_lot::MutexGuard<'_, transactional::TransactionControl>> {
+        let transaction = self.shared.transaction.as_ref().ok_or_else(|| {
             KafkaError::invalid_argument(format!(
                 "{what} needs a transactional.id in the producer config"
+            ))
+        })?;
+        transaction.try_lock_until(deadline).ok_or_else(|| {
+            KafkaError::timeout(format!(
+                "{what}: the transaction coordinator did not answer the partition adder's request in time"
             ))
         })
     }
@@ -467,8 +501,7 @@ impl KafkaProducer {
     pub fn init_transactions(&self, timeout: Duration) -> Result<()> {
         let deadline = crate::time::deadline_in(timeout);
         let producer = self
-            .transaction("init_transactions()")?
-            .lock()
+            .lock_transaction("init_transactions()", deadline)?
             .init(deadline)?;
         self.shared.transactions.set_producer(producer);
         self.shared.wake_sender();
@@ -479,11 +512,12 @@ impl KafkaProducer {
     /// written atomically (consumers with `isolation.level=read_committed` see all or
     /// none of them). `send()` outside a transaction is an error.
     pub fn begin_transaction(&self) -> Result<()> {
-        let mut transaction = self.transaction("begin_transaction()")?.lock();
+        let deadline = crate::time::deadline_in(self.shared.config.max_block);
+        let mut transaction = self.lock_transaction("begin_transaction()", deadline)?;
         transaction.begin()?;
         self.shared
             .transactions
-            .set_transaction_v2(transaction.uses_v2());
+            .begin_transaction(transaction.uses_v2());
         Ok(())
     }
 
@@ -501,8 +535,7 @@ impl KafkaProducer {
         timeout: Duration,
     ) -> Result<()> {
         let deadline = crate::time::deadline_in(timeout);
-        self.transaction("send_offsets_to_transaction()")?
-            .lock()
+        self.lock_transaction("send_offsets_to_transaction()", deadline)?
             .send_offsets(offsets, group, deadline)
     }
 
@@ -513,11 +546,13 @@ impl KafkaProducer {
     /// newer producer) leaves only `close`. A call that timed out can be made again.
     pub fn commit_transaction(&self, timeout: Duration) -> Result<()> {
         let deadline = crate::time::deadline_in(timeout);
-        let transaction = self.transaction("commit_transaction()")?;
-        transaction.lock().start_commit()?;
+        self.lock_transaction("commit_transaction()", deadline)?
+            .start_commit()?;
         self.flush(Some(deadline.saturating_duration_since(Instant::now())))?;
         let failure = self.shared.transaction_failure.lock().clone();
-        let moved = transaction.lock().finish_commit(failure, deadline)?;
+        let moved = self
+            .lock_transaction("commit_transaction()", deadline)?
+            .finish_commit(failure, deadline)?;
         if let Some(producer) = moved {
             // Protocol v2: the next transaction's records go under the new epoch.
             self.shared.transactions.set_producer(producer);
@@ -532,15 +567,15 @@ impl KafkaProducer {
     /// that timed out can be made again.
     pub fn abort_transaction(&self, timeout: Duration) -> Result<()> {
         let deadline = crate::time::deadline_in(timeout);
-        let transaction = self.transaction("abort_transaction()")?;
-        transaction.lock().start_abort()?;
+        self.lock_transaction("abort_transaction()", deadline)?
+            .start_abort()?;
         self.shared.accumulator.abort_all(&KafkaError::broker(
             ErrorCode::TRANSACTION_ABORTABLE,
             "a record of a transaction that was aborted before the record was sent",
         ));
         self.flush(Some(deadline.saturating_duration_since(Instant::now())))?;
         *self.shared.transaction_failure.lock() = None;
-        let mut transaction = transaction.lock();
+        let mut transaction = self.lock_transaction("abort_transaction()", deadline)?;
         if let Some(producer) = transaction.finish_abort(deadline)? {
             self.shared.transactions.set_producer(producer);
         }
@@ -577,15 +612,26 @@ impl KafkaProducer {
     /// [`Closed`](ErrorKind::Closed) error and this returns a timeout error.
     pub fn close(&self, timeout: Option<Duration>) -> Result<()> {
         let shared = &*self.shared;
-        if let Some(transaction) = &self.transaction {
+        let deadline = timeout.map_or_else(crate::time::far_future, crate::time::deadline_in);
+        if let Some(transaction) = &shared.transaction {
             // An open transaction is aborted, as in the Java client (the coordinator
             // would abort it after transaction.timeout.ms anyway).
-            let open = transaction.lock().is_open();
+            let open = transaction
+                .try_lock_until(deadline)
+                .is_some_and(|t| t.is_open());
             if open && !shared.on_sender_thread() {
                 let wait = timeout.unwrap_or(shared.config.max_block);
                 if let Err(e) = self.abort_transaction(wait) {
                     log::warn!("close: the open transaction was not aborted: {e}");
                 }
+            }
+            let wait = if shared.on_sender_thread() {
+                Duration::ZERO
+            } else {
+                deadline.saturating_duration_since(Instant::now())
+            };
+            if !shared.adder.stop(wait) {
+                log::warn!("close: the transaction thread is still waiting for the coordinator");
             }
         }
         self.closed.store(true, Ordering::SeqCst);
@@ -601,7 +647,6 @@ impl KafkaProducer {
             return Ok(());
         }
         shared.wake_sender();
-        let deadline = timeout.map_or_else(crate::time::far_future, crate::time::deadline_in);
         let timed_out = !self.wait_for_sender(deadline);
         if timed_out {
             shared.force_close.store(true, Ordering::SeqCst);
@@ -705,10 +750,9 @@ mod tests {
         let config = ProducerConfig::new("127.0.0.1:1").enable_idempotence(false);
         let client = KafkaClient::new(config.client.clone()).expect("client");
         KafkaProducer {
-            shared: Arc::new(Shared::new(config, client.network_ref().waker())),
+            shared: Arc::new(Shared::new(config, client.network_ref().waker(), None)),
             closed: AtomicBool::new(false),
             thread: Mutex::new(None),
-            transaction: None,
         }
     }
 

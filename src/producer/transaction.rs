@@ -33,7 +33,9 @@
 //!   other partitions move to the new epoch once their batches in flight are done. An
 //!   epoch at its maximum needs a new producer id instead.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::client::TopicPartition;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -81,6 +83,9 @@ struct PartitionState {
 struct State {
     producer: Option<ProducerIdAndEpoch>,
     partitions: HashMap<(Arc<str>, i32), PartitionState>,
+    /// With transactions protocol v1, the partitions added to the current transaction:
+    /// the only ones whose batches may go. `None` when nothing is held back.
+    allowed: Option<HashSet<(Arc<str>, i32)>>,
 }
 
 /// The producer's identity and sequence numbers. See the module documentation.
@@ -110,9 +115,23 @@ impl TransactionManager {
         self.transaction_v2.load(Ordering::Relaxed)
     }
 
-    /// Set at the start of each transaction, from what the cluster finalized.
-    pub fn set_transaction_v2(&self, v2: bool) {
+    /// Set at the start of each transaction, from what the cluster finalized. With
+    /// protocol v1 no batch goes until its partition joined the transaction
+    /// ([`allow_partitions`](Self::allow_partitions)).
+    pub fn begin_transaction(&self, v2: bool) {
         self.transaction_v2.store(v2, Ordering::Relaxed);
+        self.state.lock().allowed = (!v2).then(HashSet::new);
+    }
+
+    /// `partitions` joined the transaction: their batches may go.
+    pub fn allow_partitions(&self, partitions: &[TopicPartition]) {
+        if let Some(allowed) = &mut self.state.lock().allowed {
+            allowed.extend(
+                partitions
+                    .iter()
+                    .map(|tp| (Arc::from(tp.topic.as_str()), tp.partition)),
+            );
+        }
     }
 
     /// The current producer id and epoch, once known.
@@ -148,10 +167,18 @@ impl TransactionManager {
         let State {
             producer,
             partitions,
+            allowed,
         } = &mut *state;
         let Some(current) = *producer else {
             return SendDecision::Hold;
         };
+        if allowed
+            .as_ref()
+            .is_some_and(|a| !a.contains(&(Arc::clone(topic), partition)))
+        {
+            // Not in the transaction yet: the partition adder is on it.
+            return SendDecision::Hold;
+        }
         let p = partitions
             .entry((Arc::clone(topic), partition))
             .or_default();
@@ -456,6 +483,35 @@ mod tests {
         tm.set_producer((8, 0));
         let a2 = assigned(tm.decide(&topic(), 0, Some(a), 1, 0));
         assert_eq!((a2.producer_id, a2.base_sequence), (8, 0));
+    }
+
+    #[test]
+    fn with_protocol_v1_a_partition_waits_until_it_joined_the_transaction() {
+        let tm = TransactionManager::transactional();
+        tm.set_producer((7, 0));
+        tm.begin_transaction(false);
+        assert_eq!(tm.decide(&topic(), 0, None, 1, 0), SendDecision::Hold);
+        tm.allow_partitions(&[TopicPartition::new("t", 0)]);
+        assert!(matches!(
+            tm.decide(&topic(), 0, None, 1, 0),
+            SendDecision::Assign(_)
+        ));
+        assert_eq!(
+            tm.decide(&topic(), 1, None, 1, 0),
+            SendDecision::Hold,
+            "another one"
+        );
+        tm.begin_transaction(false);
+        assert_eq!(
+            tm.decide(&topic(), 0, None, 1, 0),
+            SendDecision::Hold,
+            "a new transaction"
+        );
+        tm.begin_transaction(true);
+        assert!(
+            matches!(tm.decide(&topic(), 1, None, 1, 0), SendDecision::Assign(_)),
+            "protocol v2 holds nothing back"
+        );
     }
 
     #[test]

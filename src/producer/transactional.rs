@@ -13,8 +13,10 @@
 //! - **uninitialized** until `init_transactions` got a producer id (initializing while
 //!   it runs: a call that timed out resumes there);
 //! - **ready** between transactions;
-//! - **in transaction** after `begin_transaction`: `send()` adds each new partition to
-//!   the transaction (AddPartitionsToTxn) before its first record is appended;
+//! - **in transaction** after `begin_transaction`: `send()` notes each new partition of
+//!   the transaction; with protocol v1 the [`partition_adder`](super::partition_adder)
+//!   thread adds them in batches (AddPartitionsToTxn) before their records go, with
+//!   v2 the first Produce request does it on the broker;
 //! - **committing** / **aborting** while `commit_transaction` / `abort_transaction`
 //!   run: they flush (or drop) the records, then end the transaction (EndTxn); a call
 //!   that timed out resumes where it stopped;
@@ -111,6 +113,8 @@ pub(crate) struct TransactionControl {
     producer: Option<ProducerIdAndEpoch>,
     /// Partitions added to the current transaction.
     partitions: BTreeSet<TopicPartition>,
+    /// Partitions with records in the current transaction, not added yet (v1).
+    pending: BTreeSet<TopicPartition>,
     /// Whether the current transaction includes consumer offsets.
     has_offsets: bool,
     /// Transactions protocol v2 (KIP-890), when the cluster finalized
@@ -146,6 +150,7 @@ impl TransactionControl {
             state: TxnState::Uninitialized,
             producer: None,
             partitions: BTreeSet::new(),
+            pending: BTreeSet::new(),
             has_offsets: false,
             v2: false,
         }
@@ -269,6 +274,7 @@ impl TransactionControl {
             return Err(self.wrong_state("begin_transaction()"));
         }
         self.refresh_protocol();
+        self.pending.clear();
         self.state = TxnState::InTransaction;
         Ok(())
     }
@@ -281,26 +287,51 @@ impl TransactionControl {
         }
     }
 
-    /// Adds `tp` to the transaction before its first record (AddPartitionsToTxn; with
-    /// protocol v2 the first Produce request does it on the broker).
-    pub fn add_partition(&mut self, tp: &TopicPartition, deadline: Instant) -> Result<()> {
+    /// Notes `tp` as a partition of the transaction, before its first record is
+    /// appended. With protocol v2 that is all (the first Produce request adds it on the
+    /// broker); with v1 it is pending until [`add_pending`](Self::add_pending), and
+    /// the result says whether it is newly pending.
+    pub fn add_partition(&mut self, tp: &TopicPartition) -> Result<bool> {
         self.check_send()?;
-        if self.partitions.contains(tp) {
-            return Ok(());
+        if self.partitions.contains(tp) || self.pending.contains(tp) {
+            return Ok(false);
         }
         if self.v2 {
             self.partitions.insert(tp.clone());
-            return Ok(());
+            return Ok(false);
+        }
+        self.pending.insert(tp.clone());
+        Ok(true)
+    }
+
+    /// Adds every pending partition to the transaction with one AddPartitionsToTxn
+    /// (protocol v1), retrying until `deadline`; returns those added. A timeout leaves
+    /// them pending; another error moves to an abortable or fatal error.
+    pub fn add_pending(&mut self, deadline: Instant) -> Result<Vec<TopicPartition>> {
+        if !matches!(self.state, TxnState::InTransaction | TxnState::Committing) {
+            // An abort (or an error) dropped the transaction's queued records.
+            self.pending.clear();
+            return Ok(Vec::new());
+        }
+        if self.pending.is_empty() {
+            return Ok(Vec::new());
         }
         let (producer_id, producer_epoch) = self.producer_or_err()?;
+        let mut topics: Vec<AddPartitionsToTxnTopic> = Vec::new();
+        for tp in &self.pending {
+            match topics.last_mut() {
+                Some(t) if t.name == tp.topic => t.partitions.push(tp.partition),
+                _ => topics.push(AddPartitionsToTxnTopic {
+                    name: tp.topic.clone(),
+                    partitions: vec![tp.partition],
+                }),
+            }
+        }
         let request = AddPartitionsToTxnRequest {
             v3_and_below_transactional_id: self.transactional_id.clone(),
             v3_and_below_producer_id: producer_id,
             v3_and_below_producer_epoch: producer_epoch,
-            v3_and_below_topics: vec![AddPartitionsToTxnTopic {
-                name: tp.topic.clone(),
-                partitions: vec![tp.partition],
-            }],
+            v3_and_below_topics: topics,
         };
         let result = self.call_coordinator(&request, i16::MAX, deadline, |r| {
             r.results_by_topic_v3_and_below
@@ -312,10 +343,22 @@ impl TransactionControl {
         });
         match result {
             Ok(_) => {
-                self.partitions.insert(tp.clone());
-                Ok(())
+                let added: Vec<TopicPartition> =
+                    std::mem::take(&mut self.pending).into_iter().collect();
+                self.partitions.extend(added.iter().cloned());
+                Ok(added)
             }
-            Err(e) => Err(self.fail_unless_timeout(e, &format!("adding {tp} to the transaction"))),
+            Err(e) if e.kind() == ErrorKind::Timeout => {
+                Err(e.context("adding partitions to the transaction"))
+            }
+            Err(e) => {
+                let count = self.pending.len();
+                self.pending.clear();
+                Err(self.fail_unless_timeout(
+                    e,
+                    &format!("adding {count} partitions to the transaction"),
+                ))
+            }
         }
     }
 
@@ -434,6 +477,8 @@ impl TransactionControl {
             | TxnState::AbortableError(_)
             | TxnState::Committing => {
                 self.state = TxnState::Aborting;
+                // Their records are dropped: nothing more joins the transaction.
+                self.pending.clear();
                 Ok(())
             }
             _ => Err(self.wrong_state("abort_transaction()")),
@@ -477,6 +522,7 @@ impl TransactionControl {
             }
         }
         self.partitions.clear();
+        self.pending.clear();
         self.has_offsets = false;
         self.state = TxnState::Ready;
         Ok(moved)
@@ -713,8 +759,7 @@ mod tests {
         c.state = TxnState::InTransaction;
         c.v2 = true;
         let tp = TopicPartition::new("t", 0);
-        // A request could not go anywhere by this deadline: none is made.
-        c.add_partition(&tp, Instant::now()).unwrap();
+        assert!(!c.add_partition(&tp).unwrap(), "nothing for the adder");
         assert!(
             c.partitions.contains(&tp),
             "the commit will end it with EndTxn"
@@ -722,6 +767,28 @@ mod tests {
         assert_eq!(c.cap(END_TXN_MAX_V1), i16::MAX);
         c.v2 = false;
         assert_eq!(c.cap(END_TXN_MAX_V1), 4, "protocol v1 stays below EndTxn 5");
+    }
+
+    #[test]
+    fn with_protocol_v1_new_partitions_wait_for_the_adder_until_an_abort() {
+        let mut c = control();
+        c.producer = Some((7, 0));
+        c.state = TxnState::InTransaction;
+        let (a, b) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
+        assert!(c.add_partition(&a).unwrap(), "newly pending");
+        assert!(!c.add_partition(&a).unwrap(), "already pending");
+        assert!(c.add_partition(&b).unwrap());
+        assert_eq!(c.pending.len(), 2);
+        assert!(
+            c.partitions.is_empty(),
+            "not added before the adder's request"
+        );
+        c.start_abort().unwrap();
+        assert!(c.pending.is_empty(), "an abort drops what was not added");
+        assert!(
+            c.add_pending(Instant::now()).unwrap().is_empty(),
+            "no request"
+        );
     }
 
     #[test]
