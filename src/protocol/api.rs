@@ -321,10 +321,12 @@ api_table! {
     OFFSET_FOR_LEADER_EPOCH => OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, [2..=4], flexible 4;
     ADD_PARTITIONS_TO_TXN => AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, [0..=3], flexible 3;
     ADD_OFFSETS_TO_TXN => AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, [0..=4], flexible 3;
-    // EndTxn v5 means transactions v2 (KIP-890: the coordinator bumps the epoch at
-    // every end), which the transactional producer does not speak yet.
+    // EndTxn 5, TxnOffsetCommit 5 and Produce 12 mean transactions protocol v2
+    // (KIP-890); the transactional producer caps them below that on v1 clusters.
     END_TXN => EndTxnRequest, EndTxnResponse, [0..=5], flexible 3;
     TXN_OFFSET_COMMIT => TxnOffsetCommitRequest, TxnOffsetCommitResponse, [0..=5], flexible 3;
+    // Admin APIs, group A (topics, configs, ACLs, records, logs):
+    // Admin APIs, group B (groups, users, quorum, transactions, reassignments):
 }
 
 /// The [`ApiSupport`] row of `key`, if this client speaks that API.

@@ -30,6 +30,8 @@ pub mod produce;
 pub mod sasl;
 pub mod sync_group;
 pub mod txn_offset_commit;
+// Admin APIs, group A:
+// Admin APIs, group B:
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -76,6 +78,8 @@ pub mod messages {
     pub use super::sasl::*;
     pub use super::sync_group::*;
     pub use super::txn_offset_commit::*;
+    // Admin APIs, group A:
+    // Admin APIs, group B:
 }
 
 pub use api::{ApiKey, ApiSupport, Request};
