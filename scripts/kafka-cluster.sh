@@ -3,7 +3,7 @@
 # benchmarks and people, on free loopback ports. The broker is the pinned release that
 # scripts/install-kafka.sh installs (on first use) into .cache/.
 #
-#   kafka-cluster.sh start DIR NODES [--sasl] [--tls] [--feature NAME=LEVEL ...]
+#   kafka-cluster.sh start DIR NODES [--sasl] [--tls] [--acl] [--feature NAME=LEVEL ...]
 #       Starts NODES brokers (1 or 3) with their data and logs in DIR (wiped first).
 #       Every node is broker and controller; with 3 nodes the controller quorum has 3
 #       voters and survives the loss of one node. Returns once every broker is
@@ -16,6 +16,10 @@
 #                 (PLAIN and SCRAM; no OAUTHBEARER, so that one listener lacks one);
 #                 the test CA and the server certificate (for IP 127.0.0.1 only) are
 #                 made at start-up in DIR/tls (ca.pem, ca.key, server.p12)
+#         --acl   turns authorization on (the StandardAuthorizer): the PLAINTEXT,
+#                 INTERNAL and CONTROLLER listeners' principal, User:ANONYMOUS, and
+#                 User:admin are super users; with --sasl, the SASL users are
+#                 ordinary principals that ACLs must allow
 #         --feature NAME=LEVEL  formats the cluster with that feature level instead of
 #                 the release's default (e.g. transaction.version=1 for a cluster
 #                 on transactions protocol v1)
@@ -171,6 +175,10 @@ write_config() {
     # No time-based retention: tests write records with fixed, old timestamps, which
     # the first retention check (30 s after start) would delete.
     echo "log.retention.ms=-1"
+    if [ "$acl" = 1 ]; then
+      echo "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+      echo "super.users=User:ANONYMOUS;User:admin"
+    fi
     if [ "$sasl" = 1 ]; then
       echo "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER"
       # One listener that lacks a mechanism, for the "mechanism not enabled" answer.
@@ -246,11 +254,13 @@ cmd_start() {
   shift 2
   sasl=0
   tls=0
+  acl=0
   features=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --sasl) sasl=1 ;;
       --tls) tls=1 ;;
+      --acl) acl=1 ;;
       --feature)
         [ $# -ge 2 ] || die "--feature needs NAME=LEVEL"
         features+=(--feature "$2")

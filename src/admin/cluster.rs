@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{remaining, KafkaAdminClient};
+use super::routing::remaining;
+use super::KafkaAdminClient;
 use crate::client::Node;
 use crate::error::Result;
 use crate::net::ApiVersionTable;

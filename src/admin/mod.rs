@@ -20,9 +20,10 @@
 //! ```
 
 mod cluster;
+mod group_offsets;
+mod offsets;
+mod routing;
 mod topics;
-
-use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
@@ -31,6 +32,8 @@ use crate::config::AdminConfig;
 use crate::error::{ErrorCode, KafkaError, Result};
 
 pub use cluster::ClusterDescription;
+pub use group_offsets::{MemberToRemove, PartitionLag};
+pub use offsets::OffsetSpec;
 pub use topics::{NewTopic, TopicResult};
 
 /// A client for cluster administration. `Send + Sync`: share it between threads; calls
@@ -65,31 +68,6 @@ impl KafkaAdminClient {
     fn with_client<T>(&self, call: impl FnOnce(&mut KafkaClient) -> Result<T>) -> Result<T> {
         let mut client = self.client.lock();
         call(&mut client)
-    }
-
-    /// Finds the controller (for topic creation and deletion), refreshing metadata.
-    fn controller(client: &mut KafkaClient, deadline: Instant) -> Result<i32> {
-        client.update_metadata(Some(&[]), false, remaining(deadline)?)?;
-        match client.cluster().controller {
-            Some(id) => Ok(id),
-            None => {
-                // Brokers without a controller id (old versions, some implementations):
-                // any broker forwards the request.
-                client
-                    .least_loaded_node(Instant::now())
-                    .ok_or_else(|| KafkaError::timeout("no broker is reachable"))
-            }
-        }
-    }
-}
-
-/// The time left until `deadline`, or a timeout error.
-fn remaining(deadline: Instant) -> Result<Duration> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        Err(KafkaError::timeout("the admin call's timeout passed"))
-    } else {
-        Ok(left)
     }
 }
 

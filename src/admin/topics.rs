@@ -1,16 +1,16 @@
 //! Topic admin calls: create, delete, list and describe topics.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::{item_result, remaining, KafkaAdminClient};
-use crate::client::{KafkaClient, TopicMetadata};
+use super::routing::send_to_controller;
+use super::{item_result, KafkaAdminClient};
+use crate::client::TopicMetadata;
 use crate::error::{ErrorCode, KafkaError, Result};
 use crate::protocol::messages::{
     CreateTopicsRequest, CreateTopicsRequestAssignment, CreateTopicsRequestConfig,
     CreateTopicsRequestTopic, DeleteTopicsRequest, DeleteTopicsRequestTopic, MetadataRequest,
 };
-use crate::protocol::Request;
 
 /// A topic to create.
 ///
@@ -259,36 +259,6 @@ fn creatable(topic: &NewTopic) -> CreateTopicsRequestTopic {
                 value: Some(v.clone()),
             })
             .collect(),
-    }
-}
-
-/// Sends a request that must go to the controller, retrying on NOT_CONTROLLER (the
-/// controller moved) after refreshing metadata, until `deadline`.
-fn send_to_controller<R: Request>(
-    client: &mut KafkaClient,
-    request: &R,
-    deadline: Instant,
-    not_controller: impl Fn(&R::Response) -> bool,
-) -> Result<R::Response> {
-    loop {
-        let controller = KafkaAdminClient::controller(client, deadline)?;
-        let response = match client.send_and_wait(controller, request, remaining(deadline)?) {
-            Ok(response) => response,
-            // The controller's broker is gone or restarting: the next metadata names
-            // its successor (or it is back).
-            Err(e) if e.kind() == crate::ErrorKind::Connection => {
-                log::debug!("the controller (node {controller}) cannot be reached: {e}");
-                std::thread::sleep(client.config().retry_backoff.min(remaining(deadline)?));
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        if !not_controller(&response) {
-            return Ok(response);
-        }
-        log::debug!("node {controller} is no longer the controller; retrying");
-        remaining(deadline)?;
-        std::thread::sleep(client.config().retry_backoff.min(remaining(deadline)?));
     }
 }
 

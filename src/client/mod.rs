@@ -4,6 +4,7 @@
 #[allow(clippy::module_inception)]
 pub mod client;
 pub mod cluster;
+pub mod offsets;
 
 pub use client::KafkaClient;
 pub use cluster::{Cluster, Node, PartitionMetadata, TopicMetadata, TopicPartition};

@@ -31,10 +31,10 @@ use crate::net::{BrokerAddress, Response};
 use crate::protocol::messages::{
     FindCoordinatorRequest, JoinGroupRequest, JoinGroupRequestProtocol, JoinGroupResponse,
     OffsetCommitRequest, OffsetCommitRequestPartition, OffsetCommitRequestTopic,
-    OffsetCommitResponse, OffsetFetchRequest, OffsetFetchRequestGroup,
-    OffsetFetchRequestGroupTopic, OffsetFetchRequestTopic, OffsetFetchResponse, SyncGroupRequest,
-    SyncGroupRequestAssignment, SyncGroupResponse,
+    OffsetCommitResponse, OffsetFetchRequest, SyncGroupRequest, SyncGroupRequestAssignment,
+    SyncGroupResponse,
 };
+use crate::protocol::offset_fetch::CommittedOffsetRow;
 
 /// The protocol type of consumer groups.
 const PROTOCOL_TYPE: &str = "consumer";
@@ -880,44 +880,25 @@ impl Coordinator {
         partitions: &[TopicPartition],
         deadline: Instant,
     ) -> Result<BTreeMap<TopicPartition, Option<OffsetAndMetadata>>> {
-        let mut by_topic: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
+        let mut by_topic: BTreeMap<String, Vec<i32>> = BTreeMap::new();
         for tp in partitions {
-            by_topic.entry(&tp.topic).or_default().push(tp.partition);
+            by_topic
+                .entry(tp.topic.clone())
+                .or_default()
+                .push(tp.partition);
         }
-        let request = OffsetFetchRequest {
-            group_id: self.settings.group_id.clone(),
-            topics: Some(
-                by_topic
-                    .iter()
-                    .map(|(t, p)| OffsetFetchRequestTopic {
-                        name: (*t).to_owned(),
-                        partition_indexes: p.clone(),
-                    })
-                    .collect(),
-            ),
-            groups: vec![OffsetFetchRequestGroup {
-                group_id: self.settings.group_id.clone(),
-                member_id: None,
-                member_epoch: -1,
-                topics: Some(
-                    by_topic
-                        .iter()
-                        .map(|(t, p)| OffsetFetchRequestGroupTopic {
-                            name: (*t).to_owned(),
-                            partition_indexes: p.clone(),
-                        })
-                        .collect(),
-                ),
-            }],
-            require_stable: self.settings.require_stable,
-        };
+        let request = OffsetFetchRequest::for_group(
+            &self.settings.group_id,
+            Some(&by_topic),
+            self.settings.require_stable,
+        );
         loop {
             let node = self.ensure_coordinator(client, deadline)?;
             let timeout = deadline.saturating_duration_since(Instant::now());
             let outcome = client
                 .send_and_wait(node, &request, timeout)
                 .and_then(|response| {
-                    let (code, rows) = committed_rows(&response);
+                    let (code, rows) = response.group_rows();
                     let code = ErrorCode(code);
                     if code != ErrorCode::NONE {
                         return Err(KafkaError::broker(
@@ -929,7 +910,7 @@ impl Coordinator {
                         ));
                     }
                     let mut result = BTreeMap::new();
-                    for CommittedRow {
+                    for CommittedOffsetRow {
                         topic,
                         partition,
                         offset,
@@ -995,56 +976,6 @@ impl Coordinator {
             }
         }
         self.reset_member();
-    }
-}
-
-/// One partition of an OffsetFetch answer.
-struct CommittedRow {
-    topic: String,
-    partition: i32,
-    offset: i64,
-    epoch: i32,
-    metadata: Option<String>,
-    code: i16,
-}
-
-/// The group error and partition rows of an OffsetFetch answer (versions 8 and later
-/// answer per group, earlier ones at the top level).
-fn committed_rows(response: &OffsetFetchResponse) -> (i16, Vec<CommittedRow>) {
-    match response.groups.first() {
-        Some(g) => (
-            g.error_code,
-            g.topics
-                .iter()
-                .flat_map(|t| {
-                    t.partitions.iter().map(|p| CommittedRow {
-                        topic: t.name.clone(),
-                        partition: p.partition_index,
-                        offset: p.committed_offset,
-                        epoch: p.committed_leader_epoch,
-                        metadata: p.metadata.clone(),
-                        code: p.error_code,
-                    })
-                })
-                .collect(),
-        ),
-        None => (
-            response.error_code,
-            response
-                .topics
-                .iter()
-                .flat_map(|t| {
-                    t.partitions.iter().map(|p| CommittedRow {
-                        topic: t.name.clone(),
-                        partition: p.partition_index,
-                        offset: p.committed_offset,
-                        epoch: p.committed_leader_epoch,
-                        metadata: p.metadata.clone(),
-                        code: p.error_code,
-                    })
-                })
-                .collect(),
-        ),
     }
 }
 

@@ -134,6 +134,106 @@ message! {
     }
 }
 
+/// Partitions by topic, as callers ask for them.
+pub type PartitionsByTopic = std::collections::BTreeMap<String, Vec<i32>>;
+
+impl OffsetFetchRequest {
+    /// Asks for the committed offsets of `group_id` in `partitions` (topic to partition
+    /// indexes), or of every partition it has offsets for if `None`, filled in for both
+    /// the single-group (up to version 7) and the multi-group layout.
+    pub fn for_group(
+        group_id: &str,
+        partitions: Option<&PartitionsByTopic>,
+        require_stable: bool,
+    ) -> Self {
+        OffsetFetchRequest {
+            group_id: group_id.to_owned(),
+            topics: partitions.map(|by_topic| {
+                by_topic
+                    .iter()
+                    .map(|(t, p)| OffsetFetchRequestTopic {
+                        name: t.clone(),
+                        partition_indexes: p.clone(),
+                    })
+                    .collect()
+            }),
+            groups: vec![OffsetFetchRequestGroup {
+                group_id: group_id.to_owned(),
+                member_id: None,
+                member_epoch: -1,
+                topics: partitions.map(|by_topic| {
+                    by_topic
+                        .iter()
+                        .map(|(t, p)| OffsetFetchRequestGroupTopic {
+                            name: t.clone(),
+                            partition_indexes: p.clone(),
+                        })
+                        .collect()
+                }),
+            }],
+            require_stable,
+        }
+    }
+}
+
+/// One partition's row of an OffsetFetch answer, in either layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommittedOffsetRow {
+    /// The topic.
+    pub topic: String,
+    /// The partition index.
+    pub partition: i32,
+    /// The committed offset, or -1 if there is none.
+    pub offset: i64,
+    /// The leader epoch committed with it, or -1.
+    pub epoch: i32,
+    /// The metadata committed with it.
+    pub metadata: Option<String>,
+    /// The partition's error code.
+    pub code: i16,
+}
+
+impl OffsetFetchResponse {
+    /// The group's error code and partition rows of the answer to a one-group request
+    /// (versions 8 and later answer per group, earlier ones at the top level).
+    pub fn group_rows(&self) -> (i16, Vec<CommittedOffsetRow>) {
+        match self.groups.first() {
+            Some(g) => (
+                g.error_code,
+                g.topics
+                    .iter()
+                    .flat_map(|t| {
+                        t.partitions.iter().map(|p| CommittedOffsetRow {
+                            topic: t.name.clone(),
+                            partition: p.partition_index,
+                            offset: p.committed_offset,
+                            epoch: p.committed_leader_epoch,
+                            metadata: p.metadata.clone(),
+                            code: p.error_code,
+                        })
+                    })
+                    .collect(),
+            ),
+            None => (
+                self.error_code,
+                self.topics
+                    .iter()
+                    .flat_map(|t| {
+                        t.partitions.iter().map(|p| CommittedOffsetRow {
+                            topic: t.name.clone(),
+                            partition: p.partition_index,
+                            offset: p.committed_offset,
+                            epoch: p.committed_leader_epoch,
+                            metadata: p.metadata.clone(),
+                            code: p.error_code,
+                        })
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,9 @@ pub struct ClusterOptions {
     /// Feature levels to format the cluster with (`NAME=LEVEL`) instead of the
     /// release's defaults.
     pub features: Vec<String>,
+    /// Authorization on (StandardAuthorizer; PLAINTEXT clients are super users, the
+    /// SASL users ordinary principals).
+    pub acl: bool,
 }
 
 /// A running local Apache Kafka cluster.
@@ -94,6 +97,9 @@ impl KafkaCluster {
         }
         if options.tls {
             args.push("--tls");
+        }
+        if options.acl {
+            args.push("--acl");
         }
         for feature in &options.features {
             args.push("--feature");
