@@ -326,7 +326,30 @@ api_table! {
     END_TXN => EndTxnRequest, EndTxnResponse, [0..=5], flexible 3;
     TXN_OFFSET_COMMIT => TxnOffsetCommitRequest, TxnOffsetCommitResponse, [0..=5], flexible 3;
     // Admin APIs, group A (topics, configs, ACLs, records, logs):
+    CREATE_PARTITIONS => CreatePartitionsRequest, CreatePartitionsResponse, [0..=3], flexible 2;
+    DESCRIBE_CONFIGS => DescribeConfigsRequest, DescribeConfigsResponse, [1..=4], flexible 4;
+    ALTER_CONFIGS => AlterConfigsRequest, AlterConfigsResponse, [0..=2], flexible 2;
+    INCREMENTAL_ALTER_CONFIGS => IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse, [0..=1], flexible 1;
+    CREATE_ACLS => CreateAclsRequest, CreateAclsResponse, [1..=3], flexible 2;
+    DESCRIBE_ACLS => DescribeAclsRequest, DescribeAclsResponse, [1..=3], flexible 2;
+    DELETE_ACLS => DeleteAclsRequest, DeleteAclsResponse, [1..=3], flexible 2;
+    DELETE_RECORDS => DeleteRecordsRequest, DeleteRecordsResponse, [0..=2], flexible 2;
+    DESCRIBE_LOG_DIRS => DescribeLogDirsRequest, DescribeLogDirsResponse, [1..=4], flexible 2;
+    ELECT_LEADERS => ElectLeadersRequest, ElectLeadersResponse, [0..=2], flexible 2;
+    ALTER_PARTITION_REASSIGNMENTS => AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse, [0..=0], flexible 0;
+    LIST_PARTITION_REASSIGNMENTS => ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse, [0..=0], flexible 0;
     // Admin APIs, group B (groups, users, quorum, transactions, reassignments):
+    LIST_GROUPS => ListGroupsRequest, ListGroupsResponse, [0..=5], flexible 3;
+    DESCRIBE_GROUPS => DescribeGroupsRequest, DescribeGroupsResponse, [0..=5], flexible 5;
+    DELETE_GROUPS => DeleteGroupsRequest, DeleteGroupsResponse, [0..=2], flexible 2;
+    OFFSET_DELETE => OffsetDeleteRequest, OffsetDeleteResponse, [0..=0], flexible none;
+    CONSUMER_GROUP_DESCRIBE => ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, [0..=0], flexible 0;
+    DESCRIBE_USER_SCRAM_CREDENTIALS => DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse, [0..=0], flexible 0;
+    ALTER_USER_SCRAM_CREDENTIALS => AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse, [0..=0], flexible 0;
+    DESCRIBE_QUORUM => DescribeQuorumRequest, DescribeQuorumResponse, [0..=2], flexible 0;
+    DESCRIBE_PRODUCERS => DescribeProducersRequest, DescribeProducersResponse, [0..=0], flexible 0;
+    LIST_TRANSACTIONS => ListTransactionsRequest, ListTransactionsResponse, [0..=1], flexible 0;
+    DESCRIBE_TRANSACTIONS => DescribeTransactionsRequest, DescribeTransactionsResponse, [0..=0], flexible 0;
 }
 
 /// The [`ApiSupport`] row of `key`, if this client speaks that API.

@@ -31,7 +31,30 @@ pub mod sasl;
 pub mod sync_group;
 pub mod txn_offset_commit;
 // Admin APIs, group A:
+pub mod alter_configs;
+pub mod alter_partition_reassignments;
+pub mod create_acls;
+pub mod create_partitions;
+pub mod delete_acls;
+pub mod delete_records;
+pub mod describe_acls;
+pub mod describe_configs;
+pub mod describe_log_dirs;
+pub mod elect_leaders;
+pub mod incremental_alter_configs;
+pub mod list_partition_reassignments;
 // Admin APIs, group B:
+pub mod alter_user_scram_credentials;
+pub mod consumer_group_describe;
+pub mod delete_groups;
+pub mod describe_groups;
+pub mod describe_producers;
+pub mod describe_quorum;
+pub mod describe_transactions;
+pub mod describe_user_scram_credentials;
+pub mod list_groups;
+pub mod list_transactions;
+pub mod offset_delete;
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -79,7 +102,30 @@ pub mod messages {
     pub use super::sync_group::*;
     pub use super::txn_offset_commit::*;
     // Admin APIs, group A:
+    pub use super::alter_configs::*;
+    pub use super::alter_partition_reassignments::*;
+    pub use super::create_acls::*;
+    pub use super::create_partitions::*;
+    pub use super::delete_acls::*;
+    pub use super::delete_records::*;
+    pub use super::describe_acls::*;
+    pub use super::describe_configs::*;
+    pub use super::describe_log_dirs::*;
+    pub use super::elect_leaders::*;
+    pub use super::incremental_alter_configs::*;
+    pub use super::list_partition_reassignments::*;
     // Admin APIs, group B:
+    pub use super::alter_user_scram_credentials::*;
+    pub use super::consumer_group_describe::*;
+    pub use super::delete_groups::*;
+    pub use super::describe_groups::*;
+    pub use super::describe_producers::*;
+    pub use super::describe_quorum::*;
+    pub use super::describe_transactions::*;
+    pub use super::describe_user_scram_credentials::*;
+    pub use super::list_groups::*;
+    pub use super::list_transactions::*;
+    pub use super::offset_delete::*;
 }
 
 pub use api::{ApiKey, ApiSupport, Request};
