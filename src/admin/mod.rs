@@ -20,6 +20,7 @@
 //! ```
 
 mod cluster;
+mod configs;
 mod group_offsets;
 mod offsets;
 mod routing;
@@ -32,6 +33,10 @@ use crate::config::AdminConfig;
 use crate::error::{ErrorCode, KafkaError, Result};
 
 pub use cluster::ClusterDescription;
+pub use configs::{
+    AlterConfigOp, AlterConfigOpType, ConfigEntry, ConfigResource, ConfigResourceType,
+    ConfigSource, ConfigSynonym, ConfigType,
+};
 pub use group_offsets::{MemberToRemove, PartitionLag};
 pub use offsets::OffsetSpec;
 pub use topics::{NewTopic, TopicResult};

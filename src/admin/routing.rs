@@ -70,6 +70,38 @@ pub(super) fn send_to_controller<R: Request>(
     }
 }
 
+/// Sends `request` to node `node` if given (a broker's own configs), or else to any
+/// broker, retrying until `deadline` while the node cannot be reached.
+pub(super) fn send_to_any_or<R: Request>(
+    client: &mut KafkaClient,
+    node: Option<i32>,
+    request: &R,
+    deadline: Instant,
+) -> Result<R::Response> {
+    let Some(node) = node else {
+        return client
+            .send_to_any(request, remaining(deadline)?)
+            .map(|(_, response)| response);
+    };
+    loop {
+        if client.cluster().broker(node).is_none() {
+            client.update_metadata(Some(&[]), false, remaining(deadline)?)?;
+            if client.cluster().broker(node).is_none() {
+                return Err(KafkaError::invalid_argument(format!(
+                    "the cluster has no broker {node}"
+                )));
+            }
+        }
+        match client.send_and_wait(node, request, remaining(deadline)?) {
+            Err(e) if e.kind() == ErrorKind::Connection => {
+                log::debug!("node {node} cannot be reached: {e}");
+                back_off(client, deadline)?;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
 /// The coordinator of consumer group `group`, registered with the client.
 pub(super) fn group_coordinator(
     client: &mut KafkaClient,
