@@ -7,8 +7,8 @@ use kafka_sync::protocol::fuzzing::decode_any;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    // The first byte picks the API and version, the rest is the frame.
-    if let Some((&selector, frame)) = data.split_first() {
-        decode_any(selector, frame);
+    // The first byte picks the API, the second its version, the rest is the frame.
+    if let [api, version, frame @ ..] = data {
+        decode_any(*api, *version, frame);
     }
 });

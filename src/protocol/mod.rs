@@ -66,14 +66,36 @@ pub mod fuzzing {
 
     use super::api::{decode_both, SUPPORTED_APIS};
 
-    /// Decodes `frame` as a request and a response of the API and version `selector`
-    /// picks. Must return for any input.
-    pub fn decode_any(selector: u8, frame: &[u8]) {
-        let api = &SUPPORTED_APIS[usize::from(selector) % SUPPORTED_APIS.len()];
-        let span = (api.max_version - api.min_version + 1) as u8;
-        let version = api.min_version + i16::from((selector / SUPPORTED_APIS.len() as u8) % span);
-        let index = usize::from(selector) % SUPPORTED_APIS.len();
+    /// Decodes `frame` as a request and a response of the API `api` picks (modulo
+    /// the number of APIs) at the version `version` picks (modulo the API's range).
+    /// Must return for any input.
+    pub fn decode_any(api: u8, version: u8, frame: &[u8]) {
+        let index = usize::from(api) % SUPPORTED_APIS.len();
+        let support = &SUPPORTED_APIS[index];
+        let span = i32::from(support.max_version) - i32::from(support.min_version) + 1;
+        let offset = i32::from(version) % span.max(1);
+        let version =
+            i16::try_from(i32::from(support.min_version) + offset).unwrap_or(support.min_version);
         decode_both(index, version, Bytes::copy_from_slice(frame));
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn every_api_and_version_is_reachable_and_junk_is_refused_without_panic() {
+            let apis = u8::try_from(SUPPORTED_APIS.len()).expect("fewer than 256 APIs");
+            for api in 0..apis {
+                let support = &SUPPORTED_APIS[usize::from(api)];
+                let span = support.max_version - support.min_version + 1;
+                for version in 0..u8::try_from(span).expect("a small range") {
+                    for frame in [&[][..], &[0xff; 7][..], &[0, 0, 0, 1, 0, 0, 0, 0][..]] {
+                        decode_any(api, version, frame);
+                    }
+                }
+            }
+        }
     }
 }
 
