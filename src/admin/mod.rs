@@ -19,12 +19,15 @@
 //! # Ok::<(), kafka_sync::KafkaError>(())
 //! ```
 
+mod acls;
 mod cluster;
 mod configs;
 mod group_offsets;
+mod logs;
 mod offsets;
 mod routing;
 mod topics;
+mod users;
 
 use parking_lot::Mutex;
 
@@ -40,6 +43,8 @@ pub use configs::{
 pub use group_offsets::{MemberToRemove, PartitionLag};
 pub use offsets::OffsetSpec;
 pub use topics::{NewTopic, TopicResult};
+// Re-exports of acls.rs and users.rs:
+// Re-exports of logs.rs:
 
 /// A client for cluster administration. `Send + Sync`: share it between threads; calls
 /// from several threads take turns.
