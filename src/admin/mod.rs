@@ -23,6 +23,7 @@ mod acls;
 mod cluster;
 mod configs;
 mod group_offsets;
+mod groups;
 mod logs;
 mod offsets;
 mod routing;
@@ -41,6 +42,9 @@ pub use configs::{
     ConfigSource, ConfigSynonym, ConfigType,
 };
 pub use group_offsets::{MemberToRemove, PartitionLag};
+pub use groups::{
+    ConsumerGroupDescription, GroupListing, GroupState, GroupType, MemberDescription,
+};
 pub use offsets::OffsetSpec;
 pub use topics::{NewTopic, TopicResult};
 // Re-exports of acls.rs and users.rs:

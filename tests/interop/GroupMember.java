@@ -16,7 +16,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * A Java consumer group member (classic group protocol) for mixed-group tests.
+ * A Java consumer group member for mixed-group and admin tests: the classic group
+ * protocol, or with group.protocol=consumer the KIP-848 one (ASSIGNOR_CLASS is then
+ * ignored: the broker assigns).
  *
  * Usage: GroupMember BOOTSTRAP GROUP TOPIC ASSIGNOR_CLASS [KEY=VALUE ...]
  *
@@ -47,6 +49,12 @@ public final class GroupMember {
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         Interop.addProperties(props, args, 4);
+        if ("consumer".equalsIgnoreCase(props.getProperty(ConsumerConfig.GROUP_PROTOCOL_CONFIG))) {
+            // The KIP-848 protocol: the broker assigns and keeps the session settings.
+            props.remove(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG);
+            props.remove(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+            props.remove(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG);
+        }
 
         AtomicBoolean stop = new AtomicBoolean(false);
         Thread watcher = new Thread(() -> {
