@@ -1,8 +1,43 @@
-//! [`KafkaAdminClient`]: manage topics and inspect the cluster.
+//! [`KafkaAdminClient`]: manage topics, partitions, configs, ACLs, consumer groups,
+//! offsets, records, log dirs, SCRAM users and transactions, and inspect the cluster.
 //!
-//! Every call blocks the calling thread until the broker answers or the call's timeout
-//! passes. Calls that act on several topics return one result per topic, so one bad
-//! topic does not hide what happened to the others.
+//! Every call blocks the calling thread until the brokers answer or the call's timeout
+//! passes, retrying in the meantime what can succeed if asked again (a broker that
+//! cannot be reached, NOT_CONTROLLER, NOT_COORDINATOR, a coordinator still loading, a
+//! leader that moved). Calls that act on several items return one result per item, so
+//! one bad topic, group or partition does not hide what happened to the others; the
+//! outer `Result` is for failures of the whole call (a timeout, no broker reachable).
+//!
+//! | call | Kafka API | sent to |
+//! | --- | --- | --- |
+//! | [`create_topics`](KafkaAdminClient::create_topics), [`validate_new_topics`](KafkaAdminClient::validate_new_topics) | CreateTopics | the controller |
+//! | [`delete_topics`](KafkaAdminClient::delete_topics) | DeleteTopics | the controller |
+//! | [`create_partitions`](KafkaAdminClient::create_partitions) | CreatePartitions | the controller |
+//! | [`list_topics`](KafkaAdminClient::list_topics), [`describe_topics`](KafkaAdminClient::describe_topics), [`describe_topics_by_id`](KafkaAdminClient::describe_topics_by_id), [`describe_cluster`](KafkaAdminClient::describe_cluster) | Metadata | any broker |
+//! | [`list_offsets`](KafkaAdminClient::list_offsets) | ListOffsets | each partition's leader |
+//! | [`describe_configs`](KafkaAdminClient::describe_configs) | DescribeConfigs | the broker itself for broker and logger configs, else any broker |
+//! | [`incremental_alter_configs`](KafkaAdminClient::incremental_alter_configs) | IncrementalAlterConfigs | as `describe_configs` |
+//! | [`alter_configs`](KafkaAdminClient::alter_configs) | AlterConfigs | as `describe_configs` |
+//! | [`create_acls`](KafkaAdminClient::create_acls), [`describe_acls`](KafkaAdminClient::describe_acls), [`delete_acls`](KafkaAdminClient::delete_acls) | CreateAcls, DescribeAcls, DeleteAcls | any broker (forwarded to the controller) |
+//! | [`list_consumer_groups`](KafkaAdminClient::list_consumer_groups) | ListGroups | every broker |
+//! | [`describe_consumer_groups`](KafkaAdminClient::describe_consumer_groups) | ConsumerGroupDescribe, then DescribeGroups for classic groups | the group's coordinator |
+//! | [`delete_consumer_groups`](KafkaAdminClient::delete_consumer_groups) | DeleteGroups | the group's coordinator |
+//! | [`list_consumer_group_offsets`](KafkaAdminClient::list_consumer_group_offsets) | OffsetFetch | the group's coordinator |
+//! | [`alter_consumer_group_offsets`](KafkaAdminClient::alter_consumer_group_offsets) | OffsetCommit | the group's coordinator |
+//! | [`delete_consumer_group_offsets`](KafkaAdminClient::delete_consumer_group_offsets) | OffsetDelete | the group's coordinator |
+//! | [`remove_members_from_consumer_group`](KafkaAdminClient::remove_members_from_consumer_group) | LeaveGroup | the group's coordinator |
+//! | [`consumer_group_lag`](KafkaAdminClient::consumer_group_lag) | OffsetFetch, ListOffsets | the coordinator, then the leaders |
+//! | [`delete_records`](KafkaAdminClient::delete_records) | DeleteRecords | each partition's leader |
+//! | [`describe_log_dirs`](KafkaAdminClient::describe_log_dirs) | DescribeLogDirs | each broker asked about |
+//! | [`elect_leaders`](KafkaAdminClient::elect_leaders) | ElectLeaders | the controller |
+//! | [`alter_partition_reassignments`](KafkaAdminClient::alter_partition_reassignments), [`list_partition_reassignments`](KafkaAdminClient::list_partition_reassignments) | AlterPartitionReassignments, ListPartitionReassignments | the controller |
+//! | [`describe_user_scram_credentials`](KafkaAdminClient::describe_user_scram_credentials), [`alter_user_scram_credentials`](KafkaAdminClient::alter_user_scram_credentials) | DescribeUserScramCredentials, AlterUserScramCredentials | any broker (forwarded to the controller) |
+//! | [`describe_features`](KafkaAdminClient::describe_features) | ApiVersions | the controller's broker, or any |
+//! | [`describe_metadata_quorum`](KafkaAdminClient::describe_metadata_quorum) | DescribeQuorum | any broker (forwarded to the controller) |
+//! | [`describe_producers`](KafkaAdminClient::describe_producers) | DescribeProducers | each partition's leader |
+//! | [`list_transactions`](KafkaAdminClient::list_transactions) | ListTransactions | every broker |
+//! | [`describe_transactions`](KafkaAdminClient::describe_transactions) | DescribeTransactions | each id's transaction coordinator |
+//! | [`broker_api_versions`](KafkaAdminClient::broker_api_versions) | ApiVersions | every broker |
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -18,6 +53,8 @@
 //! println!("{:?}", admin.list_topics(Duration::from_secs(10))?);
 //! # Ok::<(), kafka_sync::KafkaError>(())
 //! ```
+//!
+//! `examples/admin.rs` tours the common calls.
 
 mod acls;
 mod cluster;
@@ -28,6 +65,7 @@ mod logs;
 mod offsets;
 mod routing;
 mod topics;
+mod transactions;
 mod users;
 
 use parking_lot::Mutex;
@@ -36,7 +74,7 @@ use crate::client::KafkaClient;
 use crate::config::AdminConfig;
 use crate::error::{ErrorCode, KafkaError, Result};
 
-pub use cluster::ClusterDescription;
+pub use cluster::{ClusterDescription, FeatureMetadata, QuorumInfo, QuorumReplica};
 pub use configs::{
     AlterConfigOp, AlterConfigOpType, ConfigEntry, ConfigResource, ConfigResourceType,
     ConfigSource, ConfigSynonym, ConfigType,
@@ -46,9 +84,19 @@ pub use groups::{
     ConsumerGroupDescription, GroupListing, GroupState, GroupType, MemberDescription,
 };
 pub use offsets::OffsetSpec;
-pub use topics::{NewTopic, TopicResult};
+pub use topics::{NewPartitions, NewTopic, TopicResult};
+pub use transactions::{ProducerState, TransactionDescription, TransactionListing};
 // Re-exports of acls.rs and users.rs:
+pub use acls::{
+    AccessControlEntry, AccessControlEntryFilter, AclBinding, AclBindingFilter, AclOperation,
+    AclPermissionType, PatternType, ResourcePattern, ResourcePatternFilter, ResourceType,
+};
+pub use users::{
+    ScramCredentialInfo, ScramMechanism, UserScramCredentialAlteration,
+    UserScramCredentialDeletion, UserScramCredentialUpsertion,
+};
 // Re-exports of logs.rs:
+pub use logs::{ElectionType, LogDirDescription, PartitionReassignment, ReplicaInfo};
 
 /// A client for cluster administration. `Send + Sync`: share it between threads; calls
 /// from several threads take turns.

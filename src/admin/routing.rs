@@ -1,7 +1,8 @@
 //! Where admin requests go, and how they are retried: to the controller (topic and
-//! partition changes, ACLs, SCRAM users, features; any broker forwards them in KRaft,
-//! but the controller answers first-hand), to a consumer group's coordinator (group
-//! calls), to partition leaders (offsets, records, producers), or to any broker.
+//! partition changes, elections, reassignments), to a consumer group's or a
+//! transactional id's coordinator, to partition leaders (offsets, records,
+//! producers), to one broker (its configs, its log dirs), or to any broker (configs,
+//! ACLs, SCRAM users, the quorum: KRaft brokers forward what the controller must do).
 //!
 //! Every function here retries, until the call's deadline, what can succeed if asked
 //! again: a broker that cannot be reached (the next metadata names its successor),
@@ -18,6 +19,8 @@ use crate::protocol::Request;
 
 /// FindCoordinator's key type of a consumer group.
 const GROUP_KEY: i8 = 0;
+/// FindCoordinator's key type of a transactional id.
+const TRANSACTION_KEY: i8 = 1;
 
 /// The time left until `deadline`, or a timeout error.
 pub(super) fn remaining(deadline: Instant) -> Result<Duration> {
@@ -108,10 +111,33 @@ pub(super) fn group_coordinator(
     group: &str,
     deadline: Instant,
 ) -> Result<i32> {
+    coordinator(client, group, GROUP_KEY, deadline)
+        .map_err(|e| e.context(format!("finding the coordinator of group {group}")))
+}
+
+/// The transaction coordinator of `transactional_id`, registered with the client.
+pub(super) fn transaction_coordinator(
+    client: &mut KafkaClient,
+    transactional_id: &str,
+    deadline: Instant,
+) -> Result<i32> {
+    coordinator(client, transactional_id, TRANSACTION_KEY, deadline).map_err(|e| {
+        e.context(format!(
+            "finding the coordinator of transactional id {transactional_id}"
+        ))
+    })
+}
+
+fn coordinator(
+    client: &mut KafkaClient,
+    key: &str,
+    key_type: i8,
+    deadline: Instant,
+) -> Result<i32> {
     let request = FindCoordinatorRequest {
-        key: group.to_owned(),
-        key_type: GROUP_KEY,
-        coordinator_keys: vec![group.to_owned()],
+        key: key.to_owned(),
+        key_type,
+        coordinator_keys: vec![key.to_owned()],
     };
     loop {
         let (_, response) = client.send_to_any(&request, remaining(deadline)?)?;
@@ -121,10 +147,10 @@ pub(super) fn group_coordinator(
                 return Ok(node);
             }
             Err(e) if e.is_retriable() => {
-                log::debug!("finding the coordinator of group {group}: {e}");
+                log::debug!("finding the coordinator of {key}: {e}");
                 back_off(client, deadline)?;
             }
-            Err(e) => return Err(e.context(format!("finding the coordinator of group {group}"))),
+            Err(e) => return Err(e),
         }
     }
 }

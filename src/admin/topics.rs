@@ -1,16 +1,20 @@
-//! Topic admin calls: create, delete, list and describe topics.
+//! Topic admin calls: create, delete, list and describe topics (by name or by id), and
+//! add partitions.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::routing::send_to_controller;
 use super::{item_result, KafkaAdminClient};
-use crate::client::TopicMetadata;
+use crate::client::{KafkaClient, TopicMetadata};
 use crate::error::{ErrorCode, KafkaError, Result};
 use crate::protocol::messages::{
+    CreatePartitionsRequest, CreatePartitionsRequestAssignment, CreatePartitionsRequestTopic,
     CreateTopicsRequest, CreateTopicsRequestAssignment, CreateTopicsRequestConfig,
     CreateTopicsRequestTopic, DeleteTopicsRequest, DeleteTopicsRequestTopic, MetadataRequest,
+    MetadataRequestTopic,
 };
+use crate::protocol::{Request, Uuid};
 
 /// A topic to create.
 ///
@@ -61,6 +65,41 @@ impl NewTopic {
     }
 }
 
+/// The new partition count of a topic, for
+/// [`create_partitions`](KafkaAdminClient::create_partitions) (Java's `NewPartitions`).
+///
+/// ```
+/// use kafka_sync::admin::NewPartitions;
+///
+/// // From 3 partitions to 5, the two new ones on brokers 1,2 and 2,3.
+/// let grow = NewPartitions::increase_to(5).assign(vec![vec![1, 2], vec![2, 3]]);
+/// assert_eq!(grow.total_count, 5);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPartitions {
+    /// The total number of partitions the topic will have.
+    pub total_count: i32,
+    /// The replicas of each new partition (preferred leader first), or `None` to let
+    /// the controller place them.
+    pub assignments: Option<Vec<Vec<i32>>>,
+}
+
+impl NewPartitions {
+    /// Grows the topic to `total_count` partitions.
+    pub fn increase_to(total_count: i32) -> Self {
+        NewPartitions {
+            total_count,
+            assignments: None,
+        }
+    }
+
+    /// Places the new partitions: one list of broker ids per new partition.
+    pub fn assign(mut self, assignments: Vec<Vec<i32>>) -> Self {
+        self.assignments = Some(assignments);
+        self
+    }
+}
+
 /// What happened to one topic of a create or delete call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicResult {
@@ -107,31 +146,15 @@ impl KafkaAdminClient {
         };
         let deadline = crate::time::deadline_in(timeout);
         self.with_client(|client| {
-            let responses = send_to_controller(
-                client,
-                &request,
-                deadline,
-                |r: &crate::protocol::messages::CreateTopicsResponse| {
-                    r.topics
-                        .iter()
-                        .any(|t| t.error_code == ErrorCode::NOT_CONTROLLER.0)
-                },
-            )?;
-            let by_name: BTreeMap<&str, Result<()>> = responses
-                .topics
-                .iter()
-                .map(|t| {
-                    let context = format!("creating topic `{}`", t.name);
-                    (
-                        t.name.as_str(),
-                        item_result(t.error_code, t.error_message.as_deref(), &context),
-                    )
-                })
-                .collect();
-            client.request_metadata_update();
+            let results = per_topic_at_controller(client, &request, deadline, "creating", |r| {
+                r.topics
+                    .iter()
+                    .map(|t| (t.name.as_str(), t.error_code, t.error_message.as_deref()))
+                    .collect()
+            })?;
             Ok(collect_results(
                 topics.iter().map(|t| t.name.as_str()),
-                by_name,
+                results,
             ))
         })
     }
@@ -154,30 +177,15 @@ impl KafkaAdminClient {
         };
         let deadline = crate::time::deadline_in(timeout);
         self.with_client(|client| {
-            let response = send_to_controller(
-                client,
-                &request,
-                deadline,
-                |r: &crate::protocol::messages::DeleteTopicsResponse| {
-                    r.responses
-                        .iter()
-                        .any(|t| t.error_code == ErrorCode::NOT_CONTROLLER.0)
-                },
-            )?;
-            let by_name: BTreeMap<&str, Result<()>> = response
-                .responses
-                .iter()
-                .filter_map(|t| {
-                    let name = t.name.as_deref()?;
-                    let context = format!("deleting topic `{name}`");
-                    Some((
-                        name,
-                        item_result(t.error_code, t.error_message.as_deref(), &context),
-                    ))
-                })
-                .collect();
-            client.request_metadata_update();
-            Ok(collect_results(topics.iter().copied(), by_name))
+            let results = per_topic_at_controller(client, &request, deadline, "deleting", |r| {
+                r.responses
+                    .iter()
+                    .filter_map(|t| {
+                        Some((t.name.as_deref()?, t.error_code, t.error_message.as_deref()))
+                    })
+                    .collect()
+            })?;
+            Ok(collect_results(topics.iter().copied(), results))
         })
     }
 
@@ -194,6 +202,94 @@ impl KafkaAdminClient {
                 .collect();
             names.sort();
             Ok(names)
+        })
+    }
+
+    /// Adds partitions to topics (a topic can only grow). One result per topic; with
+    /// `validate_only` the controller checks the change without making it.
+    pub fn create_partitions(
+        &self,
+        topics: &BTreeMap<String, NewPartitions>,
+        validate_only: bool,
+        timeout: Duration,
+    ) -> Result<BTreeMap<String, Result<()>>> {
+        for name in topics.keys() {
+            validate_topic_name(name)?;
+        }
+        let request = CreatePartitionsRequest {
+            topics: topics
+                .iter()
+                .map(|(name, p)| CreatePartitionsRequestTopic {
+                    name: name.clone(),
+                    count: p.total_count,
+                    assignments: p.assignments.as_ref().map(|a| {
+                        a.iter()
+                            .map(|brokers| CreatePartitionsRequestAssignment {
+                                broker_ids: brokers.clone(),
+                            })
+                            .collect()
+                    }),
+                })
+                .collect(),
+            timeout_ms: timeout_ms(timeout),
+            validate_only,
+        };
+        let deadline = crate::time::deadline_in(timeout);
+        self.with_client(|client| {
+            let results =
+                per_topic_at_controller(client, &request, deadline, "adding partitions to", |r| {
+                    r.results
+                        .iter()
+                        .map(|t| (t.name.as_str(), t.error_code, t.error_message.as_deref()))
+                        .collect()
+                })?;
+            Ok(collect_results(topics.keys().map(String::as_str), results)
+                .into_iter()
+                .map(|r| (r.topic, r.result))
+                .collect())
+        })
+    }
+
+    /// Describes topics by id (KIP-516): as [`describe_topics`](Self::describe_topics),
+    /// in the order given; an id no topic has comes back with the error
+    /// UNKNOWN_TOPIC_ID and an empty name.
+    pub fn describe_topics_by_id(
+        &self,
+        ids: &[Uuid],
+        timeout: Duration,
+    ) -> Result<Vec<TopicMetadata>> {
+        let request = MetadataRequest {
+            topics: Some(
+                ids.iter()
+                    .map(|id| MetadataRequestTopic {
+                        topic_id: *id,
+                        name: None,
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        };
+        self.with_client(|client| {
+            let (_, response) = client.send_to_any(&request, timeout)?;
+            let mut cluster = crate::client::Cluster::default();
+            cluster.update(&response, false);
+            Ok(ids
+                .iter()
+                .map(|id| {
+                    let answer = response.topics.iter().find(|t| t.topic_id == *id);
+                    let known = answer
+                        .and_then(|t| t.name.as_deref())
+                        .and_then(|name| cluster.topic(name).cloned());
+                    known.unwrap_or_else(|| TopicMetadata {
+                        name: String::new(),
+                        topic_id: *id,
+                        is_internal: false,
+                        error: answer
+                            .map_or(ErrorCode::UNKNOWN_TOPIC_ID, |t| ErrorCode(t.error_code)),
+                        partitions: Vec::new(),
+                    })
+                })
+                .collect())
         })
     }
 
@@ -262,9 +358,35 @@ fn creatable(topic: &NewTopic) -> CreateTopicsRequestTopic {
     }
 }
 
+/// Sends a topic request to the controller (again if it answers NOT_CONTROLLER for a
+/// topic: it moved) and turns the `(name, code, message)` rows of its answer into one
+/// result per topic, `doing` the topics ("creating", "deleting", ...). The metadata is
+/// refreshed at the next use, since the topics changed.
+fn per_topic_at_controller<R: Request>(
+    client: &mut KafkaClient,
+    request: &R,
+    deadline: Instant,
+    doing: &str,
+    rows: impl for<'r> Fn(&'r R::Response) -> Vec<(&'r str, i16, Option<&'r str>)>,
+) -> Result<BTreeMap<String, Result<()>>> {
+    let response = send_to_controller(client, request, deadline, |r| {
+        rows(r)
+            .iter()
+            .any(|(_, code, _)| *code == ErrorCode::NOT_CONTROLLER.0)
+    })?;
+    client.request_metadata_update();
+    Ok(rows(&response)
+        .into_iter()
+        .map(|(name, code, message)| {
+            let context = format!("{doing} topic `{name}`");
+            (name.to_owned(), item_result(code, message, &context))
+        })
+        .collect())
+}
+
 fn collect_results<'a>(
     names: impl Iterator<Item = &'a str>,
-    mut by_name: BTreeMap<&str, Result<()>>,
+    mut by_name: BTreeMap<String, Result<()>>,
 ) -> Vec<TopicResult> {
     names
         .map(|name| TopicResult {
@@ -323,7 +445,7 @@ mod tests {
     #[test]
     fn results_follow_the_callers_order_and_flag_missing_topics() {
         let mut by_name = BTreeMap::new();
-        by_name.insert("b", Ok(()));
+        by_name.insert("b".to_owned(), Ok(()));
         let results = collect_results(["a", "b"].into_iter(), by_name);
         assert_eq!(results[0].topic, "a");
         assert!(results[0].result.is_err());

@@ -53,9 +53,13 @@ impl Security {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApiVersionTable {
     versions: BTreeMap<ApiKey, (i16, i16)>,
-    /// Finalized feature name to its highest finalized level (`transaction.version`,
-    /// `group.version`, ...).
-    features: BTreeMap<String, i16>,
+    /// Finalized feature name (`transaction.version`, `group.version`, ...) to its
+    /// finalized `(min, max)` levels.
+    features: BTreeMap<String, (i16, i16)>,
+    /// Feature name to the `(min, max)` versions the broker supports.
+    supported_features: BTreeMap<String, (i16, i16)>,
+    /// The epoch of the finalized features, -1 if the broker gave none.
+    features_epoch: i64,
 }
 
 impl ApiVersionTable {
@@ -70,15 +74,36 @@ impl ApiVersionTable {
             features: response
                 .finalized_features
                 .iter()
-                .map(|f| (f.name.clone(), f.max_version_level))
+                .map(|f| (f.name.clone(), (f.min_version_level, f.max_version_level)))
                 .collect(),
+            supported_features: response
+                .supported_features
+                .iter()
+                .map(|f| (f.name.clone(), (f.min_version, f.max_version)))
+                .collect(),
+            features_epoch: response.finalized_features_epoch,
         }
+    }
+
+    /// The cluster's finalized features: name to `(min, max)` level.
+    pub fn finalized_features(&self) -> &BTreeMap<String, (i16, i16)> {
+        &self.features
+    }
+
+    /// The features the broker supports: name to `(min, max)` version.
+    pub fn supported_features(&self) -> &BTreeMap<String, (i16, i16)> {
+        &self.supported_features
+    }
+
+    /// The epoch of the finalized features, if the broker gave one.
+    pub fn finalized_features_epoch(&self) -> Option<i64> {
+        (self.features_epoch >= 0).then_some(self.features_epoch)
     }
 
     /// The finalized level of the cluster feature `name` (0 when not finalized, as
     /// Kafka treats a missing feature).
     pub fn feature_level(&self, name: &str) -> i16 {
-        self.features.get(name).copied().unwrap_or(0)
+        self.features.get(name).map_or(0, |&(_, max)| max)
     }
 
     /// The table with the broker's highest version of each API in `caps` lowered to the
@@ -123,7 +148,7 @@ mod tests {
     fn table(entries: &[(ApiKey, i16, i16)]) -> ApiVersionTable {
         ApiVersionTable {
             versions: entries.iter().map(|&(k, lo, hi)| (k, (lo, hi))).collect(),
-            features: BTreeMap::new(),
+            ..ApiVersionTable::default()
         }
     }
 

@@ -56,7 +56,7 @@ impl ScramAlgorithm {
     }
 
     /// `Hi(password, salt, i)`: PBKDF2 with HMAC of the mechanism's hash.
-    fn salted_password(self, password: &[u8], salt: &[u8], iterations: u32) -> Vec<u8> {
+    pub(crate) fn salted_password(self, password: &[u8], salt: &[u8], iterations: u32) -> Vec<u8> {
         match self {
             ScramAlgorithm::Sha256 => {
                 pbkdf2::pbkdf2_hmac_array::<Sha256, 32>(password, salt, iterations).to_vec()
@@ -67,7 +67,7 @@ impl ScramAlgorithm {
         }
     }
 
-    fn hmac(self, key: &[u8], data: &[u8]) -> Vec<u8> {
+    pub(crate) fn hmac(self, key: &[u8], data: &[u8]) -> Vec<u8> {
         // HMAC takes keys of any length, so `new_from_slice` cannot fail here; the
         // fallback keeps a library bug from becoming a panic.
         match self {
@@ -90,7 +90,7 @@ impl ScramAlgorithm {
         }
     }
 
-    fn hash(self, data: &[u8]) -> Vec<u8> {
+    pub(crate) fn hash(self, data: &[u8]) -> Vec<u8> {
         match self {
             ScramAlgorithm::Sha256 => Sha256::digest(data).to_vec(),
             ScramAlgorithm::Sha512 => Sha512::digest(data).to_vec(),
