@@ -21,6 +21,7 @@ fn member(group: &str) -> KafkaConsumer {
     KafkaConsumer::new(
         ConsumerConfig::new(&common::bootstrap())
             .group_id(group)
+            .enable_auto_commit(false)
             .auto_offset_reset(OffsetReset::Earliest),
     )
     .expect("consumer")
@@ -93,8 +94,11 @@ fn a_classic_group_is_listed_described_and_deleted() {
     assert!(!d.is_simple);
     assert!(!d.partition_assignor.is_empty());
     assert_eq!(d.members.len(), 2);
-    let ids: BTreeSet<&str> = members.iter().filter_map(|m| m.member_id()).collect();
-    let described_ids: BTreeSet<&str> = d.members.iter().map(|m| m.member_id.as_str()).collect();
+    let ids: BTreeSet<String> = members
+        .iter()
+        .filter_map(|m| m.member_id().map(str::to_owned))
+        .collect();
+    let described_ids: BTreeSet<String> = d.members.iter().map(|m| m.member_id.clone()).collect();
     assert_eq!(described_ids, ids);
     let mut assigned: Vec<TopicPartition> = d
         .members
@@ -149,6 +153,15 @@ fn a_classic_group_is_listed_described_and_deleted() {
         .clone()
         .expect_err("members");
     assert_eq!(err.code(), Some(ErrorCode::NON_EMPTY_GROUP), "{err}");
+    // Without members named, every member is removed: the group empties.
+    let removed = admin
+        .remove_members_from_consumer_group(&group, &[], TIMEOUT)
+        .expect("remove all");
+    assert_eq!(removed.len(), 2, "{removed:?}");
+    for (member, result) in &removed {
+        assert!(result.is_ok(), "{member:?}: {result:?}");
+        assert!(ids.contains(&member.member_id), "{member:?}");
+    }
     for mut m in members {
         m.close().expect("close");
     }

@@ -146,32 +146,44 @@ impl KafkaAdminClient {
     }
 
     /// Removes `members` from group `group` (LeaveGroup on their behalf), so that the
-    /// group rebalances without them; one result per member, in the order given.
+    /// group rebalances without them; one result per member, in the order given. With
+    /// no members given, every member the group has now is removed (Java's
+    /// `removeMembersFromConsumerGroup` without members).
     pub fn remove_members_from_consumer_group(
         &self,
         group: &str,
         members: &[MemberToRemove],
         timeout: Duration,
     ) -> Result<Vec<(MemberToRemove, Result<()>)>> {
-        if members.is_empty() {
-            return Err(KafkaError::invalid_argument(
-                "remove_members_from_consumer_group needs at least one member",
-            ));
-        }
-        let request = LeaveGroupRequest {
-            group_id: group.to_owned(),
-            member_id: String::new(),
-            members: members
-                .iter()
-                .map(|m| LeaveGroupRequestMember {
-                    member_id: m.member_id.clone(),
-                    group_instance_id: m.group_instance_id.clone(),
-                    reason: Some("removed by an admin client".to_owned()),
-                })
-                .collect(),
-        };
         let deadline = crate::time::deadline_in(timeout);
         self.with_client(|client| {
+            let members: Vec<MemberToRemove> = if members.is_empty() {
+                super::groups::describe_group(client, group, deadline)?
+                    .members
+                    .into_iter()
+                    .map(|m| match m.group_instance_id {
+                        Some(id) => MemberToRemove::instance(id),
+                        None => MemberToRemove::member(m.member_id),
+                    })
+                    .collect()
+            } else {
+                members.to_vec()
+            };
+            if members.is_empty() {
+                return Ok(Vec::new());
+            }
+            let request = LeaveGroupRequest {
+                group_id: group.to_owned(),
+                member_id: String::new(),
+                members: members
+                    .iter()
+                    .map(|m| LeaveGroupRequestMember {
+                        member_id: m.member_id.clone(),
+                        group_instance_id: m.group_instance_id.clone(),
+                        reason: Some("removed by an admin client".to_owned()),
+                    })
+                    .collect(),
+            };
             let response =
                 send_to_coordinator(client, group, &request, deadline, |r| r.error_code)?;
             item_result(
@@ -180,7 +192,7 @@ impl KafkaAdminClient {
                 &format!("removing members from group {group}"),
             )?;
             Ok(members
-                .iter()
+                .into_iter()
                 .map(|m| {
                     let answer = response.members.iter().find(|a| {
                         a.member_id == m.member_id && a.group_instance_id == m.group_instance_id
@@ -196,7 +208,7 @@ impl KafkaAdminClient {
                             format!("the coordinator's answer did not mention {m:?}"),
                         )),
                     };
-                    (m.clone(), result)
+                    (m, result)
                 })
                 .collect())
         })

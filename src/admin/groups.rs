@@ -300,7 +300,7 @@ fn speaks_consumer_group_describe(
 }
 
 /// Describes one group at its coordinator.
-fn describe_group(
+pub(super) fn describe_group(
     client: &mut KafkaClient,
     group: &str,
     deadline: Instant,
