@@ -53,6 +53,25 @@ fn topic_configs(topic: &str) -> Vec<ConfigEntry> {
     described.remove(&resource).expect("the topic").expect("ok")
 }
 
+/// The topic's configs once `config` has `value`: a change reaches the brokers'
+/// metadata a moment after the controller accepted it.
+fn topic_configs_once(topic: &str, config: &str, value: &str) -> Vec<ConfigEntry> {
+    common::wait_until(
+        "the config change did not arrive",
+        TIMEOUT,
+        Duration::from_millis(50),
+        || {
+            let configs = topic_configs(topic);
+            let now = entry(&configs, config).value.clone();
+            if now.as_deref() == Some(value) {
+                Ok(configs)
+            } else {
+                Err(format!("{config} = {now:?}"))
+            }
+        },
+    )
+}
+
 #[test]
 fn topic_configs_are_described_and_changed_one_at_a_time() {
     let admin = common::admin();
@@ -119,7 +138,7 @@ fn topic_configs_are_described_and_changed_one_at_a_time() {
         false,
     )
     .expect("altered");
-    let configs = topic_configs(&topic);
+    let configs = topic_configs_once(&topic, "max.message.bytes", "2000000");
     assert_eq!(
         entry(&configs, "max.message.bytes").value.as_deref(),
         Some("2000000")
@@ -145,12 +164,7 @@ fn topic_configs_are_described_and_changed_one_at_a_time() {
         false,
     )
     .expect("subtract");
-    assert_eq!(
-        entry(&topic_configs(&topic), "cleanup.policy")
-            .value
-            .as_deref(),
-        Some("compact")
-    );
+    topic_configs_once(&topic, "cleanup.policy", "compact");
 
     // A wrong config name fails its resource; an unknown topic fails alone.
     let missing = ConfigResource::topic(common::unique_topic("admin-configs-missing"));
@@ -201,7 +215,7 @@ fn topic_configs_are_described_and_changed_one_at_a_time() {
         )
         .expect("alter_configs");
     results[&resource].clone().expect("replaced");
-    let configs = topic_configs(&topic);
+    let configs = topic_configs_once(&topic, "retention.ms", "7200000");
     assert_eq!(
         entry(&configs, "retention.ms").value.as_deref(),
         Some("7200000")
@@ -255,8 +269,18 @@ fn broker_logger_and_group_configs() {
         .expect("alter")[&broker]
         .clone()
         .expect("set");
-    let seen = librdkafka_configs("broker", &node.to_string());
-    assert_eq!(seen["log.cleaner.threads"], "2");
+    common::wait_until(
+        "librdkafka did not see the broker config",
+        TIMEOUT,
+        Duration::from_millis(100),
+        || {
+            let seen = librdkafka_configs("broker", &node.to_string());
+            match seen.get("log.cleaner.threads").map(String::as_str) {
+                Some("2") => Ok(()),
+                other => Err(format!("log.cleaner.threads = {other:?}")),
+            }
+        },
+    );
     let described = admin
         .describe_configs(std::slice::from_ref(&broker), TIMEOUT)
         .expect("describe");
