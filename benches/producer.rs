@@ -1,8 +1,12 @@
 //! Micro-benchmarks of the producer's hot paths: appending to the accumulator, encoding
-//! a batch with each codec, and choosing a partition. Run with `cargo bench`.
+//! a batch with each codec, choosing a partition, and the statistics' latency histogram
+//! (what the sender adds per produce response; `send()` itself counts nothing). Run
+//! with `cargo bench`.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use kafka_sync::producer::{bench_accumulator_append, murmur2, DefaultPartitioner, Partitioner};
+use kafka_sync::producer::{
+    bench_accumulator_append, bench_latency_histogram, murmur2, DefaultPartitioner, Partitioner,
+};
 use kafka_sync::record::batch::{
     RecordBatchBuilder, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE,
 };
@@ -62,5 +66,21 @@ fn partitioner(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, accumulator_append, batch_encode, partitioner);
+fn latency_histogram(c: &mut Criterion) {
+    let mut group = c.benchmark_group("statistics");
+    let samples = 10_000;
+    group.throughput(Throughput::Elements(samples));
+    group.bench_function("10k latencies recorded, then summarized", |b| {
+        b.iter(|| bench_latency_histogram(black_box(samples)))
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    accumulator_append,
+    batch_encode,
+    partitioner,
+    latency_histogram
+);
 criterion_main!(benches);

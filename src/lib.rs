@@ -18,6 +18,7 @@ pub mod net;
 pub mod producer;
 pub mod protocol;
 pub mod record;
+mod stats;
 mod time;
 
 pub use admin::{ClusterDescription, KafkaAdminClient, NewTopic, TopicResult};
@@ -26,13 +27,17 @@ pub use config::security::{SaslMechanism, SecurityConfig, SecurityProtocol};
 pub use config::{Acks, AdminConfig, ClientConfig, MetadataRecovery, ProducerConfig};
 pub use config::{ConsumerConfig, IsolationLevel, OffsetReset};
 pub use consumer::{
-    AssignmentStrategy, ConsumerGroupMetadata, ConsumerRebalanceListener, ConsumerRecord,
-    ConsumerRecords, Deserializer, KafkaConsumer, OffsetAndMetadata, OffsetAndTimestamp,
+    AssignmentStrategy, ConsumerGroupMetadata, ConsumerRates, ConsumerRebalanceListener,
+    ConsumerRecord, ConsumerRecords, ConsumerStatistics, Deserializer, KafkaConsumer,
+    OffsetAndMetadata, OffsetAndTimestamp, PartitionStatistics,
 };
 pub use error::{ErrorCode, ErrorKind, KafkaError, Result};
 pub use exactly_once::ExactlyOnceProcessor;
+pub use net::BrokerStatistics;
 pub use producer::{
-    FutureRecordMetadata, KafkaProducer, ProducerMetrics, ProducerRecord, RecordMetadata,
+    FutureRecordMetadata, KafkaProducer, ProducerMetrics, ProducerRates, ProducerRecord,
+    ProducerStatistics, RecordMetadata, TopicStatistics,
 };
 pub use record::compression::Compression;
 pub use record::Header;
+pub use stats::LatencySummary;

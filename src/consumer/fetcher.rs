@@ -22,7 +22,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
@@ -74,6 +74,7 @@ impl FetchSettings {
 #[derive(Debug)]
 struct InFlight {
     correlation_id: i32,
+    sent_at: Instant,
     /// The offset each partition was fetched from.
     offsets: HashMap<TopicPartition, i64>,
     /// Topic names by id, for responses that name topics by id.
@@ -81,12 +82,14 @@ struct InFlight {
 }
 
 /// Counters for `metrics()`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct FetchMetrics {
     pub fetch_requests: u64,
     pub fetch_responses: u64,
     pub records: u64,
     pub bytes: u64,
+    /// From sending a fetch to its answer.
+    pub latency: crate::stats::LatencyHistogram,
 }
 
 /// Fetch requests in flight and fetched data waiting to be returned.
@@ -263,6 +266,7 @@ impl Fetcher {
             node,
             InFlight {
                 correlation_id,
+                sent_at: Instant::now(),
                 offsets,
                 topic_names,
             },
@@ -305,6 +309,7 @@ impl Fetcher {
             }
         };
         self.metrics.fetch_responses += 1;
+        self.metrics.latency.record(in_flight.sent_at.elapsed());
         self.absorb(decoded, &in_flight, client, subscriptions);
     }
 

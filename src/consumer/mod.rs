@@ -29,6 +29,7 @@ mod fetcher;
 pub(crate) mod group_protocol;
 mod heartbeat;
 mod listener;
+mod metrics;
 mod offsets;
 mod record;
 mod subscription;
@@ -42,6 +43,7 @@ use regex_lite::Regex;
 pub use assignor::AssignmentStrategy;
 pub use coordinator::CommitCallback;
 pub use listener::ConsumerRebalanceListener;
+pub use metrics::{ConsumerRates, ConsumerStatistics, PartitionStatistics};
 pub use offsets::{ConsumerGroupMetadata, OffsetAndMetadata, OffsetAndTimestamp};
 pub use record::{ConsumerRecord, ConsumerRecords, Deserializer, StringDeserializer};
 
@@ -103,6 +105,8 @@ pub struct KafkaConsumer {
     in_listener: bool,
     closed: bool,
     rebalances: u64,
+    /// When the consumer was made, for `statistics()`.
+    started: Instant,
 }
 
 impl std::fmt::Debug for KafkaConsumer {
@@ -163,6 +167,7 @@ impl KafkaConsumer {
             in_listener: false,
             closed: false,
             rebalances: 0,
+            started: Instant::now(),
             revocation_give_up: None,
             config,
         })
@@ -1232,6 +1237,51 @@ impl KafkaConsumer {
             bytes_fetched: m.bytes,
             assigned_partitions: self.subscriptions.assigned().count(),
             rebalances: self.rebalances,
+        }
+    }
+
+    /// A snapshot of everything the consumer measures: the totals of
+    /// [`metrics`](Self::metrics), fetch latency percentiles, each assigned
+    /// partition's position, high watermark and lag (Java's `records-lag`), and
+    /// per-broker counts. Cheap: nothing is counted per record.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{ConsumerConfig, KafkaConsumer};
+    /// # let mut consumer = KafkaConsumer::new(ConsumerConfig::new("localhost:9092").group_id("g"))?;
+    /// let stats = consumer.statistics();
+    /// for (tp, p) in &stats.partitions {
+    ///     println!("{tp}: lag {:?}", p.lag);
+    /// }
+    /// println!("fetch p99 {:?}", stats.fetch_latency.p99);
+    /// # Ok::<(), kafka_sync::KafkaError>(())
+    /// ```
+    pub fn statistics(&self) -> ConsumerStatistics {
+        let partitions = self
+            .subscriptions
+            .states()
+            .map(|(tp, state)| {
+                let position = self.subscriptions.position(tp);
+                let high_watermark = state.high_watermark;
+                let lag = match (position, high_watermark) {
+                    (Some(p), Some(h)) => Some(h.saturating_sub(p).max(0)),
+                    _ => None,
+                };
+                (
+                    tp.clone(),
+                    PartitionStatistics {
+                        position,
+                        high_watermark,
+                        lag,
+                    },
+                )
+            })
+            .collect();
+        ConsumerStatistics {
+            uptime: self.started.elapsed(),
+            totals: self.metrics(),
+            fetch_latency: self.fetcher.metrics.latency.summary(),
+            partitions,
+            brokers: self.client.network_ref().broker_statistics(),
         }
     }
 

@@ -19,7 +19,7 @@ use crate::protocol::api::{support, ApiKey};
 use crate::protocol::messages::ApiVersionsResponse;
 
 pub use connection::BrokerAddress;
-pub use selector::{NetworkClient, Response};
+pub use selector::{BrokerStatistics, NetworkClient, Response};
 
 /// The TLS and SASL settings every connection of a client shares, prepared once from
 /// the [`SecurityConfig`]: certificate files are read and the SASL token cache made

@@ -67,6 +67,31 @@ pub struct NetworkClient {
     completed: Vec<Response>,
     last_errors: HashMap<i32, KafkaError>,
     scratch: Vec<Event>,
+    /// Per node: requests sent, responses (and failures) completed, connections made.
+    stats: HashMap<i32, NodeCounts>,
+}
+
+/// The counts behind [`BrokerStatistics`], kept by the thread that owns the client.
+#[derive(Debug, Default, Clone, Copy)]
+struct NodeCounts {
+    requests: u64,
+    responses: u64,
+    connects: u64,
+}
+
+/// What a client's connection to one broker has done, from its `statistics()`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BrokerStatistics {
+    /// Whether a connection is up and ready for requests now.
+    pub connected: bool,
+    /// Requests sent to the broker.
+    pub requests_sent: u64,
+    /// Requests completed (answered, failed or timed out).
+    pub requests_completed: u64,
+    /// Requests waiting for their answer now.
+    pub in_flight: usize,
+    /// Connections made to the broker (the first, and every reconnect).
+    pub connects: u64,
 }
 
 /// Written by hand: only what helps to see the state, never buffered bytes (see
@@ -102,6 +127,7 @@ impl NetworkClient {
             completed: Vec::new(),
             last_errors: HashMap::new(),
             scratch: Vec::new(),
+            stats: HashMap::new(),
         })
     }
 
@@ -292,6 +318,7 @@ impl NetworkClient {
             expect_response,
             Instant::now(),
         )?;
+        self.stats.entry(node_id).or_default().requests += 1;
         let mut events = std::mem::take(&mut self.scratch);
         conn.flush(self.poll.registry(), &mut events);
         self.absorb(node_id, &mut events);
@@ -315,6 +342,24 @@ impl NetworkClient {
         for id in ids {
             self.close(id, KafkaError::closed("client closed"));
         }
+    }
+
+    /// What each known broker's connection has done.
+    pub fn broker_statistics(&self) -> std::collections::BTreeMap<i32, BrokerStatistics> {
+        self.connections
+            .keys()
+            .map(|&node_id| {
+                let counts = self.stats.get(&node_id).copied().unwrap_or_default();
+                let stats = BrokerStatistics {
+                    connected: self.is_ready(node_id),
+                    requests_sent: counts.requests,
+                    requests_completed: counts.responses,
+                    in_flight: self.in_flight(node_id),
+                    connects: counts.connects,
+                };
+                (node_id, stats)
+            })
+            .collect()
     }
 
     /// Waits up to `timeout` for I/O (less if a request or connect deadline comes
@@ -379,15 +424,19 @@ impl NetworkClient {
                     api_key,
                     api_version,
                     result,
-                } => self.completed.push(Response {
-                    node_id,
-                    correlation_id,
-                    api_key,
-                    api_version,
-                    result,
-                }),
+                } => {
+                    self.stats.entry(node_id).or_default().responses += 1;
+                    self.completed.push(Response {
+                        node_id,
+                        correlation_id,
+                        api_key,
+                        api_version,
+                        result,
+                    })
+                }
                 Event::Ready => {
                     self.last_errors.remove(&node_id);
+                    self.stats.entry(node_id).or_default().connects += 1;
                 }
                 Event::Closed(reason) => {
                     self.last_errors.insert(node_id, reason);

@@ -61,7 +61,7 @@ use crate::record::batch::{record_size_upper_bound, HEADER_SIZE};
 
 pub use batch::Callback;
 pub use future::FutureRecordMetadata;
-pub use metrics::ProducerMetrics;
+pub use metrics::{ProducerMetrics, ProducerRates, ProducerStatistics, TopicStatistics};
 pub use partitioner::{murmur2, partition_for_key, DefaultPartitioner, Partitioner};
 pub use record::{ProducerRecord, RecordMetadata};
 pub use serializer::{
@@ -606,6 +606,31 @@ impl KafkaProducer {
         )
     }
 
+    /// A snapshot of everything the producer measures: the totals of
+    /// [`metrics`](Self::metrics), batch and request averages, produce latency
+    /// percentiles, buffer memory free, and per-topic and per-broker counts. Cheap:
+    /// the counting costs nothing per record, and the snapshot copies counters.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{KafkaProducer, ProducerConfig};
+    /// # let producer = KafkaProducer::new(ProducerConfig::new("localhost:9092"))?;
+    /// let before = producer.statistics();
+    /// // ... send for a while ...
+    /// let after = producer.statistics();
+    /// let rates = after.rate_since(&before);
+    /// println!(
+    ///     "{:.0} records/s, p99 {:?}, {} bytes of buffer free",
+    ///     rates.records_per_sec, after.request_latency.p99, after.buffer_available
+    /// );
+    /// # Ok::<(), kafka_sync::KafkaError>(())
+    /// ```
+    pub fn statistics(&self) -> ProducerStatistics {
+        self.shared.counters.statistics(
+            self.shared.accumulator.pool.used(),
+            self.shared.config.buffer_memory,
+        )
+    }
+
     /// Closes the producer: no new records are accepted, records already sent are
     /// delivered, and the sender thread stops. `None` waits as long as that takes;
     /// with a timeout, records still pending when it passes fail with a
@@ -733,6 +758,18 @@ pub fn bench_accumulator_append(
         }
     }
     batches
+}
+
+/// Records `samples` latencies into a statistics histogram, then takes its percentile
+/// summary: what the sender adds per produce response, and what a `statistics()` call
+/// reads. For the `benches/` micro-benchmark; not part of the API.
+#[doc(hidden)]
+pub fn bench_latency_histogram(samples: u64) -> crate::LatencySummary {
+    let histogram = crate::stats::LatencyHistogram::default();
+    for i in 0..samples {
+        histogram.record(Duration::from_micros(i % 100_000));
+    }
+    histogram.summary()
 }
 
 fn now_ms() -> i64 {

@@ -37,6 +37,9 @@ use crate::protocol::messages::{
 /// checked regularly.
 const MAX_IDLE: Duration = Duration::from_millis(200);
 
+/// How often the sender copies its connections' counts for `statistics()`.
+const STATS_EVERY: Duration = Duration::from_secs(1);
+
 /// The highest Produce version of transactions protocol v1: from version 12 a
 /// transactional batch adds its partition to the transaction on the broker, which a
 /// producer may ask for only when the cluster finalized `transaction.version` 2
@@ -76,6 +79,8 @@ pub(crate) struct Sender {
     /// Why the last InitProducerId failed, for the errors of batches that wait for a
     /// producer id.
     init_error: Option<KafkaError>,
+    /// When the connections' counts were last copied for `statistics()`.
+    stats_copied: Instant,
 }
 
 impl Sender {
@@ -90,6 +95,7 @@ impl Sender {
             init_request: None,
             init_not_before: now,
             init_error: None,
+            stats_copied: now,
         }
     }
 
@@ -122,6 +128,11 @@ impl Sender {
                 wake_at = wake_at.min(next);
             }
             self.expire_batches(now);
+            if now.duration_since(self.stats_copied) >= STATS_EVERY {
+                self.stats_copied = now;
+                *self.shared.counters.brokers.lock() =
+                    self.client.network_ref().broker_statistics();
+            }
             let wait = wake_at.saturating_duration_since(Instant::now());
             match self.client.poll(wait) {
                 Ok(responses) => {
@@ -512,6 +523,11 @@ impl Sender {
             batch.bytes().map_or(0, |b| b.len()) as u64,
         );
         Counters::add(&counters.batches_sent, 1);
+        counters.topic_acknowledged(
+            &batch.topic,
+            batch.record_count() as u64,
+            batch.bytes().map_or(0, |b| b.len()) as u64,
+        );
         if let Some(sequence) = batch.sequence {
             self.shared.transactions.acknowledged(
                 &batch.topic,
@@ -574,6 +590,9 @@ impl Sender {
             &self.shared.counters.record_errors,
             batch.record_count() as u64,
         );
+        self.shared
+            .counters
+            .topic_failed(&batch.topic, batch.record_count() as u64);
         if let Some(sequence) = batch.sequence {
             // Sent at least once, the batch may or may not be in the log: the
             // transaction manager holds its partition until that is known.
@@ -646,6 +665,9 @@ impl Sender {
                     &self.shared.counters.record_errors,
                     batch.record_count() as u64,
                 );
+                self.shared
+                    .counters
+                    .topic_failed(&batch.topic, batch.record_count() as u64);
                 self.shared.accumulator.fail(batch, error.clone());
             }
         }
