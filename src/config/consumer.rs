@@ -6,7 +6,9 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::{parse_bool, parse_ms, parse_size, read_properties, ClientConfig};
+use super::{
+    parse_bool, parse_ms, parse_size, read_properties, ClientConfig, ClientKind, UnusedKeys,
+};
 use crate::consumer::AssignmentStrategy;
 use crate::error::{KafkaError, Result};
 
@@ -152,6 +154,8 @@ pub struct ConsumerConfig {
     /// `default.api.timeout.ms`: the timeout of blocking calls that take none
     /// (`committed`, `position`, `beginning_offsets`, `commit`, `close`...). Default 60 s.
     pub default_api_timeout: Duration,
+    /// Keys accepted but not used (see the [module documentation](super)).
+    unused: UnusedKeys,
 }
 
 impl ConsumerConfig {
@@ -182,7 +186,21 @@ impl ConsumerConfig {
             allow_auto_create_topics: true,
             client_rack: String::new(),
             default_api_timeout: Duration::from_secs(60),
+            unused: UnusedKeys::default(),
         }
+    }
+
+    /// The keys given to [`set`](Self::set) or [`from_properties`](Self::from_properties)
+    /// that this config accepted without using them, in the order first given: keys of
+    /// the Java producer and admin client, and Java consumer keys kafka-sync does not
+    /// implement (see the [module documentation](super)).
+    pub fn unused_keys(&self) -> &[String] {
+        self.unused.keys()
+    }
+
+    /// Why `key`, one of [`unused_keys`](Self::unused_keys), is not used.
+    pub fn unused_key_reason(&self, key: &str) -> Option<&str> {
+        self.unused.reason(key)
     }
 
     /// `client.id`.
@@ -306,7 +324,9 @@ impl ConsumerConfig {
         self
     }
 
-    /// Sets a setting by its Java property name; unknown keys and bad values are errors
+    /// Sets a setting by its Java property name. Keys of the other Java clients, and
+    /// Java consumer keys kafka-sync does not implement, are accepted and listed by
+    /// [`unused_keys`](Self::unused_keys); other unknown keys and bad values are errors
     /// naming the key.
     pub fn set(mut self, key: &str, value: &str) -> Result<Self> {
         if self.client.set(key, value)? {
@@ -344,13 +364,14 @@ impl ConsumerConfig {
             "allow.auto.create.topics" => self.allow_auto_create_topics = parse_bool(key, value)?,
             "client.rack" => self.client_rack = value.trim().to_owned(),
             "default.api.timeout.ms" => self.default_api_timeout = parse_ms(key, value)?,
-            _ => return Err(KafkaError::config(key, "unknown consumer setting")),
+            _ => self.unused.accept(ClientKind::Consumer, key)?,
         }
         Ok(self)
     }
 
     /// Reads Java-style `key=value` properties from a file (see
-    /// [`parse_properties`](super::parse_properties)).
+    /// [`parse_properties`](super::parse_properties)); keys of other clients are
+    /// accepted as by [`set`](Self::set).
     pub fn from_properties(path: impl AsRef<Path>) -> Result<Self> {
         let mut config = ConsumerConfig::new("");
         for (key, value) in read_properties(path.as_ref())? {

@@ -6,7 +6,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{parse_bool, parse_ms, parse_size, read_properties, ClientConfig};
+use super::{
+    parse_bool, parse_ms, parse_size, read_properties, ClientConfig, ClientKind, UnusedKeys,
+};
 use crate::error::{KafkaError, Result};
 use crate::producer::{DefaultPartitioner, Partitioner};
 use crate::record::Compression;
@@ -109,6 +111,8 @@ pub struct ProducerConfig {
     /// `transaction.timeout.ms`: how long a transaction may stay open before the
     /// coordinator aborts it. Default 60 s.
     pub transaction_timeout: Duration,
+    /// Keys accepted but not used (see the [module documentation](super)).
+    unused: UnusedKeys,
 }
 
 impl fmt::Debug for ProducerConfig {
@@ -129,6 +133,7 @@ impl fmt::Debug for ProducerConfig {
             .field("partitioner", &self.partitioner)
             .field("transactional_id", &self.transactional_id)
             .field("transaction_timeout", &self.transaction_timeout)
+            .field("unused", &self.unused)
             .finish()
     }
 }
@@ -163,7 +168,21 @@ impl ProducerConfig {
             partitioner: Arc::new(DefaultPartitioner::new()),
             transactional_id: None,
             transaction_timeout: Duration::from_secs(60),
+            unused: UnusedKeys::default(),
         }
+    }
+
+    /// The keys given to [`set`](Self::set) or [`from_properties`](Self::from_properties)
+    /// that this config accepted without using them, in the order first given: keys of
+    /// the Java consumer and admin client, and Java producer keys kafka-sync does not
+    /// implement (see the [module documentation](super)).
+    pub fn unused_keys(&self) -> &[String] {
+        self.unused.keys()
+    }
+
+    /// Why `key`, one of [`unused_keys`](Self::unused_keys), is not used.
+    pub fn unused_key_reason(&self, key: &str) -> Option<&str> {
+        self.unused.reason(key)
     }
 
     /// `transactional.id`: makes the producer transactional (see
@@ -222,8 +241,10 @@ impl ProducerConfig {
         self
     }
 
-    /// Sets a setting by its Java property name (`linger.ms`, `acks`, ...); unknown
-    /// keys and bad values are errors naming the key.
+    /// Sets a setting by its Java property name (`linger.ms`, `acks`, ...). Keys of
+    /// the other Java clients, and Java producer keys kafka-sync does not implement, are
+    /// accepted and listed by [`unused_keys`](Self::unused_keys); other unknown keys and
+    /// bad values are errors naming the key.
     pub fn set(mut self, key: &str, value: &str) -> Result<Self> {
         match key {
             "acks" => self.acks = value.parse()?,
@@ -258,14 +279,16 @@ impl ProducerConfig {
             )),
             _ => {
                 if !self.client.set(key, value)? {
-                    return Err(KafkaError::config(key, "unknown producer setting"));
+                    self.unused.accept(ClientKind::Producer, key)?;
                 }
             }
         }
         Ok(self)
     }
 
-    /// Reads Java-style `key=value` properties from a file.
+    /// Reads Java-style `key=value` properties from a file (see
+    /// [`parse_properties`](super::parse_properties)); keys of other clients are
+    /// accepted as by [`set`](Self::set).
     pub fn from_properties(path: impl AsRef<Path>) -> Result<Self> {
         let mut config = ProducerConfig::new("");
         for (key, value) in read_properties(path.as_ref())? {

@@ -25,16 +25,29 @@
 //! | --- | --- |
 //! | `security.protocol` | `PLAINTEXT` (default), `SSL`, `SASL_PLAINTEXT`, `SASL_SSL` |
 //! | `ssl.ca.location` | PEM file of the CA certificates to trust (librdkafka's name). When set, only these are trusted; when unset, the system's roots are |
-//! | `ssl.truststore.location` | the same, accepted only with `ssl.truststore.type=PEM` (Java's JKS stores cannot be read: convert with `keytool -exportcert -rfc`) |
+//! | `ssl.truststore.location` | the same (Java's name; `ssl.truststore.type` must be `PEM` if given). JKS and PKCS#12 trust stores cannot be read: the error says how to convert them to PEM |
+//! | `ssl.truststore.type` | `PEM`; `JKS` and `PKCS12` are refused with the command that converts the store. A `.jks` `ssl.truststore.location` without a type is refused too (Java's default type is JKS) |
 //! | `ssl.certificate.location` | PEM file of the client certificate (and its chain), for brokers that require client authentication |
 //! | `ssl.key.location` | PEM file of the client's private key: PKCS#8, encrypted (`ENCRYPTED PRIVATE KEY`, then `ssl.key.password` is required) or not |
 //! | `ssl.key.password` | the password of `ssl.key.location` |
-//! | `ssl.keystore.location` | a PKCS#12 file holding the client certificate and key, instead of the two PEM files (librdkafka's meaning; Java's `ssl.keystore.type` must then be `PKCS12`) |
+//! | `ssl.keystore.location` | a PKCS#12 file holding the client certificate and key, instead of the two PEM files (librdkafka's meaning; Java's `ssl.keystore.type` must then be `PKCS12` if given) |
+//! | `ssl.keystore.type` | `PKCS12`; `JKS` (and a `.jks` `ssl.keystore.location` without a type, Java's default type being JKS) is refused with the `keytool -importkeystore ... -deststoretype PKCS12` command that converts it |
 //! | `ssl.keystore.password` | the password of the PKCS#12 file |
 //! | `ssl.endpoint.identification.algorithm` | `https` (default): the broker's certificate must name the host (or IP address) the client connects to; `none` (or empty): it need not, which is logged as a warning |
 //! | `sasl.mechanism` (also librdkafka's `sasl.mechanisms`) | `PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512` or `OAUTHBEARER`; required with the SASL protocols (Java's default, `GSSAPI`, is not supported) |
 //! | `sasl.username`, `sasl.password` | the credentials of PLAIN and SCRAM |
-//! | `sasl.jaas.config` | Java's form of the same: the `username="..."` and `password="..."` options of a `PlainLoginModule` or `ScramLoginModule` line are read |
+//! | `sasl.jaas.config` | Java's form of the same: the `username` and `password` options of a `PlainLoginModule` or `ScramLoginModule` line are read. Values may be in double or single quotes (`username='a' password="b"`), with Java's backslash escapes (`\"`, `\'`, `\\`, `\n`, ...) inside either; an `OAuthBearerLoginModule` line is accepted and its options left to the token provider |
+//!
+//! Whether TLS files hold what their keys say is checked by
+//! [`validate`](SecurityConfig::validate) where it can be seen at once: a JKS store
+//! (its magic number, whatever its name) is refused with the command that converts it,
+//! and so is a binary (DER or PKCS#12) file given as a PEM trust store. The Java
+//! keys for inline PEM (`ssl.truststore.certificates`, `ssl.keystore.key`,
+//! `ssl.keystore.certificate.chain`) and `ssl.engine.factory.class` are errors: ignoring
+//! them would change what is trusted or presented. Java TLS tuning keys
+//! (`ssl.protocol`, `ssl.enabled.protocols`, `ssl.cipher.suites`, ...), Kerberos and
+//! token endpoint keys are accepted and ignored (see [the config
+//! module](super#keys-a-config-does-not-use)).
 //!
 //! OAUTHBEARER tokens come from an [`OAuthBearerTokenProvider`] set with
 //! [`SecurityConfig::oauthbearer`]; it has no property form.
@@ -43,7 +56,7 @@
 //! error message quotes them.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{KafkaError, Result};
@@ -212,6 +225,12 @@ pub struct TlsConfig {
     /// `ssl.endpoint.identification.algorithm`: whether the broker's certificate must
     /// match its host name or IP address. Default `true`; turning it off is logged.
     pub verify_hostname: bool,
+    /// `ssl.keystore.type` as given (only `PKCS12` is accepted); `None` if not given,
+    /// which a `.jks` `ssl.keystore.location` does not allow.
+    pub keystore_type: Option<String>,
+    /// `ssl.truststore.type` as given (only `PEM` is accepted); `None` if not given,
+    /// which a `.jks` `ssl.truststore.location` does not allow.
+    pub truststore_type: Option<String>,
 }
 
 impl Default for TlsConfig {
@@ -224,6 +243,8 @@ impl Default for TlsConfig {
             keystore_location: None,
             keystore_password: None,
             verify_hostname: true,
+            keystore_type: None,
+            truststore_type: None,
         }
     }
 }
@@ -347,15 +368,18 @@ impl SecurityConfig {
             "ssl.ca.location" => self.tls.ca_location = path(),
             "ssl.truststore.location" => self.tls.ca_location = path(),
             "ssl.truststore.type" => {
-                if !value.trim().eq_ignore_ascii_case("PEM") {
+                let kind = value.trim().to_ascii_uppercase();
+                if kind != "PEM" {
                     return Err(KafkaError::config(
                         key,
                         format!(
-                            "`{value}` trust stores cannot be read; use a PEM file \
-                             (ssl.truststore.type=PEM or ssl.ca.location)"
+                            "`{}` trust stores cannot be read; {}",
+                            value.trim(),
+                            truststore_conversion(&kind, self.tls.ca_location.as_deref())
                         ),
                     ));
                 }
+                self.tls.truststore_type = Some(kind);
             }
             "ssl.certificate.location" => self.tls.certificate_location = path(),
             "ssl.key.location" => self.tls.key_location = path(),
@@ -363,12 +387,46 @@ impl SecurityConfig {
             "ssl.keystore.location" => self.tls.keystore_location = path(),
             "ssl.keystore.password" => self.tls.keystore_password = Some(Secret::new(value)),
             "ssl.keystore.type" => {
-                if !value.trim().eq_ignore_ascii_case("PKCS12") {
+                let kind = value.trim().to_ascii_uppercase();
+                if kind != "PKCS12" {
+                    let how = match kind.as_str() {
+                        "JKS" | "JCEKS" => {
+                            keystore_conversion(self.tls.keystore_location.as_deref())
+                        }
+                        "PEM" => "give a PEM key and certificate as ssl.key.location and \
+                                  ssl.certificate.location"
+                            .to_owned(),
+                        _ => "use a PKCS#12 key store".to_owned(),
+                    };
                     return Err(KafkaError::config(
                         key,
-                        format!("`{value}` key stores cannot be read; use PKCS12"),
+                        format!("`{}` key stores cannot be read; {how}", value.trim()),
                     ));
                 }
+                self.tls.keystore_type = Some(kind);
+            }
+            "ssl.truststore.certificates" => {
+                return Err(KafkaError::config(
+                    key,
+                    "certificates inline in the configuration are not supported; put them in \
+                     a PEM file and give it as ssl.truststore.location with \
+                     ssl.truststore.type=PEM",
+                ))
+            }
+            "ssl.keystore.key" | "ssl.keystore.certificate.chain" => {
+                return Err(KafkaError::config(
+                    key,
+                    "keys and certificates inline in the configuration are not supported; put \
+                     them in PEM files and give them as ssl.key.location and \
+                     ssl.certificate.location",
+                ))
+            }
+            "ssl.engine.factory.class" => {
+                return Err(KafkaError::config(
+                    key,
+                    "a Java TLS engine cannot be used; TLS is the platform's library, set up \
+                     with the ssl.* keys",
+                ))
             }
             "ssl.endpoint.identification.algorithm" => {
                 self.tls.verify_hostname = match value.trim().to_ascii_lowercase().as_str() {
@@ -388,9 +446,10 @@ impl SecurityConfig {
             "sasl.username" => self.sasl.username = Some(value.to_owned()),
             "sasl.password" => self.sasl.password = Some(Secret::new(value)),
             "sasl.jaas.config" => {
-                let (username, password) = parse_jaas(value)?;
-                self.sasl.username = Some(username);
-                self.sasl.password = Some(password);
+                if let Some((username, password)) = parse_jaas(value)? {
+                    self.sasl.username = Some(username);
+                    self.sasl.password = Some(password);
+                }
             }
             _ => return Ok(false),
         }
@@ -422,6 +481,7 @@ impl SecurityConfig {
                     "give the client certificate either as a PKCS#12 key store or as PEM files, not both",
                 ));
             }
+            check_store_files(tls)?;
         }
         if self.protocol.uses_sasl() {
             let Some(mechanism) = self.sasl.mechanism else {
@@ -462,45 +522,286 @@ impl SecurityConfig {
     }
 }
 
-/// Reads `username="..."` and `password="..."` out of a JAAS line such as
-/// `org.apache.kafka.common.security.scram.ScramLoginModule required username="a" password="b";`.
-fn parse_jaas(value: &str) -> Result<(String, Secret)> {
+/// Refuses JKS stores and binary trust stores before the TLS library sees them, with
+/// the command that converts them: a `.jks` location without a type (Java's default
+/// type is JKS), and a file whose first bytes say JKS, JCEKS or DER whatever its name.
+/// Files that cannot be read are left to the TLS set-up, whose error names them.
+fn check_store_files(tls: &TlsConfig) -> Result<()> {
+    let is_jks_name = |path: &Path| {
+        path.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("jks"))
+    };
+    if let Some(path) = &tls.keystore_location {
+        let kind = file_kind(path);
+        if kind == FileKind::Jks || (tls.keystore_type.is_none() && is_jks_name(path)) {
+            return Err(KafkaError::config(
+                "ssl.keystore.location",
+                format!(
+                    "{} is a JKS key store, which cannot be read; {}",
+                    path.display(),
+                    keystore_conversion(Some(path))
+                ),
+            ));
+        }
+    }
+    if let Some(path) = &tls.ca_location {
+        let kind = file_kind(path);
+        if kind == FileKind::Jks || (tls.truststore_type.is_none() && is_jks_name(path)) {
+            return Err(KafkaError::config(
+                "ssl.truststore.location",
+                format!(
+                    "{} is a JKS trust store, which cannot be read; {}",
+                    path.display(),
+                    truststore_conversion("JKS", Some(path))
+                ),
+            ));
+        }
+        if kind == FileKind::Der {
+            return Err(KafkaError::config(
+                "ssl.truststore.location",
+                format!(
+                    "{} is binary (a PKCS#12 trust store or a DER certificate), not PEM; {}, \
+                     or `openssl x509 -inform der -in {} -out ca.pem` for one DER certificate",
+                    path.display(),
+                    truststore_conversion("PKCS12", Some(path)),
+                    path.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum FileKind {
+    /// JKS or JCEKS (Java's own formats).
+    Jks,
+    /// DER: PKCS#12, or a certificate.
+    Der,
+    /// Anything else, or unreadable.
+    Other,
+}
+
+/// What a store file's first bytes say it is.
+fn file_kind(path: &Path) -> FileKind {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic));
+    match (read, magic) {
+        (Ok(()), [0xFE, 0xED, 0xFE, 0xED] | [0xCE, 0xCE, 0xCE, 0xCE]) => FileKind::Jks,
+        (Ok(()), [0x30, 0x80..=0x84, ..]) => FileKind::Der,
+        _ => FileKind::Other,
+    }
+}
+
+/// How to turn a JKS key store into the PKCS#12 file this client reads.
+fn keystore_conversion(path: Option<&Path>) -> String {
+    let source = path.map_or("client.keystore.jks".into(), |p| p.display().to_string());
+    let target = with_extension(&source, "p12");
+    format!(
+        "convert it to PKCS#12 with `keytool -importkeystore -srckeystore {source} \
+         -destkeystore {target} -deststoretype PKCS12` and set \
+         ssl.keystore.location={target} and ssl.keystore.type=PKCS12"
+    )
+}
+
+/// How to turn a trust store of type `kind` into the PEM file this client reads.
+fn truststore_conversion(kind: &str, path: Option<&Path>) -> String {
+    let default = if kind == "PKCS12" {
+        "client.truststore.p12"
+    } else {
+        "client.truststore.jks"
+    };
+    let source = path.map_or(default.into(), |p| p.display().to_string());
+    let pem = with_extension(&source, "pem");
+    let export = |p12: &str| format!("`openssl pkcs12 -in {p12} -nokeys -out {pem}`");
+    let steps = match kind {
+        "PKCS12" => export(&source),
+        "JKS" | "JCEKS" => {
+            let p12 = with_extension(&source, "p12");
+            format!(
+                "`keytool -importkeystore -srckeystore {source} -destkeystore {p12} \
+                 -deststoretype PKCS12`, then {}",
+                export(&p12)
+            )
+        }
+        _ => return "use a PEM file (ssl.truststore.type=PEM or ssl.ca.location)".to_owned(),
+    };
+    format!(
+        "convert it to PEM with {steps}, and set ssl.truststore.location={pem} and \
+         ssl.truststore.type=PEM"
+    )
+}
+
+/// `path` with its extension replaced (or added).
+fn with_extension(path: &str, extension: &str) -> String {
+    Path::new(path)
+        .with_extension(extension)
+        .display()
+        .to_string()
+}
+
+/// A `sasl.jaas.config` line: `LoginModuleClass flag option=value ... ;`.
+#[derive(Debug)]
+struct JaasLine {
+    module: String,
+    options: Vec<(String, String)>,
+}
+
+impl JaasLine {
+    fn option(&self, name: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Parses a JAAS line as Java's `JaasConfig` does: one login module, a control flag
+/// (`required`, `requisite`, `sufficient`, `optional`), then `key=value` options up to
+/// a `;`. Values are bare words or quoted with `"` or `'`, and in quotes a backslash
+/// escapes the next character as in Java's `StreamTokenizer` (`\"`, `\'`, `\\`, `\n`,
+/// `\t`, octal `\123`, ...). Errors name option keys, never values.
+fn parse_jaas_line(text: &str) -> Result<JaasLine> {
     const KEY: &str = "sasl.jaas.config";
-    let mut username = None;
-    let mut password = None;
-    let mut rest = value;
-    while let Some(eq) = rest.find('=') {
-        let name = rest[..eq]
-            .rsplit(|c: char| c.is_whitespace())
-            .next()
-            .unwrap_or("");
-        let after = &rest[eq + 1..];
-        let (option, tail) = match after.strip_prefix('"') {
-            Some(quoted) => match quoted.find('"') {
-                Some(end) => (&quoted[..end], &quoted[end + 1..]),
-                None => {
-                    return Err(KafkaError::config(KEY, "an option's quote is not closed"));
+    let error = |why: String| KafkaError::config(KEY, why);
+    let mut chars = text.chars().peekable();
+    let skip_blanks = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+    };
+    let word = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>, stop_at_equals: bool| {
+        let mut word = String::new();
+        while let Some(c) = chars.next_if(|&c| {
+            !c.is_whitespace()
+                && c != ';'
+                && !(stop_at_equals && (c == '=' || c == '"' || c == '\''))
+        }) {
+            word.push(c);
+        }
+        word
+    };
+    skip_blanks(&mut chars);
+    let module = word(&mut chars, true);
+    if module.is_empty() {
+        return Err(error("no login module (expected e.g. `org.apache.kafka.common.security.plain.PlainLoginModule required username=\"...\" password=\"...\";`)".into()));
+    }
+    skip_blanks(&mut chars);
+    let flag = word(&mut chars, true);
+    if !["required", "requisite", "sufficient", "optional"]
+        .iter()
+        .any(|f| f.eq_ignore_ascii_case(&flag))
+    {
+        return Err(error(format!(
+            "`{module}` needs a control flag (required, requisite, sufficient or optional) \
+             before its options"
+        )));
+    }
+    let mut options = Vec::new();
+    loop {
+        skip_blanks(&mut chars);
+        match chars.peek() {
+            None => break,
+            Some(';') => {
+                chars.next();
+                skip_blanks(&mut chars);
+                if chars.peek().is_some() {
+                    return Err(error("give exactly one login module, ended by `;`".into()));
                 }
-            },
+                break;
+            }
+            Some(_) => {}
+        }
+        let name = word(&mut chars, true);
+        if name.is_empty() {
+            return Err(error(format!(
+                "expected an option name after `{}`",
+                options
+                    .last()
+                    .map_or(module.as_str(), |(k, _): &(String, String)| k.as_str())
+            )));
+        }
+        skip_blanks(&mut chars);
+        if chars.next_if_eq(&'=').is_none() {
+            return Err(error(format!("option `{name}` has no `=value`")));
+        }
+        skip_blanks(&mut chars);
+        let value = match chars.next_if(|&c| c == '"' || c == '\'') {
+            Some(quote) => quoted(&mut chars, quote)
+                .ok_or_else(|| error(format!("the quote of option `{name}` is not closed")))?,
             None => {
-                let end = after
-                    .find(|c: char| c.is_whitespace() || c == ';')
-                    .unwrap_or(after.len());
-                (&after[..end], &after[end..])
+                let value = word(&mut chars, false);
+                if value.is_empty() {
+                    return Err(error(format!("option `{name}` has no value")));
+                }
+                value
             }
         };
-        match name {
-            "username" => username = Some(option.to_owned()),
-            "password" => password = Some(Secret::new(option)),
-            _ => {}
-        }
-        rest = tail;
+        options.push((name, value));
     }
-    match (username, password) {
-        (Some(u), Some(p)) => Ok((u, p)),
-        _ => Err(KafkaError::config(
-            KEY,
-            "expected a PlainLoginModule or ScramLoginModule line with username=\"...\" and password=\"...\"",
+    Ok(JaasLine { module, options })
+}
+
+/// The rest of a quoted JAAS value after its opening `quote`, with escapes resolved;
+/// `None` if the quote is not closed.
+fn quoted(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, quote: char) -> Option<String> {
+    let mut value = String::new();
+    loop {
+        let c = chars.next()?;
+        if c == quote {
+            return Some(value);
+        }
+        if c != '\\' {
+            value.push(c);
+            continue;
+        }
+        let escaped = chars.next()?;
+        value.push(match escaped {
+            'a' => '\u{7}',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'v' => '\u{b}',
+            '0'..='7' => {
+                // Up to three octal digits, the first of three at most 3 (as Java).
+                let mut code = escaped.to_digit(8).unwrap_or(0);
+                let max_digits = if escaped <= '3' { 3 } else { 2 };
+                for _ in 1..max_digits {
+                    match chars.peek().and_then(|c| c.to_digit(8)) {
+                        Some(digit) => {
+                            code = code * 8 + digit;
+                            chars.next();
+                        }
+                        None => break,
+                    }
+                }
+                char::from_u32(code).unwrap_or('\u{fffd}')
+            }
+            other => other,
+        });
+    }
+}
+
+/// The user name and password of a JAAS line, or `None` for an
+/// `OAuthBearerLoginModule` line (whose tokens come from a provider).
+fn parse_jaas(value: &str) -> Result<Option<(String, Secret)>> {
+    let line = parse_jaas_line(value)?;
+    match (line.option("username"), line.option("password")) {
+        (Some(user), Some(password)) => Ok(Some((user.to_owned(), Secret::new(password)))),
+        _ if line.module.ends_with("OAuthBearerLoginModule") => Ok(None),
+        (user, _) => Err(KafkaError::config(
+            "sasl.jaas.config",
+            format!(
+                "`{}` has no {} option: expected a PlainLoginModule or ScramLoginModule line \
+                 with username=\"...\" and password=\"...\"",
+                line.module,
+                if user.is_none() {
+                    "username"
+                } else {
+                    "password"
+                }
+            ),
         )),
     }
 }
@@ -554,6 +855,221 @@ mod tests {
             )
             .unwrap_err();
         assert!(!format!("{err} {err:?}").contains("hunter2"), "{err}");
+    }
+
+    /// The user name and password `set("sasl.jaas.config", line)` takes from `line`.
+    fn credentials(line: &str) -> (String, String) {
+        let mut s = SecurityConfig::new();
+        s.set("sasl.jaas.config", line).unwrap();
+        (
+            s.sasl.username.clone().expect("a user name"),
+            s.sasl
+                .password
+                .as_ref()
+                .expect("a password")
+                .expose()
+                .to_owned(),
+        )
+    }
+
+    #[test]
+    fn jaas_values_in_single_and_double_quotes() {
+        const PLAIN: &str = "org.apache.kafka.common.security.plain.PlainLoginModule";
+        const SCRAM: &str = "org.apache.kafka.common.security.scram.ScramLoginModule";
+        // Confluent Cloud's generated files use single quotes.
+        let (user, password) = credentials(&format!(
+            "{PLAIN} required username='ABCDEFGH12345678' password='s3cr+t/Key==';"
+        ));
+        assert_eq!(user, "ABCDEFGH12345678");
+        assert_eq!(password, "s3cr+t/Key==");
+        // Mixed quotes, the other quote inside each, no spaces around `=`, a flag in
+        // capitals, and the options in either order.
+        let (user, password) = credentials(&format!(
+            "{SCRAM}  REQUIRED\tpassword = \"it's\"\n   username='say \"hi\"' ;  "
+        ));
+        assert_eq!(user, r#"say "hi""#);
+        assert_eq!(password, "it's");
+        // Escapes inside double and single quotes, as Java's StreamTokenizer reads them.
+        let (user, password) = credentials(&format!(
+            r#"{PLAIN} required username="a\"b\\c" password='d\'e\tf\101';"#
+        ));
+        assert_eq!(user, r#"a"b\c"#);
+        assert_eq!(password, "d'e\tfA");
+        // `;` and `=` inside quotes are part of the value; bare words end at blanks.
+        let (user, password) = credentials(&format!(
+            r#"{PLAIN} required username=bob password="p;w=d x";"#
+        ));
+        assert_eq!(user, "bob");
+        assert_eq!(password, "p;w=d x");
+        // Other options (SCRAM's tokenauth) are read past; no final `;` is tolerated.
+        let (user, password) = credentials(&format!(
+            r#"{SCRAM} required tokenauth="false" username="u" password="p""#
+        ));
+        assert_eq!((user.as_str(), password.as_str()), ("u", "p"));
+        // Empty quoted values are values.
+        let (user, password) =
+            credentials(&format!(r#"{PLAIN} required username="" password='';"#));
+        assert_eq!((user.as_str(), password.as_str()), ("", ""));
+    }
+
+    #[test]
+    fn jaas_lines_java_refuses_are_errors_that_show_no_secret() {
+        const PLAIN: &str = "org.apache.kafka.common.security.plain.PlainLoginModule";
+        for (line, expected) in [
+            (
+                format!("{PLAIN} required username=\"u\" password=\"hunter2;"),
+                "not closed",
+            ),
+            (
+                format!("{PLAIN} required username='u' password='hunter2\\';"),
+                "not closed",
+            ),
+            (
+                format!("{PLAIN} username=\"u\" password=\"hunter2\";"),
+                "control flag",
+            ),
+            (
+                format!("{PLAIN} required username=\"u\" password;"),
+                "`password`",
+            ),
+            (
+                format!("{PLAIN} required username=\"u\" password=;"),
+                "`password`",
+            ),
+            (
+                format!("{PLAIN} required password=\"hunter2\";"),
+                "username",
+            ),
+            (format!("{PLAIN} required username=\"u\";"), "password"),
+            (
+                format!("{PLAIN} required username=\"u\" password=\"hunter2\"; {PLAIN} required;"),
+                "exactly one",
+            ),
+            ("".to_owned(), "no login module"),
+        ] {
+            let mut s = SecurityConfig::new();
+            let err = s.set("sasl.jaas.config", &line).unwrap_err();
+            let text = format!("{err} {err:?}");
+            assert!(text.contains("sasl.jaas.config"), "{line}: {text}");
+            assert!(text.contains(expected), "{line}: {text}");
+            assert!(!text.contains("hunter2"), "{line}: {text}");
+            assert!(s.sasl.password.is_none(), "{line}");
+        }
+        // An OAUTHBEARER line is accepted: its options are for Java's token callback,
+        // and the token comes from a provider here.
+        let mut s = SecurityConfig::new();
+        s.set(
+            "sasl.jaas.config",
+            "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required \
+             clientId='id' clientSecret='secret';",
+        )
+        .unwrap();
+        assert!(s.sasl.username.is_none() && s.sasl.password.is_none());
+    }
+
+    #[test]
+    fn jks_stores_are_refused_with_the_conversion_command() {
+        let mut s = SecurityConfig::new();
+        s.set("ssl.keystore.location", "/etc/kafka/client.keystore.jks")
+            .unwrap();
+        let err = s.set("ssl.keystore.type", "JKS").unwrap_err().to_string();
+        assert!(err.contains("ssl.keystore.type"), "{err}");
+        assert!(
+            err.contains(
+                "keytool -importkeystore -srckeystore /etc/kafka/client.keystore.jks \
+                 -destkeystore /etc/kafka/client.keystore.p12 -deststoretype PKCS12"
+            ),
+            "{err}"
+        );
+        let err = s.set("ssl.truststore.type", "jks").unwrap_err().to_string();
+        assert!(err.contains("-deststoretype PKCS12"), "{err}");
+        assert!(err.contains("openssl pkcs12 -in"), "{err}");
+        assert!(err.contains("ssl.truststore.type=PEM"), "{err}");
+        let err = s
+            .set("ssl.truststore.type", "PKCS12")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("-nokeys"), "{err}");
+
+        // A `.jks` location without a type: Java's default type is JKS.
+        if cfg!(feature = "tls") {
+            let mut s = SecurityConfig::new().protocol(SecurityProtocol::Ssl);
+            s.set(
+                "ssl.truststore.location",
+                "/etc/kafka/client.truststore.jks",
+            )
+            .unwrap();
+            let err = s.validate().unwrap_err().to_string();
+            assert!(err.contains("ssl.truststore.location"), "{err}");
+            assert!(
+                err.contains(
+                    "keytool -importkeystore -srckeystore /etc/kafka/client.truststore.jks \
+                     -destkeystore /etc/kafka/client.truststore.p12 -deststoretype PKCS12"
+                ),
+                "{err}"
+            );
+            let mut s = SecurityConfig::new().protocol(SecurityProtocol::Ssl);
+            s.set("ssl.keystore.location", "/etc/kafka/client.keystore.jks")
+                .unwrap();
+            let err = s.validate().unwrap_err().to_string();
+            assert!(err.contains("ssl.keystore.location"), "{err}");
+            assert!(err.contains("-deststoretype PKCS12"), "{err}");
+            // Given as PKCS12 (a converted store that kept its name), it is taken.
+            s.set("ssl.keystore.type", "PKCS12").unwrap();
+            s.validate().unwrap();
+        }
+    }
+
+    #[test]
+    fn store_files_are_recognised_by_their_first_bytes() {
+        let dir = std::env::temp_dir().join(format!("kafka-sync-stores-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let jks = dir.join("client.p12");
+        std::fs::write(&jks, [0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2]).unwrap();
+        let der = dir.join("ca.pem");
+        std::fs::write(&der, [0x30, 0x82, 0x01, 0x00, 0x02]).unwrap();
+        let pem = dir.join("real.pem");
+        std::fs::write(&pem, "-----BEGIN CERTIFICATE-----\n").unwrap();
+        assert_eq!(file_kind(&jks), FileKind::Jks);
+        assert_eq!(file_kind(&der), FileKind::Der);
+        assert_eq!(file_kind(&pem), FileKind::Other);
+        assert_eq!(file_kind(&dir.join("missing")), FileKind::Other);
+        if cfg!(feature = "tls") {
+            // A JKS file named .p12 and typed PKCS12 is still JKS.
+            let s = SecurityConfig::new()
+                .protocol(SecurityProtocol::Ssl)
+                .keystore(&jks, "pw");
+            let err = s.validate().unwrap_err().to_string();
+            assert!(err.contains("JKS key store"), "{err}");
+            assert!(err.contains("keytool -importkeystore"), "{err}");
+            // A binary trust store given as PEM.
+            let s = SecurityConfig::new()
+                .protocol(SecurityProtocol::Ssl)
+                .ca_location(&der);
+            let err = s.validate().unwrap_err().to_string();
+            assert!(err.contains("not PEM"), "{err}");
+            assert!(err.contains("-nokeys"), "{err}");
+            let s = SecurityConfig::new()
+                .protocol(SecurityProtocol::Ssl)
+                .ca_location(&pem);
+            s.validate().unwrap();
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn inline_pem_and_java_engines_are_refused() {
+        for key in [
+            "ssl.truststore.certificates",
+            "ssl.keystore.key",
+            "ssl.keystore.certificate.chain",
+            "ssl.engine.factory.class",
+        ] {
+            let err = SecurityConfig::new()
+                .set(key, "-----BEGIN CERTIFICATE-----")
+                .unwrap_err();
+            assert!(err.to_string().contains(key), "{err}");
+        }
     }
 
     #[test]
