@@ -7,10 +7,11 @@
 # Central (the reference broker), the pinned tansu build (the embedded broker), and a
 # Python virtualenv with confluent-kafka and kafka-python (librdkafka's mock cluster
 # and the interop tests). Then:
-#  - formatting and lints;
+#  - formatting and lints (the workspace: the library and the tool in cli/);
 #  - every test on Apache Kafka: unit, golden-byte and conformance tests, and the
 #    integration tests, each test binary on a 1-node cluster of its own, with 3-node
 #    clusters where replicas matter;
+#  - the command-line tool's tests (cli/tests), end to end on Apache Kafka;
 #  - the subset of the integration tests that tansu gets right, on tansu;
 #  - the doc tests;
 #  - every fuzz target for 60 s (scripts/fuzz.sh; cargo-fuzz goes to .cache/tools).
@@ -34,8 +35,8 @@ echo "== installing the Python clients (confluent-kafka, kafka-python) if needed
 echo "== formatting"
 cargo fmt --all -- --check
 
-echo "== lints"
-cargo clippy --all-targets -- -D warnings
+echo "== lints (the library and the command-line tool in cli/)"
+cargo clippy --workspace --all-targets -- -D warnings
 
 mkdir -p target
 log="target/test-output.log"
@@ -55,6 +56,8 @@ run_tests() {
 
 echo "== tests on Apache Kafka${KAFKA_BOOTSTRAP:+ (external broker $KAFKA_BOOTSTRAP)}"
 run_tests --all-targets --no-fail-fast
+echo "== the command-line tool's tests (cli/) on Apache Kafka${KAFKA_BOOTSTRAP:+ (external broker $KAFKA_BOOTSTRAP)}"
+run_tests -p kafka-sync-cli --all-targets --no-fail-fast
 
 if [ -z "${KAFKA_BOOTSTRAP:-}" ]; then
   # What tansu gets right (../shared/brokers.md lists what it does not): topics,

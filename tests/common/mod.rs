@@ -183,8 +183,15 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("local addr").port()
 }
 
+/// The repository's root: the directory holding `scripts/kafka-cluster.sh`. That is
+/// the package's own directory for the library's tests, and a parent of it for the
+/// workspace members that include this harness by path (the CLI's tests in `cli/`).
 pub fn project_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .ancestors()
+        .find(|dir| dir.join("scripts/kafka-cluster.sh").is_file())
+        .map_or(manifest_dir.clone(), PathBuf::from)
 }
 
 /// The tansu binary, installed on first use.
