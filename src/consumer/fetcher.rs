@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use super::record::{ConsumerRecord, ConsumerRecords};
-use super::subscription::SubscriptionState;
+use super::subscription::{FetchState, SubscriptionState};
 use crate::client::{KafkaClient, TopicPartition};
 use crate::config::{ConsumerConfig, IsolationLevel, OffsetReset};
 use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
@@ -140,11 +140,23 @@ impl Fetcher {
     ) -> Result<()> {
         let buffered: HashSet<&TopicPartition> = self.completed.iter().map(|c| &c.tp).collect();
         let mut per_node: HashMap<i32, Vec<(TopicPartition, i64, i32)>> = HashMap::new();
-        // Nodes that lead a partition whose data is still buffered: their fetch leaves
-        // that partition out, and must not wait (see `send_one`).
+        // Nodes whose fetch must not wait (see `send_one`): those leading a partition
+        // whose data is still buffered (their fetch leaves that partition out), and
+        // those leading a partition whose position is being validated or reset. A
+        // broker answers one connection's requests in order, so the OffsetForLeaderEpoch
+        // or ListOffsets for that partition would queue behind a fetch waiting out
+        // `fetch.max.wait.ms`, and poll() would give up on it before it came back.
         let mut holding: HashSet<i32> = HashSet::new();
         let mut missing_leader = false;
         for (tp, state) in subscriptions.states() {
+            if matches!(
+                state.fetch_state,
+                FetchState::AwaitValidation | FetchState::AwaitReset(_)
+            ) {
+                if let Some(leader) = client.cluster().leader_for(&tp.topic, tp.partition) {
+                    holding.insert(leader.id);
+                }
+            }
             if !state.is_fetchable() {
                 continue;
             }
