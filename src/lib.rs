@@ -13,6 +13,8 @@ pub mod error;
 pub mod exactly_once;
 #[doc(hidden)]
 pub mod fuzzing;
+/// The guide: chapters on using the crate, with compiled examples.
+pub mod guide;
 mod hash;
 pub mod net;
 pub mod producer;
