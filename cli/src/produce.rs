@@ -60,10 +60,12 @@ pub fn run(common: &Common, args: &ProduceArgs) -> Result<()> {
     let outcome = Arc::new(Outcome::default());
     let progress = if io::stderr().is_terminal() {
         let bar = ProgressBar::new_spinner();
-        bar.set_style(
+        // A constant template; if it were refused, the default spinner style stays.
+        if let Ok(style) =
             ProgressStyle::with_template("{spinner} {human_pos} records delivered [{elapsed}]")
-                .expect("a valid progress template"),
-        );
+        {
+            bar.set_style(style);
+        }
         bar.enable_steady_tick(Duration::from_millis(100));
         bar
     } else {
