@@ -18,6 +18,7 @@ use crate::protocol::messages::{
     IncrementalAlterConfigsRequest, IncrementalAlterConfigsRequestConfig,
     IncrementalAlterConfigsRequestResource,
 };
+use crate::protocol::Request;
 
 /// What kind of thing a [`ConfigResource`] names (the wire codes of Kafka's
 /// `ConfigResource.Type`).
@@ -531,45 +532,42 @@ impl KafkaAdminClient {
         validate_only: bool,
         timeout: Duration,
     ) -> Result<BTreeMap<ConfigResource, Result<()>>> {
-        let deadline = crate::time::deadline_in(timeout);
-        let grouped = by_node(changes.iter())?;
-        self.with_client(|client| {
-            let mut results = BTreeMap::new();
-            for (node, group) in grouped {
-                let request = IncrementalAlterConfigsRequest {
-                    resources: group
-                        .iter()
-                        .map(|(r, ops)| IncrementalAlterConfigsRequestResource {
-                            resource_type: r.resource_type.code(),
-                            resource_name: r.name.clone(),
-                            configs: ops
-                                .iter()
-                                .map(|op| IncrementalAlterConfigsRequestConfig {
-                                    name: op.name.clone(),
-                                    config_operation: op.code(),
-                                    value: op.value.clone(),
-                                })
-                                .collect(),
-                        })
-                        .collect(),
-                    validate_only,
-                };
-                let response = send_to_any_or(client, node, &request, deadline)?;
-                results.extend(resource_results(
-                    group.iter().map(|(r, _)| *r),
-                    response.responses.iter().map(|r| {
+        self.alter_at_nodes(
+            changes,
+            timeout,
+            |group| IncrementalAlterConfigsRequest {
+                resources: group
+                    .iter()
+                    .map(|(r, ops)| IncrementalAlterConfigsRequestResource {
+                        resource_type: r.resource_type.code(),
+                        resource_name: r.name.clone(),
+                        configs: ops
+                            .iter()
+                            .map(|op| IncrementalAlterConfigsRequestConfig {
+                                name: op.name.clone(),
+                                config_operation: op.code(),
+                                value: op.value.clone(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+                validate_only,
+            },
+            |response| {
+                response
+                    .responses
+                    .iter()
+                    .map(|r| {
                         (
                             r.resource_type,
                             r.resource_name.as_str(),
                             r.error_code,
                             r.error_message.as_deref(),
                         )
-                    }),
-                    "altering the configs",
-                ));
-            }
-            Ok(results)
-        })
+                    })
+                    .collect()
+            },
+        )
     }
 
     /// Replaces the whole set of configs of `configs`' resources (configs left out
@@ -581,39 +579,62 @@ impl KafkaAdminClient {
         validate_only: bool,
         timeout: Duration,
     ) -> Result<BTreeMap<ConfigResource, Result<()>>> {
-        let deadline = crate::time::deadline_in(timeout);
-        let grouped = by_node(configs.iter())?;
-        self.with_client(|client| {
-            let mut results = BTreeMap::new();
-            for (node, group) in grouped {
-                let request = AlterConfigsRequest {
-                    resources: group
-                        .iter()
-                        .map(|(r, values)| AlterConfigsRequestResource {
-                            resource_type: r.resource_type.code(),
-                            resource_name: r.name.clone(),
-                            configs: values
-                                .iter()
-                                .map(|(k, v)| AlterConfigsRequestConfig {
-                                    name: k.clone(),
-                                    value: Some(v.clone()),
-                                })
-                                .collect(),
-                        })
-                        .collect(),
-                    validate_only,
-                };
-                let response = send_to_any_or(client, node, &request, deadline)?;
-                results.extend(resource_results(
-                    group.iter().map(|(r, _)| *r),
-                    response.responses.iter().map(|r| {
+        self.alter_at_nodes(
+            configs,
+            timeout,
+            |group| AlterConfigsRequest {
+                resources: group
+                    .iter()
+                    .map(|(r, values)| AlterConfigsRequestResource {
+                        resource_type: r.resource_type.code(),
+                        resource_name: r.name.clone(),
+                        configs: values
+                            .iter()
+                            .map(|(k, v)| AlterConfigsRequestConfig {
+                                name: k.clone(),
+                                value: Some(v.clone()),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+                validate_only,
+            },
+            |response| {
+                response
+                    .responses
+                    .iter()
+                    .map(|r| {
                         (
                             r.resource_type,
                             r.resource_name.as_str(),
                             r.error_code,
                             r.error_message.as_deref(),
                         )
-                    }),
+                    })
+                    .collect()
+            },
+        )
+    }
+
+    /// Sends one config change request per broker the resources of `items` must be
+    /// changed at (`build` makes it from that broker's resources), and reads each
+    /// resource's result from the `(type, name, code, message)` rows of the answers.
+    fn alter_at_nodes<T, R: Request>(
+        &self,
+        items: &BTreeMap<ConfigResource, T>,
+        timeout: Duration,
+        build: impl Fn(&[(&ConfigResource, &T)]) -> R,
+        rows: impl for<'r> Fn(&'r R::Response) -> Vec<(i8, &'r str, i16, Option<&'r str>)>,
+    ) -> Result<BTreeMap<ConfigResource, Result<()>>> {
+        let deadline = crate::time::deadline_in(timeout);
+        let grouped = by_node(items.iter())?;
+        self.with_client(|client| {
+            let mut results = BTreeMap::new();
+            for (node, group) in grouped {
+                let response = send_to_any_or(client, node, &build(&group), deadline)?;
+                results.extend(resource_results(
+                    group.iter().map(|(r, _)| *r),
+                    rows(&response).into_iter(),
                     "altering the configs",
                 ));
             }
