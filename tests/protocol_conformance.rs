@@ -26,13 +26,14 @@
 //! | `int8` `int16` `uint16` `int32` `uint32` `int64` `float64` `bool` `uuid` | `i8` `i16` `u16` `i32` `u32` `i64` `f64` `bool` `Uuid` |
 //! | `string`, `bytes`, `[]T` | `String`, `Bytes`, `Vec<T>`, each as `Option<..>` where the spec makes it nullable |
 //! | `records` | `Option<Bytes>`, always (records travel as nullable bytes) |
-//! | a struct, `[]Struct` | a `message!` struct (any name), `Vec` of one; compared field by field |
+//! | a struct, `[]Struct` | a `message!` struct (any name), `Vec` of one, each as `Option<..>` where the spec makes it nullable; compared field by field |
 //!
 //! Nullability: a field the spec makes nullable at a version must be an `Option<..>`
-//! there (a null read into a plain `String`, `Bytes` or `Vec` would be indistinguishable
-//! from an empty value, and we could never send one), and an `Option<..>` is allowed
-//! only on a field the spec makes nullable in some version. One Rust type serves every
-//! version, so `Option<String>` on a field nullable only from version N is fine.
+//! there (a null read into a plain `String`, `Bytes`, `Vec` or struct would be
+//! indistinguishable from an empty value, and we could never send one), and an
+//! `Option<..>` is allowed only on a field the spec makes nullable in some version. One
+//! Rust type serves every version, so `Option<String>` on a field nullable only from
+//! version N is fine.
 //!
 //! The request and response headers are checked too: the header version each API
 //! version uses must exist and be flexible exactly when the API version is, and the
@@ -729,7 +730,9 @@ impl<'a> Checker<'a> {
             }
             return;
         }
-        let nullable_kind = spec_ty == "string" || spec_ty == "bytes" || spec_ty.starts_with("[]");
+        // Strings, bytes, arrays and structs can be null; numbers, bools and UUIDs cannot.
+        let nullable_kind =
+            primitive(spec_ty).is_none_or(|ours| ours == "String" || ours == "Bytes");
         if nullable_kind {
             if nullable_now && !is_option {
                 fail(
@@ -1136,6 +1139,9 @@ const SAMPLE_SPEC: &str = r#"
       { "name": "Gone", "type": "bool", "versions": "0-1" }
     ]},
     { "name": "Payload", "type": "records", "versions": "0+", "nullableVersions": "0+" },
+    { "name": "Owner", "type": "Owner", "versions": "0+", "nullableVersions": "0+", "fields": [
+      { "name": "LeaderId", "type": "int32", "versions": "0+" }
+    ]},
     { "name": "Hint", "type": "int32", "versions": "2+", "taggedVersions": "2+", "tag": 0 },
     { "name": "Epoch", "type": "int32", "versions": "2+", "taggedVersions": "2+", "tag": 1,
       "default": "-1" },
@@ -1162,6 +1168,8 @@ kafka_sync::message! {
         items: Vec<SampleItem> [0..],
         /// Records must be `Option<Bytes>`.
         payload: bytes::Bytes [0..],
+        /// Not nullable, but the spec's struct is.
+        owner: SampleLeader [0..],
         /// The wrong tag.
         hint: i32 [2..] tag 1,
         /// The wrong default.
@@ -1182,7 +1190,7 @@ kafka_sync::message! {
 }
 
 kafka_sync::message! {
-    /// The tagged struct.
+    /// The tagged struct, and the nullable one.
     pub struct SampleLeader {
         /// The spec's default is -1.
         leader_id: i32 [0..],
@@ -1214,9 +1222,11 @@ fn checker_reports_each_kind_of_mismatch() {
         "Unknown request v1-4: SampleRequest.name: type String cannot hold the null",
         "Unknown request v0-4: SampleRequest.count: type i64, but the spec's int32 is i32",
         "Unknown request v1: SampleRequest: regular fields differ: spec has [name, count, late, \
-         items, payload], ours [name, count, extra, items, payload]; missing: late; extra: extra",
+         items, payload, owner], ours [name, count, extra, items, payload, owner]; missing: late; \
+         extra: extra",
         "SampleRequest.items[]: regular fields differ: spec has [id], ours [id, gone]",
         "Unknown request v0-4: SampleRequest.payload: type Bytes, but records map to Option<Bytes>",
+        "Unknown request v0-4: SampleRequest.owner: type SampleLeader cannot hold the null",
         "Unknown request v0-4: SampleRequest.hint: tag Some(1) in ours, 0 in the spec",
         "Unknown request v3-4: SampleRequest: tagged fields are declared in tag order [1, 1, 2]",
         "Unknown request v3-4: SampleRequest.epoch: default Int(5) in ours, Int(-1) in the spec",

@@ -325,6 +325,9 @@ api_table! {
     // (KIP-890); the transactional producer caps them below that on v1 clusters.
     END_TXN => EndTxnRequest, EndTxnResponse, [0..=5], flexible 3;
     TXN_OFFSET_COMMIT => TxnOffsetCommitRequest, TxnOffsetCommitResponse, [0..=5], flexible 3;
+    // The consumer group protocol of KIP-848; version 1 means a client-generated
+    // member id (KIP-1082) and allows a subscribed regex.
+    CONSUMER_GROUP_HEARTBEAT => ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, [0..=1], flexible 0;
     // Admin APIs, group A (topics, configs, ACLs, records, logs):
     CREATE_PARTITIONS => CreatePartitionsRequest, CreatePartitionsResponse, [0..=3], flexible 2;
     DESCRIBE_CONFIGS => DescribeConfigsRequest, DescribeConfigsResponse, [1..=4], flexible 4;

@@ -11,6 +11,7 @@ pub mod schema;
 pub mod add_offsets_to_txn;
 pub mod add_partitions_to_txn;
 pub mod api_versions;
+pub mod consumer_group_heartbeat;
 pub mod create_topics;
 pub mod delete_topics;
 pub mod describe_cluster;
@@ -104,6 +105,7 @@ pub mod messages {
     pub use super::add_offsets_to_txn::*;
     pub use super::add_partitions_to_txn::*;
     pub use super::api_versions::*;
+    pub use super::consumer_group_heartbeat::*;
     pub use super::create_topics::*;
     pub use super::delete_topics::*;
     pub use super::describe_cluster::*;
