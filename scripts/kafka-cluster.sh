@@ -170,6 +170,10 @@ write_config() {
     echo "group.min.session.timeout.ms=1000"
     echo "group.consumer.min.session.timeout.ms=1000"
     echo "group.consumer.min.heartbeat.interval.ms=100"
+    # Consumer-protocol groups (KIP-848) take these from the broker, not the client:
+    # the same 6 s session and 500 ms heartbeat the classic group tests ask for.
+    echo "group.consumer.session.timeout.ms=6000"
+    echo "group.consumer.heartbeat.interval.ms=500"
     echo "transaction.abort.timed.out.transaction.cleanup.interval.ms=1000"
     echo "log.segment.bytes=67108864"
     # No time-based retention: tests write records with fixed, old timestamps, which

@@ -60,6 +60,9 @@ pub enum ErrorKind {
     Tls,
     /// SASL authentication failed.
     Authentication,
+    /// A consumer's blocking call was interrupted by
+    /// [`WakeupHandle::wakeup`](crate::WakeupHandle::wakeup) from another thread.
+    Wakeup,
 }
 
 impl ErrorKind {
@@ -80,6 +83,7 @@ impl ErrorKind {
             ErrorKind::Closed => "closed",
             ErrorKind::Tls => "TLS error",
             ErrorKind::Authentication => "authentication failed",
+            ErrorKind::Wakeup => "woken up",
         }
     }
 }
@@ -140,6 +144,14 @@ impl KafkaError {
     /// An invalid argument to a call.
     pub fn invalid_argument(what: impl Into<String>) -> Self {
         KafkaError::new(ErrorKind::InvalidArgument, what)
+    }
+
+    /// A blocking consumer call was woken up.
+    pub fn wakeup() -> Self {
+        KafkaError::new(
+            ErrorKind::Wakeup,
+            "the consumer was woken up from another thread",
+        )
     }
 
     /// The client is closed.

@@ -27,11 +27,11 @@ pub use admin::{ClusterDescription, KafkaAdminClient, NewTopic, TopicResult};
 pub use client::TopicPartition;
 pub use config::security::{SaslMechanism, SecurityConfig, SecurityProtocol};
 pub use config::{Acks, AdminConfig, ClientConfig, MetadataRecovery, ProducerConfig};
-pub use config::{ConsumerConfig, IsolationLevel, OffsetReset};
+pub use config::{ConsumerConfig, GroupProtocol, IsolationLevel, OffsetReset};
 pub use consumer::{
     AssignmentStrategy, ConsumerGroupMetadata, ConsumerRates, ConsumerRebalanceListener,
     ConsumerRecord, ConsumerRecords, ConsumerStatistics, Deserializer, KafkaConsumer,
-    OffsetAndMetadata, OffsetAndTimestamp, PartitionStatistics,
+    OffsetAndMetadata, OffsetAndTimestamp, PartitionStatistics, WakeupHandle,
 };
 pub use error::{ErrorCode, ErrorKind, KafkaError, Result};
 pub use exactly_once::ExactlyOnceProcessor;

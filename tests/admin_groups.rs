@@ -94,10 +94,7 @@ fn a_classic_group_is_listed_described_and_deleted() {
     assert!(!d.is_simple);
     assert!(!d.partition_assignor.is_empty());
     assert_eq!(d.members.len(), 2);
-    let ids: BTreeSet<String> = members
-        .iter()
-        .filter_map(|m| m.member_id().map(str::to_owned))
-        .collect();
+    let ids: BTreeSet<String> = members.iter().filter_map(|m| m.member_id()).collect();
     let described_ids: BTreeSet<String> = d.members.iter().map(|m| m.member_id.clone()).collect();
     assert_eq!(described_ids, ids);
     let mut assigned: Vec<TopicPartition> = d
@@ -117,7 +114,7 @@ fn a_classic_group_is_listed_described_and_deleted() {
         assert_eq!(m.subscribed_topics, vec![topic.clone()]);
         let own: BTreeSet<TopicPartition> = members
             .iter()
-            .find(|c| c.member_id() == Some(m.member_id.as_str()))
+            .find(|c| c.member_id().as_deref() == Some(m.member_id.as_str()))
             .expect("a member")
             .assignment();
         assert_eq!(m.assignment.iter().cloned().collect::<BTreeSet<_>>(), own);

@@ -14,6 +14,8 @@
 //! cluster that was replaced, or came back on other addresses, is found again.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::cluster::Cluster;
@@ -42,6 +44,8 @@ pub struct KafkaClient {
     /// Responses that arrived while a blocking call waited for its own; handed out by
     /// the next [`KafkaClient::poll`].
     stashed: Vec<Response>,
+    /// Set from another thread to interrupt blocking calls (a consumer's wakeup).
+    wakeup: Option<Arc<AtomicBool>>,
 }
 
 /// Written by hand: the network state without its buffers, and the config (whose own
@@ -78,7 +82,34 @@ impl KafkaClient {
             metadata_stale: true,
             stale_since: Instant::now(),
             stashed: Vec::new(),
+            wakeup: None,
         })
+    }
+
+    /// Makes every blocking call fail with [`ErrorKind::Wakeup`] while `flag` is set;
+    /// whoever sets it wakes the network poll ([`NetworkClient::waker`]). The flag is
+    /// left set: the caller at the top clears it when it reports the wakeup.
+    pub fn set_wakeup_flag(&mut self, flag: Arc<AtomicBool>) {
+        self.wakeup = Some(flag);
+    }
+
+    /// Fails if the wakeup flag is set.
+    fn check_wakeup(&self) -> Result<()> {
+        match &self.wakeup {
+            Some(flag) if flag.load(Ordering::SeqCst) => Err(KafkaError::wakeup()),
+            _ => Ok(()),
+        }
+    }
+
+    /// One network poll, failing first and after if the wakeup flag is set.
+    fn net_poll(&mut self, timeout: Duration) -> Result<Vec<Response>> {
+        self.check_wakeup()?;
+        let responses = self.net.poll(timeout)?;
+        if let Err(e) = self.check_wakeup() {
+            self.stashed.extend(responses);
+            return Err(e);
+        }
+        Ok(responses)
     }
 
     /// The configuration.
@@ -292,7 +323,7 @@ impl KafkaClient {
             } else {
                 wait
             };
-            let responses = self.net.poll(wait)?;
+            let responses = self.net_poll(wait)?;
             self.stashed.extend(responses);
         }
     }
@@ -329,9 +360,8 @@ impl KafkaClient {
             .net
             .send_with(node_id, request, version, remaining, true)?;
         loop {
-            let responses = self
-                .net
-                .poll(MAX_POLL.min(deadline.saturating_duration_since(Instant::now())))?;
+            let responses =
+                self.net_poll(MAX_POLL.min(deadline.saturating_duration_since(Instant::now())))?;
             // Keep every other response for the next poll(), including those that came
             // in the same batch after ours: a pipelined fetch must never be lost.
             let mut ours = None;
@@ -369,9 +399,7 @@ impl KafkaClient {
             }
             let Some(node) = self.least_loaded_node(now) else {
                 // Every broker is backing off; wait for the earliest to allow a retry.
-                let responses = self
-                    .net
-                    .poll(Duration::from_millis(10).min(deadline - now))?;
+                let responses = self.net_poll(Duration::from_millis(10).min(deadline - now))?;
                 self.stashed.extend(responses);
                 continue;
             };
@@ -465,7 +493,13 @@ impl KafkaClient {
             Duration::ZERO
         };
         let mut responses = std::mem::take(&mut self.stashed);
-        responses.extend(self.net.poll(timeout)?);
+        match self.net_poll(timeout) {
+            Ok(more) => responses.extend(more),
+            Err(e) => {
+                self.stashed = responses;
+                return Err(e);
+            }
+        }
         Ok(responses)
     }
 }

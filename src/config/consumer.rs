@@ -78,6 +78,47 @@ impl FromStr for IsolationLevel {
     }
 }
 
+/// How a consumer takes part in its group (`group.protocol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum GroupProtocol {
+    /// The classic protocol (JoinGroup and SyncGroup): the members' elected leader
+    /// computes the assignment with `partition.assignment.strategy`, and every
+    /// rebalance goes through a synchronisation barrier. The default, as in the Java
+    /// client 4.x; every broker has it.
+    #[default]
+    Classic,
+    /// The consumer protocol of KIP-848 (Kafka 4.0 and later): the broker computes the
+    /// assignment (`group.remote.assignor`) and moves partitions one member at a
+    /// time, with no stop-the-world rebalance. Session timeout and heartbeat interval
+    /// are then the broker's (`group.consumer.session.timeout.ms`,
+    /// `group.consumer.heartbeat.interval.ms`); `session.timeout.ms`,
+    /// `heartbeat.interval.ms` and `partition.assignment.strategy` are not used.
+    Consumer,
+}
+
+impl FromStr for GroupProtocol {
+    type Err = KafkaError;
+    fn from_str(s: &str) -> Result<GroupProtocol> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "classic" => Ok(GroupProtocol::Classic),
+            "consumer" => Ok(GroupProtocol::Consumer),
+            _ => Err(KafkaError::config(
+                "group.protocol",
+                format!("`{s}` is not classic or consumer"),
+            )),
+        }
+    }
+}
+
+impl fmt::Display for GroupProtocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GroupProtocol::Classic => "classic",
+            GroupProtocol::Consumer => "consumer",
+        })
+    }
+}
+
 /// Configuration of a [`KafkaConsumer`](crate::KafkaConsumer).
 ///
 /// ```
@@ -104,6 +145,13 @@ pub struct ConsumerConfig {
     /// a restart within the session timeout gets its partitions back without a
     /// rebalance. Default none.
     pub group_instance_id: Option<String>,
+    /// `group.protocol`: the classic group protocol or KIP-848's consumer protocol.
+    /// Default [`GroupProtocol::Classic`].
+    pub group_protocol: GroupProtocol,
+    /// `group.remote.assignor`: with the consumer protocol, the broker-side assignor to
+    /// use (`uniform` or `range` on Apache Kafka); `None` (the default) leaves the
+    /// choice to the broker (its first `group.consumer.assignors`).
+    pub group_remote_assignor: Option<String>,
     /// `auto.offset.reset`: default [`OffsetReset::Latest`].
     pub auto_offset_reset: OffsetReset,
     /// `enable.auto.commit`: commit the positions in the background of `poll()` every
@@ -165,6 +213,8 @@ impl ConsumerConfig {
             client: ClientConfig::new(bootstrap_servers),
             group_id: None,
             group_instance_id: None,
+            group_protocol: GroupProtocol::Classic,
+            group_remote_assignor: None,
             auto_offset_reset: OffsetReset::Latest,
             enable_auto_commit: true,
             auto_commit_interval: Duration::from_secs(5),
@@ -218,6 +268,27 @@ impl ConsumerConfig {
     /// `group.instance.id` (static membership).
     pub fn group_instance_id(mut self, id: impl Into<String>) -> Self {
         self.group_instance_id = Some(id.into());
+        self
+    }
+
+    /// `group.protocol`.
+    ///
+    /// ```
+    /// use kafka_sync::{ConsumerConfig, GroupProtocol};
+    ///
+    /// let config = ConsumerConfig::new("127.0.0.1:9092")
+    ///     .group_id("billing")
+    ///     .group_protocol(GroupProtocol::Consumer);
+    /// assert_eq!(config.group_protocol, GroupProtocol::Consumer);
+    /// ```
+    pub fn group_protocol(mut self, protocol: GroupProtocol) -> Self {
+        self.group_protocol = protocol;
+        self
+    }
+
+    /// `group.remote.assignor` (consumer protocol only): `uniform` or `range`.
+    pub fn group_remote_assignor(mut self, assignor: impl Into<String>) -> Self {
+        self.group_remote_assignor = Some(assignor.into());
         self
     }
 
@@ -339,6 +410,8 @@ impl ConsumerConfig {
         match key {
             "group.id" => self.group_id = optional(value),
             "group.instance.id" => self.group_instance_id = optional(value),
+            "group.protocol" => self.group_protocol = value.parse()?,
+            "group.remote.assignor" => self.group_remote_assignor = optional(value),
             "auto.offset.reset" => self.auto_offset_reset = value.parse()?,
             "enable.auto.commit" => self.enable_auto_commit = parse_bool(key, value)?,
             "auto.commit.interval.ms" => self.auto_commit_interval = parse_ms(key, value)?,
@@ -390,6 +463,13 @@ impl ConsumerConfig {
             return Err(KafkaError::config(
                 "group.instance.id",
                 "needs a group.id as well",
+            ));
+        }
+        if self.group_remote_assignor.is_some() && self.group_protocol != GroupProtocol::Consumer {
+            return Err(KafkaError::config(
+                "group.remote.assignor",
+                "is for group.protocol=consumer; the classic protocol's assignors are \
+                 partition.assignment.strategy",
             ));
         }
         if self.max_poll_records == 0 {

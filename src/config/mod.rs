@@ -63,7 +63,7 @@
 mod consumer;
 pub mod security;
 
-pub use consumer::{ConsumerConfig, IsolationLevel, OffsetReset};
+pub use consumer::{ConsumerConfig, GroupProtocol, IsolationLevel, OffsetReset};
 
 mod producer;
 
@@ -806,16 +806,8 @@ const JAVA_KEYS: &[(&str, u8, &str)] = &[
     ),
     ("group.id", C, ""),
     ("group.instance.id", C, ""),
-    (
-        "group.protocol",
-        C,
-        "groups are joined with the classic protocol (KIP-848's is not implemented)",
-    ),
-    (
-        "group.remote.assignor",
-        C,
-        "groups are joined with the classic protocol (KIP-848's is not implemented)",
-    ),
+    ("group.protocol", C, ""),
+    ("group.remote.assignor", C, ""),
     ("session.timeout.ms", C, ""),
     ("heartbeat.interval.ms", C, ""),
     ("partition.assignment.strategy", C, ""),

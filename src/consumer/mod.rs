@@ -24,38 +24,44 @@
 //! the group session alive between polls. See the modules for each part.
 
 pub mod assignor;
+mod commits;
 mod coordinator;
+mod discovery;
 mod fetcher;
 pub(crate) mod group_protocol;
-mod heartbeat;
 mod listener;
+mod membership;
 mod metrics;
 mod offsets;
 mod record;
 mod subscription;
 mod validation;
+mod wakeup;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use regex_lite::Regex;
 
 pub use assignor::AssignmentStrategy;
-pub use coordinator::CommitCallback;
+pub use commits::CommitCallback;
 pub use listener::ConsumerRebalanceListener;
 pub use metrics::{ConsumerRates, ConsumerStatistics, PartitionStatistics};
 pub use offsets::{ConsumerGroupMetadata, OffsetAndMetadata, OffsetAndTimestamp};
 pub use record::{ConsumerRecord, ConsumerRecords, Deserializer, StringDeserializer};
+pub use wakeup::WakeupHandle;
 
-use coordinator::{Coordinator, GroupEvent, GroupSettings, JoinState};
+use coordinator::GroupCoordinator;
 use fetcher::{FetchSettings, Fetcher};
-use heartbeat::{Heartbeat, HeartbeatEvent, HeartbeatSettings};
+use membership::GroupEvent;
 use offsets::{list_offsets, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP};
 use subscription::{FetchState, SubscriptionKind, SubscriptionState};
 use validation::validate_positions;
 
 use crate::client::{KafkaClient, TopicPartition};
-use crate::config::{ConsumerConfig, IsolationLevel, OffsetReset};
+use crate::config::{ConsumerConfig, OffsetReset};
 use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
 use crate::net::Response;
 
@@ -67,6 +73,9 @@ const MIN_LOOKUP_TIME: Duration = Duration::from_millis(100);
 const GROUP_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 /// How long `Drop` waits for a clean close at most.
 const DROP_CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most group events one `poll()` carries out (a loss, a revocation, an
+/// assignment), so that it returns to fetching.
+const MAX_GROUP_EVENTS_PER_POLL: usize = 4;
 
 /// Counters describing what the consumer did (see [`KafkaConsumer::metrics`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -95,18 +104,21 @@ pub struct KafkaConsumer {
     client: KafkaClient,
     subscriptions: SubscriptionState,
     fetcher: Fetcher,
-    group: Option<Coordinator>,
+    group: Option<GroupCoordinator>,
     listener: Option<Box<dyn ConsumerRebalanceListener>>,
     next_auto_commit: Instant,
     next_lookup: Instant,
-    /// When the commit before an eager revocation gives up, once one is under way.
-    revocation_give_up: Option<Instant>,
+    /// The group event being carried out, and when the commit before its revocation
+    /// gives up (the partitions then go without it).
+    group_event: Option<(GroupEvent, Instant)>,
     next_metadata_attempt: Instant,
     in_listener: bool,
     closed: bool,
     rebalances: u64,
     /// When the consumer was made, for `statistics()`.
     started: Instant,
+    /// Set by a [`WakeupHandle`]; cleared when a call reports it.
+    wakeup: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for KafkaConsumer {
@@ -124,34 +136,11 @@ impl KafkaConsumer {
     /// connects on first use.
     pub fn new(config: ConsumerConfig) -> Result<Self> {
         config.validate()?;
-        let client = KafkaClient::new(config.client.clone())?;
+        let mut client = KafkaClient::new(config.client.clone())?;
+        let wakeup = Arc::new(AtomicBool::new(false));
+        client.set_wakeup_flag(Arc::clone(&wakeup));
         let group = match &config.group_id {
-            Some(group_id) => {
-                let heartbeat = Heartbeat::spawn(
-                    config.client.clone(),
-                    HeartbeatSettings {
-                        interval: config.heartbeat_interval,
-                        session_timeout: config.session_timeout,
-                        max_poll_interval: config.max_poll_interval,
-                        retry_backoff: config.client.retry_backoff,
-                        request_timeout: config.client.request_timeout,
-                    },
-                )?;
-                Some(Coordinator::new(
-                    GroupSettings {
-                        group_id: group_id.clone(),
-                        group_instance_id: config.group_instance_id.clone(),
-                        session_timeout: config.session_timeout,
-                        rebalance_timeout: config.max_poll_interval,
-                        strategies: config.partition_assignment_strategy.clone(),
-                        retry_backoff: config.client.retry_backoff,
-                        request_timeout: config.client.request_timeout,
-                        rack: (!config.client_rack.is_empty()).then(|| config.client_rack.clone()),
-                        require_stable: config.isolation_level == IsolationLevel::ReadCommitted,
-                    },
-                    heartbeat,
-                ))
-            }
+            Some(group_id) => Some(GroupCoordinator::new(&config, group_id)?),
             None => None,
         };
         let now = Instant::now();
@@ -168,7 +157,8 @@ impl KafkaConsumer {
             closed: false,
             rebalances: 0,
             started: Instant::now(),
-            revocation_give_up: None,
+            group_event: None,
+            wakeup,
             config,
         })
     }
@@ -183,6 +173,28 @@ impl KafkaConsumer {
             return Err(KafkaError::closed("the consumer is closed"));
         }
         Ok(())
+    }
+
+    /// A wakeup that came since the last call, as its error (clearing it).
+    fn take_wakeup(&self) -> Result<()> {
+        if self.wakeup.swap(false, Ordering::SeqCst) {
+            return Err(KafkaError::wakeup());
+        }
+        Ok(())
+    }
+
+    /// `result`, clearing the wakeup flag if it is the wakeup's error.
+    fn report_wakeup<T>(&self, result: Result<T>) -> Result<T> {
+        if matches!(&result, Err(e) if e.kind() == ErrorKind::Wakeup) {
+            self.wakeup.store(false, Ordering::SeqCst);
+        }
+        result
+    }
+
+    /// A handle that interrupts this consumer's blocking calls (`poll`, `commit`...)
+    /// from another thread: see [`WakeupHandle`].
+    pub fn wakeup_handle(&self) -> WakeupHandle {
+        WakeupHandle::new(Arc::clone(&self.wakeup), self.client.network_ref().waker())
     }
 
     fn require_group(&self, what: &str) -> Result<()> {
@@ -214,7 +226,7 @@ impl KafkaConsumer {
         }
         if self.subscriptions.subscribe(set)? {
             if let Some(group) = &mut self.group {
-                group.rejoin_needed = true;
+                group.subscription_changed();
             }
             self.next_metadata_attempt = Instant::now();
         }
@@ -245,11 +257,12 @@ impl KafkaConsumer {
                 "`{pattern}` is not a valid regular expression: {e}"
             ))
         })?;
-        self.subscriptions.subscribe_pattern(regex)?;
+        self.subscriptions
+            .subscribe_pattern(regex, pattern.to_owned())?;
         self.client.request_metadata_update();
         self.next_metadata_attempt = Instant::now();
         if let Some(group) = &mut self.group {
-            group.rejoin_needed = true;
+            group.subscription_changed();
         }
         Ok(())
     }
@@ -306,6 +319,7 @@ impl KafkaConsumer {
         self.subscriptions.unsubscribe();
         self.fetcher.clear();
         self.listener = None;
+        self.group_event = None;
         Ok(())
     }
 
@@ -314,9 +328,38 @@ impl KafkaConsumer {
     ///
     /// Group membership happens here too, on the caller's thread: joining, rebalance
     /// listeners, auto-commit. Lookups this needs (the coordinator, committed offsets,
-    /// reset offsets) get at least 200 ms even if `timeout` is shorter.
+    /// reset offsets) get at least 100 ms even if `timeout` is shorter. A
+    /// [`WakeupHandle`] makes it return `Err` with [`ErrorKind::Wakeup`] at once.
     pub fn poll(&mut self, timeout: Duration) -> Result<ConsumerRecords> {
+        self.poll_max(timeout, self.config.max_poll_records)
+    }
+
+    /// [`poll`](Self::poll) returning at most `max_records` records this time
+    /// (kafka-python's `poll(timeout_ms, max_records)`), instead of `max.poll.records`.
+    /// The rest stays buffered for the next poll.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use kafka_sync::{ConsumerConfig, KafkaConsumer};
+    /// # let mut consumer = KafkaConsumer::new(ConsumerConfig::new("localhost:9092").group_id("g"))?;
+    /// consumer.subscribe(&["events"])?;
+    /// let records = consumer.poll_max(Duration::from_secs(1), 10)?;
+    /// assert!(records.len() <= 10);
+    /// # Ok::<(), kafka_sync::KafkaError>(())
+    /// ```
+    pub fn poll_max(&mut self, timeout: Duration, max_records: usize) -> Result<ConsumerRecords> {
         self.ensure_open()?;
+        if max_records == 0 {
+            return Err(KafkaError::invalid_argument(
+                "poll_max() needs max_records of at least 1",
+            ));
+        }
+        self.take_wakeup()?;
+        let result = self.poll_inner(timeout, max_records);
+        self.report_wakeup(result)
+    }
+
+    fn poll_inner(&mut self, timeout: Duration, max_records: usize) -> Result<ConsumerRecords> {
         if self.in_listener {
             return Err(KafkaError::invalid_argument(
                 "poll() cannot be called from a rebalance listener",
@@ -335,17 +378,17 @@ impl KafkaConsumer {
         // poll(0) can make progress; what does not finish goes on in the next poll().
         let lookup_deadline = deadline.max(crate::time::deadline_after(started, MIN_LOOKUP_TIME));
         if let Some(group) = &self.group {
-            group.heartbeat.note_poll();
+            group.note_poll();
         }
         loop {
+            // A lookup that a wakeup interrupted may have swallowed its error.
+            self.take_wakeup()?;
             self.maybe_refresh_metadata(lookup_deadline);
             self.subscriptions
                 .update_leader_epochs(self.client.cluster(), self.client.metadata_generation());
             self.group_poll(lookup_deadline)?;
             self.update_fetch_positions(lookup_deadline)?;
-            let records = self
-                .fetcher
-                .collect(&mut self.subscriptions, self.config.max_poll_records)?;
+            let records = self.fetcher.collect(&mut self.subscriptions, max_records)?;
             // Ask for the next data before returning this, so it arrives while the caller
             // works (pipelining). The positions already moved past `records`: if asking
             // fails, hand them out and report the error at the next poll().
@@ -436,8 +479,8 @@ impl KafkaConsumer {
                 );
                 continue;
             }
-            match group.handle_response(response, &mut self.client) {
-                Ok(Some(GroupEvent::Assigned(partitions))) => self.on_assigned(partitions),
+            match group.handle_response(response, &mut self.client, &self.subscriptions) {
+                Ok(Some(event)) => self.start_group_event(event),
                 Ok(None) => {}
                 Err(e) => {
                     first_error.get_or_insert(e);
@@ -465,53 +508,73 @@ impl KafkaConsumer {
         }
     }
 
-    /// A new generation's assignment arrived.
-    fn on_assigned(&mut self, partitions: Vec<TopicPartition>) {
-        self.rebalances += 1;
-        let topics = self.subscriptions.topics().clone();
-        let new: BTreeSet<TopicPartition> = partitions
-            .into_iter()
-            .filter(|tp| {
-                let wanted = topics.contains(&tp.topic);
-                if !wanted {
-                    log::warn!(
-                        "the group leader assigned {tp}, which this member did not subscribe to"
-                    );
-                }
-                wanted
-            })
-            .collect();
+    /// Takes on a group event; it is carried out at once and, if the commit before
+    /// its revocation needs longer, in the next polls (up to `default.api.timeout.ms`,
+    /// after which the partitions go without it).
+    fn start_group_event(&mut self, event: GroupEvent) {
+        let give_up = self.default_deadline();
+        self.group_event = Some((event, give_up));
+    }
+
+    /// Carries out the group event under way, if any, until `deadline`: commits before
+    /// a revocation, runs the listener, updates the assignment, and acknowledges it to
+    /// the membership. Returns whether the event is done.
+    fn carry_out_group_event(&mut self, deadline: Instant) -> bool {
+        let Some((event, give_up)) = self.group_event.clone() else {
+            return true;
+        };
+        if event == GroupEvent::Lost {
+            self.on_partitions_lost();
+            self.group_event = None;
+            if let Some(group) = &mut self.group {
+                group.lost_handled();
+            }
+            return true;
+        }
         let owned: BTreeSet<TopicPartition> = self.subscriptions.assigned().cloned().collect();
-        let revoked: Vec<TopicPartition> = owned.difference(&new).cloned().collect();
-        let added: Vec<TopicPartition> = new.difference(&owned).cloned().collect();
+        let revoked: Vec<TopicPartition> = match &event {
+            GroupEvent::Revoke(partitions) => partitions
+                .iter()
+                .filter(|tp| owned.contains(tp))
+                .cloned()
+                .collect(),
+            GroupEvent::Assign(target) => owned.difference(target).cloned().collect(),
+            GroupEvent::Lost => Vec::new(),
+        };
         if !revoked.is_empty() {
-            // Cooperative: give these up now (committing first, within the poll's
-            // lookup time), then rejoin so that their new owners get them.
-            let deadline = crate::time::deadline_in(MIN_LOOKUP_TIME);
-            if !self.commit_before_revocation(&revoked, deadline) {
-                log::warn!("no time left to commit before giving up {revoked:?}");
+            if !self.commit_before_revocation(&revoked, deadline) && Instant::now() < give_up {
+                return false;
             }
             self.call_listener(|l, c| l.on_partitions_revoked(c, &revoked));
-            if let Some(group) = &mut self.group {
-                group.rejoin_needed = true;
-            }
         }
-        self.subscriptions.set_assignment(new);
+        self.group_event = None;
+        let added: Vec<TopicPartition> = match &event {
+            GroupEvent::Assign(target) => {
+                self.rebalances += 1;
+                let added = target.difference(&owned).cloned().collect();
+                self.subscriptions.set_assignment(target.iter().cloned());
+                self.next_auto_commit = crate::time::deadline_in(self.config.auto_commit_interval);
+                self.next_lookup = Instant::now();
+                added
+            }
+            _ => {
+                let keep: Vec<TopicPartition> = owned
+                    .iter()
+                    .filter(|tp| !revoked.contains(tp))
+                    .cloned()
+                    .collect();
+                self.subscriptions.set_assignment(keep);
+                Vec::new()
+            }
+        };
         self.fetcher.retain_assigned(&self.subscriptions);
         if let Some(group) = &mut self.group {
-            group.assigned_counts = topics
-                .iter()
-                .map(|t| {
-                    (
-                        t.clone(),
-                        self.client.cluster().partition_count(t).unwrap_or(0),
-                    )
-                })
-                .collect();
+            group.reconciled(&revoked, &mut self.client, &self.subscriptions);
         }
-        self.next_auto_commit = crate::time::deadline_in(self.config.auto_commit_interval);
-        self.next_lookup = Instant::now();
-        self.call_listener(|l, c| l.on_partitions_assigned(c, &added));
+        if matches!(event, GroupEvent::Assign(_)) {
+            self.call_listener(|l, c| l.on_partitions_assigned(c, &added));
+        }
+        true
     }
 
     /// With auto-commit on, commits the positions of `partitions` before they go,
@@ -534,7 +597,11 @@ impl KafkaConsumer {
         };
         match group.commit_sync(&mut self.client, &offsets, member, deadline) {
             Ok(()) => true,
-            Err(e) if e.kind() == ErrorKind::Timeout || e.is_retriable() => {
+            Err(e)
+                if e.kind() == ErrorKind::Timeout
+                    || e.kind() == ErrorKind::Wakeup
+                    || e.is_retriable() =>
+            {
                 log::debug!("committing offsets before a rebalance: {e}; trying again");
                 false
             }
@@ -558,119 +625,26 @@ impl KafkaConsumer {
         self.fetcher.retain_assigned(&self.subscriptions);
     }
 
-    /// The group's share of `poll()`: heartbeat findings, (re)joining, auto-commit.
+    /// The group's share of `poll()`: the membership's events (carried out here, on
+    /// the caller's thread), and auto-commit.
     fn group_poll(&mut self, deadline: Instant) -> Result<()> {
         let Some(group) = &mut self.group else {
             return Ok(());
         };
         group.run_commit_callbacks();
-        if let Some(e) = group.fatal.take() {
-            return Err(e);
-        }
-        let mut lost = false;
-        for event in group.heartbeat.take_events() {
-            match event {
-                HeartbeatEvent::RejoinNeeded => group.rejoin_needed = true,
-                HeartbeatEvent::Fenced { code, reset_member } => {
-                    log::info!(
-                        "group {}: member fenced ({}); rejoining",
-                        group.settings.group_id,
-                        code.name()
-                    );
-                    if reset_member {
-                        group.reset_member();
-                    } else {
-                        group.state = JoinState::Unjoined;
-                        group.rejoin_needed = true;
-                    }
-                    lost = true;
-                }
-                HeartbeatEvent::CoordinatorLost {
-                    coordinator_id,
-                    why,
-                } => {
-                    group.on_coordinator_lost(&mut self.client, coordinator_id, &why);
-                }
-                HeartbeatEvent::PollTimeout => {
-                    if group.settings.group_instance_id.is_none() {
-                        group.reset_member();
-                    } else {
-                        group.state = JoinState::Unjoined;
-                        group.rejoin_needed = true;
-                    }
-                    lost = true;
-                }
+        for _ in 0..MAX_GROUP_EVENTS_PER_POLL {
+            if !self.carry_out_group_event(deadline) {
+                break;
             }
-        }
-        if lost {
-            self.on_partitions_lost();
-        }
-        if let Some(group) = &mut self.group {
-            group.follow_coordinator(&mut self.client, deadline)?;
-        }
-        if self.subscriptions.is_auto() {
-            self.maybe_join(deadline)?;
+            let Some(group) = &mut self.group else {
+                break;
+            };
+            match group.poll(&mut self.client, &self.subscriptions, deadline)? {
+                Some(event) => self.start_group_event(event),
+                None => break,
+            }
         }
         self.maybe_auto_commit(deadline);
-        Ok(())
-    }
-
-    fn maybe_join(&mut self, deadline: Instant) -> Result<()> {
-        let now = Instant::now();
-        let Some(group) = &mut self.group else {
-            return Ok(());
-        };
-        if group.state == JoinState::Stable && &group.joined_topics != self.subscriptions.topics() {
-            group.rejoin_needed = true;
-        }
-        if !group.needs_join(now) {
-            return Ok(());
-        }
-        if let Err(e) = group.ensure_coordinator(&mut self.client, deadline) {
-            if e.is_retriable() {
-                log::debug!("group coordinator lookup: {e}");
-                return Ok(());
-            }
-            return Err(e);
-        }
-        // Before rejoining from a stable generation, give up partitions: all of them
-        // with eager assignors, those of topics no longer subscribed with cooperative.
-        let owned: Vec<TopicPartition> = self.subscriptions.assigned().cloned().collect();
-        let cooperative = group.is_cooperative();
-        let revoked: Vec<TopicPartition> = if cooperative {
-            let topics = self.subscriptions.topics();
-            owned
-                .into_iter()
-                .filter(|tp| !topics.contains(&tp.topic))
-                .collect()
-        } else {
-            owned
-        };
-        if !revoked.is_empty() {
-            // The commit may take longer than this poll has: then the rejoin waits for
-            // the next poll() (up to default.api.timeout.ms in all, after which the
-            // partitions go without it).
-            let give_up = *self.revocation_give_up.get_or_insert_with(|| {
-                crate::time::deadline_after(now, self.config.default_api_timeout)
-            });
-            if !self.commit_before_revocation(&revoked, deadline) && Instant::now() < give_up {
-                return Ok(());
-            }
-            self.revocation_give_up = None;
-            self.call_listener(|l, c| l.on_partitions_revoked(c, &revoked));
-            let keep: Vec<TopicPartition> = self
-                .subscriptions
-                .assigned()
-                .filter(|tp| !revoked.contains(tp))
-                .cloned()
-                .collect();
-            self.subscriptions.set_assignment(keep);
-            self.fetcher.retain_assigned(&self.subscriptions);
-        }
-        let Some(group) = &mut self.group else {
-            return Ok(());
-        };
-        group.send_join(&mut self.client, &self.subscriptions)?;
         Ok(())
     }
 
@@ -687,17 +661,17 @@ impl KafkaConsumer {
         let Some(group) = &mut self.group else {
             return;
         };
-        let stable = group.state == JoinState::Stable || !member;
-        if !stable {
+        let stable = group.identity().is_some() || !member;
+        if !stable || self.group_event.is_some() {
             return;
         }
         self.next_auto_commit = crate::time::deadline_after(now, self.config.auto_commit_interval);
         if offsets.is_empty() {
             return;
         }
-        if group.coordinator_id().is_none() {
+        if !group.knows_coordinator() {
             if let Err(e) = group.ensure_coordinator(&mut self.client, deadline) {
-                log::debug!("auto-commit skipped: {e}");
+                log::debug!("auto-commit put off: {e}");
                 return;
             }
         }
@@ -758,26 +732,8 @@ impl KafkaConsumer {
                     .collect(),
                 None => BTreeSet::new(),
             };
-            if self.subscriptions.set_matched_topics(matched) {
-                if let Some(group) = &mut self.group {
-                    group.rejoin_needed = true;
-                }
-            }
-        }
-        if let Some(group) = &mut self.group {
-            if group.state == JoinState::Stable {
-                let changed = group
-                    .assigned_counts
-                    .iter()
-                    .any(|(t, &n)| self.client.cluster().partition_count(t).unwrap_or(0) != n);
-                if changed {
-                    log::info!(
-                        "group {}: the partition count of a subscribed topic changed; rebalancing",
-                        group.settings.group_id
-                    );
-                    group.rejoin_needed = true;
-                }
-            }
+            // The membership notices the new topic set at its next poll.
+            self.subscriptions.set_matched_topics(matched);
         }
     }
 
@@ -919,6 +875,7 @@ impl KafkaConsumer {
     ) -> Result<()> {
         self.ensure_open()?;
         self.require_group("commit")?;
+        self.take_wakeup()?;
         let deadline = self.default_deadline();
         let member = self.subscriptions.is_auto();
         let Some(group) = &mut self.group else {
@@ -926,7 +883,7 @@ impl KafkaConsumer {
         };
         let result = group.commit_sync(&mut self.client, offsets, member, deadline);
         group.run_commit_callbacks();
-        result
+        self.report_wakeup(result)
     }
 
     /// Commits `offsets` (all positions if `None`) without waiting; `callback` runs on
@@ -944,7 +901,7 @@ impl KafkaConsumer {
         let Some(group) = &mut self.group else {
             return Ok(());
         };
-        if group.coordinator_id().is_none() {
+        if !group.knows_coordinator() {
             if let Err(e) = group.ensure_coordinator(&mut self.client, deadline) {
                 log::debug!("coordinator lookup for an async commit: {e}");
             }
@@ -966,11 +923,13 @@ impl KafkaConsumer {
     ) -> Result<BTreeMap<TopicPartition, Option<OffsetAndMetadata>>> {
         self.ensure_open()?;
         self.require_group("committed()")?;
+        self.take_wakeup()?;
         let deadline = self.default_deadline();
         let Some(group) = &mut self.group else {
             return Ok(BTreeMap::new());
         };
-        group.fetch_committed(&mut self.client, partitions, deadline)
+        let result = group.fetch_committed(&mut self.client, partitions, deadline);
+        self.report_wakeup(result)
     }
 
     /// The offset of the next record `poll()` returns for `tp`, looking it up (committed
@@ -984,6 +943,7 @@ impl KafkaConsumer {
         }
         let deadline = self.default_deadline();
         loop {
+            self.take_wakeup()?;
             if let Some(position) = self.subscriptions.position(tp) {
                 return Ok(position);
             }
@@ -994,6 +954,7 @@ impl KafkaConsumer {
             }
             match self.lookup_positions(deadline) {
                 Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::Wakeup => return self.report_wakeup(Err(e)),
                 Err(e) if e.is_retriable() => {
                     // A back-off before retrying; nothing to wait on but time.
                     std::thread::sleep(self.config.client.retry_backoff);
@@ -1149,6 +1110,16 @@ impl KafkaConsumer {
         )
     }
 
+    /// How many records of `tp` are left to read: its high watermark (under
+    /// read_committed, the last stable offset) as of the last fetch, minus the
+    /// position. `None` until a fetch and a position are known. No request is sent
+    /// (Java's `currentLag`).
+    pub fn current_lag(&self, tp: &TopicPartition) -> Option<i64> {
+        let high_watermark = self.subscriptions.state(tp)?.high_watermark?;
+        let position = self.subscriptions.position(tp)?;
+        Some(high_watermark.saturating_sub(position).max(0))
+    }
+
     /// The high watermark of `tp` from the last fetch response, if any.
     pub fn highwater(&self, tp: &TopicPartition) -> Option<i64> {
         self.subscriptions.state(tp).and_then(|s| s.high_watermark)
@@ -1180,20 +1151,39 @@ impl KafkaConsumer {
             .collect())
     }
 
-    /// The member id in the group, if the consumer is a member.
-    pub fn member_id(&self) -> Option<&str> {
-        self.group
-            .as_ref()
-            .filter(|g| g.state == JoinState::Stable)
-            .map(|g| g.member_id.as_str())
+    /// Asks for a rebalance of the group now, as if the subscription had changed (the
+    /// next `poll()` rejoins; Java's `enforceRebalance`). Under the consumer protocol
+    /// the broker assigns, so this does nothing there. Fails if the consumer did not
+    /// `subscribe`.
+    pub fn enforce_rebalance(&mut self) -> Result<()> {
+        self.ensure_open()?;
+        self.require_group("enforce_rebalance()")?;
+        if !self.subscriptions.is_auto() {
+            return Err(KafkaError::invalid_argument(
+                "enforce_rebalance() needs a subscription (subscribe), not assign()",
+            ));
+        }
+        if let Some(group) = &mut self.group {
+            group.enforce_rebalance();
+        }
+        Ok(())
     }
 
-    /// The group generation the consumer is a member of, if any.
+    /// The member id in the group, if the consumer is a member.
+    pub fn member_id(&self) -> Option<String> {
+        self.group
+            .as_ref()
+            .and_then(GroupCoordinator::identity)
+            .map(|m| m.member_id)
+    }
+
+    /// The group generation the consumer is a member of, if any (under the consumer
+    /// protocol, the member epoch).
     pub fn generation(&self) -> Option<i32> {
         self.group
             .as_ref()
-            .filter(|g| g.state == JoinState::Stable)
-            .map(|g| g.generation)
+            .and_then(GroupCoordinator::identity)
+            .map(|m| m.generation)
     }
 
     /// The consumer's group membership, for a transactional producer's
@@ -1214,16 +1204,14 @@ impl KafkaConsumer {
                 "group_metadata() needs a group.id in the consumer config",
             ));
         };
-        let stable = group.state == JoinState::Stable;
+        let identity = group
+            .identity()
+            .unwrap_or_else(membership::MemberIdentity::none);
         Ok(ConsumerGroupMetadata {
-            group_id: group.settings.group_id.clone(),
-            generation_id: if stable { group.generation } else { -1 },
-            member_id: if stable {
-                group.member_id.clone()
-            } else {
-                String::new()
-            },
-            group_instance_id: group.settings.group_instance_id.clone(),
+            group_id: group.group_id().to_owned(),
+            generation_id: identity.generation,
+            member_id: identity.member_id,
+            group_instance_id: group.group_instance_id().map(str::to_owned),
         })
     }
 
@@ -1262,10 +1250,7 @@ impl KafkaConsumer {
             .map(|(tp, state)| {
                 let position = self.subscriptions.position(tp);
                 let high_watermark = state.high_watermark;
-                let lag = match (position, high_watermark) {
-                    (Some(p), Some(h)) => Some(h.saturating_sub(p).max(0)),
-                    _ => None,
-                };
+                let lag = self.current_lag(tp);
                 (
                     tp.clone(),
                     PartitionStatistics {
@@ -1293,10 +1278,19 @@ impl KafkaConsumer {
         self.close_within(timeout)
     }
 
+    /// [`close`](Self::close) within `timeout` instead of `default.api.timeout.ms`
+    /// (Java's `close(Duration)`): what does not finish in time (the final commit,
+    /// leaving the group) is given up, and the consumer is closed anyway.
+    pub fn close_with_timeout(&mut self, timeout: Duration) -> Result<()> {
+        self.close_within(timeout)
+    }
+
     fn close_within(&mut self, timeout: Duration) -> Result<()> {
         if self.closed {
             return Ok(());
         }
+        // A wakeup does not interrupt a close.
+        self.wakeup.store(false, Ordering::SeqCst);
         let deadline = crate::time::deadline_in(timeout);
         let mut result = Ok(());
         let member = self.subscriptions.is_auto();
@@ -1304,7 +1298,7 @@ impl KafkaConsumer {
             let stable = self
                 .group
                 .as_ref()
-                .is_some_and(|g| g.state == JoinState::Stable || !member);
+                .is_some_and(|g| g.identity().is_some() || !member);
             if self.config.enable_auto_commit && stable {
                 let offsets = self.consumed_offsets();
                 if let Some(group) = &mut self.group {
@@ -1318,13 +1312,19 @@ impl KafkaConsumer {
             while self
                 .group
                 .as_ref()
-                .is_some_and(Coordinator::has_pending_commits)
+                .is_some_and(GroupCoordinator::has_pending_commits)
                 && Instant::now() < deadline
             {
                 let wait = deadline
                     .saturating_duration_since(Instant::now())
                     .min(GROUP_CHECK_INTERVAL);
-                let responses = self.client.poll(wait)?;
+                let responses = match self.client.poll(wait) {
+                    Ok(responses) => responses,
+                    Err(e) => {
+                        log::debug!("while closing: {e}");
+                        break;
+                    }
+                };
                 if let Err(e) = self.dispatch(responses) {
                     log::debug!("while closing: {e}");
                 }
@@ -1341,7 +1341,7 @@ impl KafkaConsumer {
                 if self.subscriptions.is_auto() {
                     group.leave(&mut self.client, "the consumer is closing", deadline);
                 }
-                group.heartbeat.close();
+                group.close();
             }
         }
         self.closed = true;

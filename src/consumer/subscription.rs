@@ -95,6 +95,8 @@ pub(crate) struct SubscriptionState {
     kind: SubscriptionKind,
     topics: BTreeSet<String>,
     pattern: Option<Regex>,
+    /// The pattern as the user gave it (the consumer protocol sends it to the broker).
+    pattern_source: Option<String>,
     assignment: BTreeMap<TopicPartition, PartitionState>,
     default_reset: OffsetReset,
     has_group: bool,
@@ -109,6 +111,7 @@ impl SubscriptionState {
             kind: SubscriptionKind::None,
             topics: BTreeSet::new(),
             pattern: None,
+            pattern_source: None,
             assignment: BTreeMap::new(),
             default_reset,
             has_group,
@@ -149,15 +152,18 @@ impl SubscriptionState {
         let changed = self.kind != SubscriptionKind::Topics || self.topics != topics;
         self.kind = SubscriptionKind::Topics;
         self.pattern = None;
+        self.pattern_source = None;
         self.topics = topics;
         Ok(changed)
     }
 
-    /// Subscribes to topics matching `pattern` (the topic set follows metadata).
-    pub fn subscribe_pattern(&mut self, pattern: Regex) -> Result<()> {
+    /// Subscribes to topics matching `pattern`, compiled from `source` (the topic set
+    /// follows metadata).
+    pub fn subscribe_pattern(&mut self, pattern: Regex, source: String) -> Result<()> {
         self.check_kind(SubscriptionKind::Pattern)?;
         self.kind = SubscriptionKind::Pattern;
         self.pattern = Some(pattern);
+        self.pattern_source = Some(source);
         self.topics.clear();
         Ok(())
     }
@@ -165,6 +171,11 @@ impl SubscriptionState {
     /// The pattern, for pattern subscriptions.
     pub fn pattern(&self) -> Option<&Regex> {
         self.pattern.as_ref()
+    }
+
+    /// The pattern as the user gave it, for pattern subscriptions.
+    pub fn pattern_source(&self) -> Option<&str> {
+        self.pattern_source.as_deref()
     }
 
     /// For pattern subscriptions: sets the matching topics; returns whether they changed.
@@ -216,6 +227,7 @@ impl SubscriptionState {
         self.kind = SubscriptionKind::None;
         self.topics.clear();
         self.pattern = None;
+        self.pattern_source = None;
         self.assignment.clear();
     }
 

@@ -15,11 +15,11 @@
 //! the other members take over its partitions; the next `poll()` rejoins.
 
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
+use super::thread::HeartbeatThread;
 use crate::client::KafkaClient;
 use crate::config::ClientConfig;
 use crate::error::{ErrorCode, ErrorKind, KafkaError};
@@ -80,14 +80,8 @@ pub(crate) struct HeartbeatSettings {
 #[derive(Debug)]
 pub(crate) struct Heartbeat {
     shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
-    /// Disconnects when the thread ends (its sender is dropped).
-    finished: crossbeam_channel::Receiver<()>,
+    thread: HeartbeatThread,
 }
-
-/// How long `close` waits for the thread; a heartbeat stuck on an unresponsive
-/// coordinator is left to finish on its own rather than holding up the close.
-const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 impl Heartbeat {
     /// Starts the thread (idle until [`Heartbeat::start`]).
@@ -103,21 +97,8 @@ impl Heartbeat {
             wake: Condvar::new(),
         });
         let thread_shared = Arc::clone(&shared);
-        let (done, finished) = crossbeam_channel::bounded::<()>(0);
-        let thread = std::thread::Builder::new()
-            .name("kafka-consumer-heartbeat".to_owned())
-            .spawn(move || {
-                let _done = done;
-                run(thread_shared, client, settings);
-            })
-            .map_err(|e| {
-                KafkaError::connection(format!("cannot start the heartbeat thread: {e}"))
-            })?;
-        Ok(Heartbeat {
-            shared,
-            thread: Some(thread),
-            finished,
-        })
+        let thread = HeartbeatThread::spawn(move || run(thread_shared, client, settings))?;
+        Ok(Heartbeat { shared, thread })
     }
 
     /// Heartbeats for `target` from now on.
@@ -153,15 +134,7 @@ impl Heartbeat {
             state.target = None;
         }
         self.shared.wake.notify_all();
-        if let Some(thread) = self.thread.take() {
-            // The channel disconnects when the thread ends (nothing is ever sent on it);
-            // if it does not within the wait, the thread is detached.
-            if let Err(crossbeam_channel::RecvTimeoutError::Disconnected) =
-                self.finished.recv_timeout(CLOSE_WAIT)
-            {
-                let _ = thread.join();
-            }
-        }
+        self.thread.join();
     }
 }
 
