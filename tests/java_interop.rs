@@ -3,8 +3,9 @@
 //! - the Java consumer reads what our producer wrote, for every codec, byte for byte;
 //! - our producer puts every key in the partition the Java producer puts it in;
 //! - our consumer reads what the Java producer wrote, for every codec;
-//! - consumer groups of Java members and ours split topics (range and
-//!   cooperative-sticky) and read every record exactly once.
+//! - consumer groups of Java members and ours split topics (the classic protocol with
+//!   range and cooperative-sticky, and KIP-848's consumer protocol) and read every
+//!   record exactly once.
 //!
 //! The Java programs are `tests/interop/*.java` (run through `common::java`).
 
@@ -15,9 +16,10 @@ use std::time::{Duration, Instant};
 
 use common::java::{self, Outgoing, Process, Record};
 use common::produce::TestProducer;
+use kafka_sync::admin::{GroupState, GroupType};
 use kafka_sync::{
-    AssignmentStrategy, Compression, ConsumerConfig, ConsumerRecord, KafkaConsumer, KafkaProducer,
-    NewTopic, OffsetReset, ProducerConfig, ProducerRecord, TopicPartition,
+    AssignmentStrategy, Compression, ConsumerConfig, ConsumerRecord, GroupProtocol, KafkaConsumer,
+    KafkaProducer, NewTopic, OffsetReset, ProducerConfig, ProducerRecord, TopicPartition,
 };
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -439,12 +441,14 @@ struct JavaMember {
 }
 
 impl JavaMember {
-    fn start(group: &str, topic: &str, assignor: &str) -> JavaMember {
+    /// A member with `assignor` (a class name) and the extra consumer `properties`
+    /// (`KEY=VALUE`).
+    fn start(group: &str, topic: &str, assignor: &str, properties: &[&str]) -> JavaMember {
+        let bootstrap = common::bootstrap();
+        let mut args = vec![bootstrap.as_str(), group, topic, assignor];
+        args.extend_from_slice(properties);
         JavaMember {
-            process: Process::spawn(
-                "GroupMember",
-                &[&common::bootstrap(), group, topic, assignor],
-            ),
+            process: Process::spawn("GroupMember", &args),
             assigned: BTreeSet::new(),
             records: Vec::new(),
         }
@@ -576,18 +580,47 @@ impl Group {
     }
 }
 
-fn mixed_group_reads_every_record_once(strategy: AssignmentStrategy, java_assignor: &str) {
+/// How the members of a mixed group agree on assignments.
+#[derive(Debug, Clone, Copy)]
+enum GroupKind {
+    /// The classic protocol with this client's `strategy` and the Java assignor class
+    /// of the same name.
+    Classic(AssignmentStrategy, &'static str),
+    /// KIP-848's consumer protocol (`group.protocol=consumer` on both sides): the
+    /// broker assigns, with its default assignor.
+    ConsumerProtocol,
+}
+
+fn mixed_group_reads_every_record_once(kind: GroupKind) {
     const PARTITIONS: i32 = 6;
     const ROUND: usize = 50;
-    let topic = create_topic(&format!("java-group-{}", strategy.name()), PARTITIONS);
-    let group_id = common::unique_topic(&format!("g-java-{}", strategy.name()));
+    let name = match kind {
+        GroupKind::Classic(strategy, _) => strategy.name(),
+        GroupKind::ConsumerProtocol => "consumer-protocol",
+    };
+    let topic = create_topic(&format!("java-group-{name}"), PARTITIONS);
+    let group_id = common::unique_topic(&format!("g-java-{name}"));
     let config = ConsumerConfig::new(&common::bootstrap())
         .group_id(&group_id)
         .auto_offset_reset(OffsetReset::Earliest)
-        .enable_auto_commit(false)
-        .session_timeout(Duration::from_secs(6))
-        .heartbeat_interval(Duration::from_millis(500))
-        .partition_assignment_strategy(&[strategy]);
+        .enable_auto_commit(false);
+    // Under the consumer protocol the session timeout and heartbeat interval are the
+    // broker's (the test clusters set the same 6 s and 500 ms).
+    let (config, java_assignor, java_properties): (_, _, &[&str]) = match kind {
+        GroupKind::Classic(strategy, java_assignor) => (
+            config
+                .session_timeout(Duration::from_secs(6))
+                .heartbeat_interval(Duration::from_millis(500))
+                .partition_assignment_strategy(&[strategy]),
+            java_assignor,
+            &[],
+        ),
+        GroupKind::ConsumerProtocol => (
+            config.group_protocol(GroupProtocol::Consumer),
+            "unused",
+            &["group.protocol=consumer"],
+        ),
+    };
     let mut ours = KafkaConsumer::new(config).expect("consumer");
     ours.subscribe(&[&topic]).expect("subscribe");
     let mut group = Group {
@@ -599,9 +632,12 @@ fn mixed_group_reads_every_record_once(strategy: AssignmentStrategy, java_assign
     // Ours first, so that it leads the group at first; the Java members join one by one.
     group.wait_for_split(PARTITIONS, 6, "our member alone");
     for _ in 0..2 {
-        group
-            .java
-            .push(JavaMember::start(&group_id, &topic, java_assignor));
+        group.java.push(JavaMember::start(
+            &group_id,
+            &topic,
+            java_assignor,
+            java_properties,
+        ));
     }
     group.wait_for_split(PARTITIONS, 2, "ours and two Java members");
 
@@ -632,6 +668,9 @@ fn mixed_group_reads_every_record_once(strategy: AssignmentStrategy, java_assign
         }
     }
     group.ours.commit().expect("commit");
+    if let GroupKind::ConsumerProtocol = kind {
+        assert_consumer_protocol_group(&mut group, &group_id, &topic);
+    }
 
     // One Java member leaves: the other two take its partitions over, from the
     // offsets it committed.
@@ -657,18 +696,95 @@ fn mixed_group_reads_every_record_once(strategy: AssignmentStrategy, java_assign
     }
 }
 
-#[test]
-fn mixed_group_with_java_members_range() {
-    mixed_group_reads_every_record_once(
-        AssignmentStrategy::Range,
-        "org.apache.kafka.clients.consumer.RangeAssignor",
+/// The coordinator describes `group_id` as a KIP-848 consumer group, stable, with our
+/// member and the Java ones, each owning what it says it owns.
+/// A member whose partitions stay the same may take a heartbeat to catch up with a
+/// new group epoch: until then the group is `Reconciling`.
+fn assert_consumer_protocol_group(group: &mut Group, group_id: &str, topic: &str) {
+    let deadline = Instant::now() + TIMEOUT;
+    let described = loop {
+        let described = common::admin()
+            .describe_consumer_groups(&[group_id], TIMEOUT)
+            .expect("describe")
+            .remove(group_id)
+            .expect("the group")
+            .expect("described");
+        if described.state == GroupState::Stable {
+            break described;
+        }
+        assert!(Instant::now() < deadline, "never stable: {described:?}");
+        group.step();
+    };
+    assert_eq!(described.group_type, GroupType::Consumer, "{described:?}");
+    assert_eq!(
+        described.partition_assignor, "uniform",
+        "the broker's default assignor"
+    );
+    assert_eq!(
+        described.members.len(),
+        1 + group.java.len(),
+        "{described:?}"
+    );
+    for m in &described.members {
+        // Consumer-protocol members make their own ids (KIP-1082: a UUID); the broker
+        // names a classic member `client.id-UUID`. So none of these joined classic.
+        assert!(
+            !m.member_id.starts_with(&format!("{}-", m.client_id)),
+            "a member id the broker gave a classic member: {m:?}"
+        );
+    }
+    let our_id = group.ours.member_id().expect("our member id");
+    let mut described_assignments: Vec<BTreeSet<i32>> = described
+        .members
+        .iter()
+        .map(|m| {
+            assert_eq!(m.subscribed_topics, vec![topic.to_owned()], "{m:?}");
+            m.assignment.iter().map(|tp| tp.partition).collect()
+        })
+        .collect();
+    let ours = described
+        .members
+        .iter()
+        .find(|m| m.member_id == our_id)
+        .unwrap_or_else(|| panic!("our member {our_id} is not in {described:?}"));
+    let assignments = group.assignments();
+    assert_eq!(
+        ours.assignment
+            .iter()
+            .map(|tp| tp.partition)
+            .collect::<BTreeSet<i32>>(),
+        assignments[0],
+        "what the coordinator says our member owns"
+    );
+    let mut reported = assignments;
+    reported.sort();
+    described_assignments.sort();
+    assert_eq!(
+        described_assignments, reported,
+        "the members' assignments as the coordinator and the members see them"
     );
 }
 
 #[test]
+fn mixed_group_with_java_members_range() {
+    mixed_group_reads_every_record_once(GroupKind::Classic(
+        AssignmentStrategy::Range,
+        "org.apache.kafka.clients.consumer.RangeAssignor",
+    ));
+}
+
+#[test]
 fn mixed_group_with_java_members_cooperative_sticky() {
-    mixed_group_reads_every_record_once(
+    mixed_group_reads_every_record_once(GroupKind::Classic(
         AssignmentStrategy::CooperativeSticky,
         "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
-    );
+    ));
+}
+
+/// KIP-848 on both sides: the broker assigns our member and the Java ones (the Java
+/// client 4.x with `group.protocol=consumer`), moves partitions as members join and
+/// leave, and every record is read once.
+#[test]
+fn mixed_group_with_java_members_consumer_protocol() {
+    mixed_group_reads_every_record_once(GroupKind::ConsumerProtocol);
 }

@@ -109,6 +109,21 @@ pub fn cluster3() -> &'static kafka::KafkaCluster {
     CLUSTER.get_or_init(|| kafka::KafkaCluster::start(3))
 }
 
+/// The bootstrap of a broker with KIP-848's consumer group protocol
+/// (`group.protocol=consumer`): the shared broker, except on tansu, which has no
+/// ConsumerGroupHeartbeat (../shared/brokers.md); there a 1-node Apache Kafka cluster
+/// of this binary's own, so that the test still checks the protocol on a broker that
+/// has it.
+pub fn consumer_protocol_bootstrap() -> String {
+    static CLUSTER: OnceLock<kafka::KafkaCluster> = OnceLock::new();
+    match broker_kind() {
+        BrokerKind::Tansu => CLUSTER
+            .get_or_init(|| kafka::KafkaCluster::start(1))
+            .bootstrap(),
+        BrokerKind::Kafka | BrokerKind::External => bootstrap(),
+    }
+}
+
 /// Serializes the tests of one binary that call it while the shared broker is tansu,
 /// whose concurrent rebalances of several groups can fence live members
 /// (../shared/brokers.md). On Kafka (and external brokers) the tests run at once.
