@@ -744,6 +744,10 @@ impl KafkaConsumer {
         if now < self.next_lookup {
             return Ok(());
         }
+        // A lookup that is due gets its minimum time even late in a poll: one started
+        // with no time left would only time out, and be due again at the same point
+        // of the next poll.
+        let deadline = deadline.max(crate::time::deadline_after(now, MIN_LOOKUP_TIME));
         let result = self.lookup_positions(deadline);
         match result {
             Ok(()) => Ok(()),
