@@ -7,14 +7,15 @@ use std::time::Duration;
 
 use super::routing::{back_off, send_to_coordinator};
 use super::{item_result, KafkaAdminClient};
-use crate::client::offsets::{lookup_offsets, UnknownTopics, LATEST_TIMESTAMP};
+use crate::client::offsets::{
+    lookup_offsets, offset_commit_topics, UnknownTopics, LATEST_TIMESTAMP,
+};
 use crate::client::{KafkaClient, TopicPartition};
 use crate::config::IsolationLevel;
 use crate::consumer::OffsetAndMetadata;
 use crate::error::{ErrorCode, KafkaError, Result};
 use crate::protocol::messages::{
-    LeaveGroupRequest, LeaveGroupRequestMember, OffsetCommitRequest, OffsetCommitRequestPartition,
-    OffsetCommitRequestTopic, OffsetFetchRequest,
+    LeaveGroupRequest, LeaveGroupRequestMember, OffsetCommitRequest, OffsetFetchRequest,
 };
 use crate::protocol::offset_fetch::PartitionsByTopic;
 
@@ -91,22 +92,7 @@ impl KafkaAdminClient {
         offsets: &BTreeMap<TopicPartition, OffsetAndMetadata>,
         timeout: Duration,
     ) -> Result<BTreeMap<TopicPartition, Result<()>>> {
-        let mut topics: Vec<OffsetCommitRequestTopic> = Vec::new();
-        for (tp, om) in offsets {
-            let partition = OffsetCommitRequestPartition {
-                partition_index: tp.partition,
-                committed_offset: om.offset,
-                committed_leader_epoch: om.leader_epoch.unwrap_or(-1),
-                committed_metadata: Some(om.metadata.clone()),
-            };
-            match topics.last_mut() {
-                Some(t) if t.name == tp.topic => t.partitions.push(partition),
-                _ => topics.push(OffsetCommitRequestTopic {
-                    name: tp.topic.clone(),
-                    partitions: vec![partition],
-                }),
-            }
-        }
+        let topics = offset_commit_topics(offsets);
         let request = OffsetCommitRequest {
             group_id: group.to_owned(),
             generation_id_or_member_epoch: -1,

@@ -10,6 +10,7 @@ use crate::config::IsolationLevel;
 use crate::error::{ErrorCode, KafkaError, Result};
 use crate::protocol::messages::{
     ListOffsetsRequest, ListOffsetsRequestPartition, ListOffsetsRequestTopic,
+    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
 };
 
 /// The ListOffsets timestamp that asks for the log start offset.
@@ -47,6 +48,31 @@ impl OffsetAndMetadata {
         self.metadata = metadata.into();
         self
     }
+}
+
+/// `offsets` as the topics of an OffsetCommit request, one entry per topic (the map is
+/// ordered, so each topic's partitions are together). Shared by the consumer's commits
+/// and the admin client's `alter_consumer_group_offsets`.
+pub(crate) fn offset_commit_topics(
+    offsets: &BTreeMap<TopicPartition, OffsetAndMetadata>,
+) -> Vec<OffsetCommitRequestTopic> {
+    let mut topics: Vec<OffsetCommitRequestTopic> = Vec::new();
+    for (tp, om) in offsets {
+        let partition = OffsetCommitRequestPartition {
+            partition_index: tp.partition,
+            committed_offset: om.offset,
+            committed_leader_epoch: om.leader_epoch.unwrap_or(-1),
+            committed_metadata: Some(om.metadata.clone()),
+        };
+        match topics.last_mut() {
+            Some(t) if t.name == tp.topic => t.partitions.push(partition),
+            _ => topics.push(OffsetCommitRequestTopic {
+                name: tp.topic.clone(),
+                partitions: vec![partition],
+            }),
+        }
+    }
+    topics
 }
 
 impl From<i64> for OffsetAndMetadata {

@@ -15,13 +15,11 @@ use std::time::Instant;
 use super::membership::heartbeat::loses_coordinator;
 use super::membership::{GroupIo, MemberIdentity, Membership};
 use super::offsets::OffsetAndMetadata;
+use crate::client::offsets::offset_commit_topics;
 use crate::client::TopicPartition;
 use crate::error::{ErrorCode, KafkaError, Result};
 use crate::net::Response;
-use crate::protocol::messages::{
-    OffsetCommitRequest, OffsetCommitRequestPartition, OffsetCommitRequestTopic,
-    OffsetCommitResponse, OffsetFetchRequest,
-};
+use crate::protocol::messages::{OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest};
 use crate::protocol::offset_fetch::CommittedOffsetRow;
 
 /// A callback of `commit_async`.
@@ -100,22 +98,7 @@ impl Commits {
         offsets: &BTreeMap<TopicPartition, OffsetAndMetadata>,
         identity: MemberIdentity,
     ) -> OffsetCommitRequest {
-        let mut topics: Vec<OffsetCommitRequestTopic> = Vec::new();
-        for (tp, om) in offsets {
-            let partition = OffsetCommitRequestPartition {
-                partition_index: tp.partition,
-                committed_offset: om.offset,
-                committed_leader_epoch: om.leader_epoch.unwrap_or(-1),
-                committed_metadata: Some(om.metadata.clone()),
-            };
-            match topics.last_mut() {
-                Some(t) if t.name == tp.topic => t.partitions.push(partition),
-                _ => topics.push(OffsetCommitRequestTopic {
-                    name: tp.topic.clone(),
-                    partitions: vec![partition],
-                }),
-            }
-        }
+        let topics = offset_commit_topics(offsets);
         OffsetCommitRequest {
             group_id: self.group_id.clone(),
             generation_id_or_member_epoch: identity.generation,
@@ -147,10 +130,8 @@ impl Commits {
                 match code {
                     ErrorCode::NOT_COORDINATOR
                     | ErrorCode::COORDINATOR_NOT_AVAILABLE
-                    | ErrorCode::REQUEST_TIMED_OUT
-                        if io.discovery.mark_unknown(io.client, code.name()) =>
-                    {
-                        membership.coordinator_lost();
+                    | ErrorCode::REQUEST_TIMED_OUT => {
+                        io.discovery.mark_unknown(io.client, code.name());
                     }
                     ErrorCode::UNKNOWN_MEMBER_ID
                     | ErrorCode::ILLEGAL_GENERATION
@@ -208,9 +189,8 @@ impl Commits {
             match outcome {
                 Ok(()) => return Ok(()),
                 Err(e) if (retry || e.is_retriable()) && Instant::now() < deadline => {
-                    if loses_coordinator(&e) && io.discovery.mark_unknown(io.client, &e.to_string())
-                    {
-                        membership.coordinator_lost();
+                    if loses_coordinator(&e) {
+                        io.discovery.mark_unknown(io.client, &e.to_string());
                     }
                     log::debug!("commit failed, retrying: {e}");
                     let wait = self
@@ -319,7 +299,6 @@ impl Commits {
     pub fn fetch_committed(
         &mut self,
         io: GroupIo<'_>,
-        membership: &mut dyn Membership,
         partitions: &[TopicPartition],
         deadline: Instant,
     ) -> Result<BTreeMap<TopicPartition, Option<OffsetAndMetadata>>> {
@@ -342,9 +321,8 @@ impl Commits {
             match outcome {
                 Ok(result) => return Ok(result),
                 Err(e) if e.is_retriable() && Instant::now() < deadline => {
-                    if loses_coordinator(&e) && io.discovery.mark_unknown(io.client, &e.to_string())
-                    {
-                        membership.coordinator_lost();
+                    if loses_coordinator(&e) {
+                        io.discovery.mark_unknown(io.client, &e.to_string());
                     }
                     let wait = self
                         .retry_backoff

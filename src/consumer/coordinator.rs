@@ -261,8 +261,7 @@ impl GroupCoordinator {
             discovery: &mut self.discovery,
             client,
         };
-        self.commits
-            .fetch_committed(io, self.membership.as_mut(), partitions, deadline)
+        self.commits.fetch_committed(io, partitions, deadline)
     }
 
     /// Leaves the group, best effort within `deadline`.

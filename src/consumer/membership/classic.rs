@@ -158,8 +158,8 @@ impl Classic {
     /// that one is kept.
     fn on_coordinator_lost(&mut self, io: &mut GroupIo<'_>, coordinator_id: i32, why: &str) {
         if io.discovery.id() == Some(coordinator_id) {
+            // A join in flight fails with the connection (its answer is an error).
             io.discovery.mark_unknown(io.client, why);
-            self.coordinator_lost();
         }
         if self.state == JoinState::Stable {
             self.heartbeat_orphaned = true;
@@ -722,11 +722,6 @@ impl Membership for Classic {
             }
             _ => false,
         }
-    }
-
-    fn coordinator_lost(&mut self) {
-        // A join in flight fails with the connection (its response is an error), so it
-        // needs nothing here; a stable member keeps its generation.
     }
 
     fn note_poll(&self) {

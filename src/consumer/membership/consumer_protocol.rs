@@ -443,8 +443,6 @@ impl Membership for ConsumerProtocol {
         code == ErrorCode::STALE_MEMBER_EPOCH
     }
 
-    fn coordinator_lost(&mut self) {}
-
     fn note_poll(&self) {
         self.shared.state.lock().last_poll = Instant::now();
     }

@@ -124,9 +124,6 @@ pub(crate) trait Membership: fmt::Debug + Send {
     /// identity as it is then, can succeed.
     fn on_commit_error(&mut self, code: ErrorCode) -> bool;
 
-    /// The coordinator was forgotten (it moved, or cannot be reached).
-    fn coordinator_lost(&mut self);
-
     /// Records that the caller polled (for `max.poll.interval.ms`).
     fn note_poll(&self);
 
