@@ -313,7 +313,7 @@ fn a_jks_store_in_a_file_is_refused_with_the_keytool_command() {
         ),
         "{text}"
     );
-    assert!(text.contains("openssl pkcs12"), "{text}");
+    assert!(text.contains("ssl.truststore.type=PKCS12"), "{text}");
     // A JKS key store, by its type.
     let text = "bootstrap.servers=127.0.0.1:9093\nsecurity.protocol=SSL\n\
                 ssl.keystore.location=/var/private/ssl/kafka.client.keystore.jks\n\

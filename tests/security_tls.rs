@@ -2,7 +2,9 @@
 //! `scripts/kafka-cluster.sh --tls` (a CA and a server certificate for IP 127.0.0.1
 //! made at test time). The client verifies the broker's certificate and host, rejects
 //! a wrong host name and an untrusted CA, and presents a client certificate (PEM,
-//! encrypted PEM, PKCS#12) to the MTLS listener, which requires one.
+//! encrypted PEM, PKCS#12) to the MTLS listener, which requires one. PKCS#12 trust and
+//! key stores made by the JDK's `keytool` work as a Java `client.properties` file
+//! gives them, for a producer, a consumer and an admin client.
 //!
 //! These tests start their own broker, also when `KAFKA_BOOTSTRAP` names an external
 //! broker: the point is a TLS listener whose certificates the test controls.
@@ -11,9 +13,17 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::security::{pki, secure_cluster, KEYSTORE_PASSWORD, KEY_PASSWORD};
+use std::path::{Path, PathBuf};
+
+use common::security::{
+    pki, secure_cluster, work_dir, JAVA_KEYSTORE_PASSWORD, KEYSTORE_PASSWORD, KEY_PASSWORD,
+    TRUSTSTORE_PASSWORD,
+};
 use kafka_sync::config::security::{SecurityConfig, SecurityProtocol};
-use kafka_sync::{AdminConfig, ErrorKind, KafkaAdminClient, KafkaError, NewTopic};
+use kafka_sync::{
+    AdminConfig, ConsumerConfig, ErrorKind, KafkaAdminClient, KafkaConsumer, KafkaError,
+    KafkaProducer, NewTopic, ProducerConfig, ProducerRecord,
+};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -220,6 +230,228 @@ fn bad_key_material_fails_client_construction_without_showing_passwords() {
         KEY_PASSWORD,
         KEYSTORE_PASSWORD,
     ] {
+        assert!(!all.contains(secret), "{secret} shows in: {all}");
+    }
+}
+
+/// Writes a `client.properties` file `name` of `lines` in this test process's work
+/// directory.
+fn properties_file(name: &str, lines: &[String]) -> PathBuf {
+    let path = work_dir("tls-properties").join(name);
+    std::fs::write(&path, lines.join("\n") + "\n").expect("write the properties file");
+    path
+}
+
+/// A path as a properties value (backslashes escaped).
+fn property_path(path: &Path) -> String {
+    path.to_str().expect("a UTF-8 path").replace('\\', "\\\\")
+}
+
+#[test]
+fn a_pkcs12_trust_store_made_by_keytool_is_what_is_trusted() {
+    let broker = broker();
+    let pki = pki();
+    let trusting = SecurityConfig::new()
+        .protocol(SecurityProtocol::Ssl)
+        .truststore(&pki.truststore_p12, TRUSTSTORE_PASSWORD);
+    let trusting = admin(&broker.bootstrap, trusting);
+    let cluster = trusting.describe_cluster(TIMEOUT).unwrap();
+    assert_eq!(cluster.brokers[0].port, broker.tls_port);
+
+    // A trust store of the other CA, with the same password: the broker is not trusted,
+    // so the certificates come from the file and only from it.
+    let other = SecurityConfig::new()
+        .protocol(SecurityProtocol::Ssl)
+        .truststore(&pki.other_truststore_p12, TRUSTSTORE_PASSWORD);
+    let err = expect_tls_error(&admin(&broker.bootstrap, other));
+    assert!(
+        err.to_string().contains("certificate verify failed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_java_client_properties_file_with_pkcs12_stores_works_for_every_client() {
+    let cluster = secure_cluster();
+    let pki = pki();
+    let group = format!("pkcs12-stores-{}", std::process::id());
+    // As a Java client's file has them: both stores PKCS#12, made by keytool, on the
+    // listener that requires a client certificate.
+    let path = properties_file(
+        "pkcs12-stores.properties",
+        &[
+            format!("bootstrap.servers={}", cluster.listener("MTLS")),
+            "security.protocol=SSL".into(),
+            "ssl.truststore.type=PKCS12".into(),
+            format!(
+                "ssl.truststore.location={}",
+                property_path(&pki.truststore_p12)
+            ),
+            format!("ssl.truststore.password={TRUSTSTORE_PASSWORD}"),
+            "ssl.keystore.type=PKCS12".into(),
+            format!(
+                "ssl.keystore.location={}",
+                property_path(&pki.java_keystore_p12)
+            ),
+            format!("ssl.keystore.password={JAVA_KEYSTORE_PASSWORD}"),
+            format!("ssl.key.password={JAVA_KEYSTORE_PASSWORD}"),
+            "ssl.endpoint.identification.algorithm=https".into(),
+            format!("group.id={group}"),
+            "auto.offset.reset=earliest".into(),
+            "acks=all".into(),
+        ],
+    );
+    let admin_config = AdminConfig::from_properties(&path).unwrap();
+    let producer_config = ProducerConfig::from_properties(&path).unwrap();
+    let consumer_config = ConsumerConfig::from_properties(&path).unwrap();
+    for (client, unused) in [
+        ("admin", admin_config.unused_keys()),
+        ("producer", producer_config.unused_keys()),
+        ("consumer", consumer_config.unused_keys()),
+    ] {
+        assert!(
+            unused.iter().all(|k| !k.starts_with("ssl.")),
+            "the {client} ignores {unused:?}"
+        );
+    }
+    for security in [
+        &admin_config.client.security,
+        &producer_config.client.security,
+        &consumer_config.client.security,
+    ] {
+        assert!(security.tls.truststore_is_pkcs12());
+        assert_eq!(
+            security.tls.ca_location.as_deref(),
+            Some(pki.truststore_p12.as_path())
+        );
+        let text = format!("{security:?}");
+        assert!(!text.contains(TRUSTSTORE_PASSWORD), "{text}");
+        assert!(!text.contains(JAVA_KEYSTORE_PASSWORD), "{text}");
+    }
+
+    let admin = KafkaAdminClient::new(admin_config).unwrap();
+    let topic = common::unique_topic("pkcs12-stores");
+    let results = admin
+        .create_topics(&[NewTopic::new(&topic, 1, 1)], TIMEOUT)
+        .unwrap();
+    assert!(results[0].result.is_ok(), "{:?}", results[0].result);
+    common::wait_until_listed(&admin, &topic, TIMEOUT);
+
+    let producer = KafkaProducer::new(producer_config).unwrap();
+    let values: Vec<String> = (0..5).map(|i| format!("pkcs12 record {i}")).collect();
+    let futures: Vec<_> = values
+        .iter()
+        .map(|value| {
+            producer
+                .send(ProducerRecord::new(&topic).value(value))
+                .unwrap()
+        })
+        .collect();
+    producer.flush(Some(TIMEOUT)).unwrap();
+    for (i, future) in futures.iter().enumerate() {
+        assert_eq!(future.get(Duration::ZERO).unwrap().offset, i as i64);
+    }
+    producer.close(Some(TIMEOUT)).unwrap();
+
+    let mut consumer = KafkaConsumer::new(consumer_config).unwrap();
+    consumer.subscribe(&[&topic]).unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    let mut read = Vec::new();
+    while read.len() < values.len() {
+        assert!(
+            Instant::now() < deadline,
+            "read {read:?} of {} records",
+            values.len()
+        );
+        for record in consumer.poll(Duration::from_millis(200)).unwrap() {
+            let value = record.value.as_ref().expect("a value");
+            read.push(String::from_utf8(value.to_vec()).unwrap());
+        }
+    }
+    assert_eq!(read, values);
+    consumer.close().unwrap();
+}
+
+#[test]
+fn pkcs12_trust_store_mistakes_are_config_errors_naming_the_file_and_the_setting() {
+    let pki = pki();
+    let store = property_path(&pki.truststore_p12);
+    let base = |extra: &[&str]| {
+        let mut lines = vec![
+            format!("bootstrap.servers={}", broker().bootstrap),
+            "security.protocol=SSL".to_owned(),
+            format!("ssl.truststore.location={store}"),
+        ];
+        lines.extend(extra.iter().map(|l| l.to_string()));
+        lines
+    };
+    let construct = |name: &str, lines: &[String]| -> KafkaError {
+        let path = properties_file(name, lines);
+        let config = AdminConfig::from_properties(&path).unwrap();
+        match KafkaAdminClient::new(config) {
+            Ok(_) => panic!("{name}: the client was made"),
+            Err(err) => err,
+        }
+    };
+
+    let wrong = construct(
+        "wrong-password.properties",
+        &base(&[
+            "ssl.truststore.type=PKCS12",
+            "ssl.truststore.password=wrong-trust-pass-7",
+        ]),
+    );
+    assert_eq!(wrong.kind(), ErrorKind::Config, "{wrong}");
+    let text = wrong.to_string();
+    assert!(text.contains("`ssl.truststore.password`"), "{text}");
+    assert!(text.contains("wrong password"), "{text}");
+    assert!(
+        text.contains(&pki.truststore_p12.display().to_string()),
+        "{text}"
+    );
+
+    let missing = construct(
+        "no-password.properties",
+        &base(&["ssl.truststore.type=PKCS12"]),
+    );
+    assert_eq!(missing.kind(), ErrorKind::Config, "{missing}");
+    assert!(
+        missing
+            .to_string()
+            .contains("give it as ssl.truststore.password"),
+        "{missing}"
+    );
+
+    // Without a type the store is taken for PEM; the error says which type reads it.
+    let untyped = construct(
+        "untyped.properties",
+        &base(&[&format!("ssl.truststore.password={TRUSTSTORE_PASSWORD}")]),
+    );
+    assert_eq!(untyped.kind(), ErrorKind::Config, "{untyped}");
+    let text = untyped.to_string();
+    assert!(text.contains("`ssl.truststore.location`"), "{text}");
+    assert!(text.contains("ssl.truststore.type=PKCS12"), "{text}");
+
+    // A PEM trust store with a password, which Java refuses too.
+    let pem = construct(
+        "pem-password.properties",
+        &[
+            format!("bootstrap.servers={}", broker().bootstrap),
+            "security.protocol=SSL".to_owned(),
+            "ssl.truststore.type=PEM".to_owned(),
+            format!("ssl.truststore.location={}", property_path(&pki.ca)),
+            "ssl.truststore.password=pem-pass-3".to_owned(),
+        ],
+    );
+    assert_eq!(pem.kind(), ErrorKind::Config, "{pem}");
+    assert!(
+        pem.to_string().contains("`ssl.truststore.password`"),
+        "{pem}"
+    );
+
+    let all =
+        format!("{wrong:?} {missing:?} {untyped:?} {pem:?} {wrong} {missing} {untyped} {pem}");
+    for secret in ["wrong-trust-pass-7", TRUSTSTORE_PASSWORD, "pem-pass-3"] {
         assert!(!all.contains(secret), "{secret} shows in: {all}");
     }
 }

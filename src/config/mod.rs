@@ -579,11 +579,7 @@ const JAVA_KEYS: &[(&str, u8, &str)] = &[
     ("ssl.key.password", ALL, ""),
     ("ssl.truststore.type", ALL, ""),
     ("ssl.truststore.location", ALL, ""),
-    (
-        "ssl.truststore.password",
-        ALL,
-        "PEM trust stores have no password",
-    ),
+    ("ssl.truststore.password", ALL, ""),
     ("ssl.truststore.certificates", ALL, ""),
     ("ssl.endpoint.identification.algorithm", ALL, ""),
     ("ssl.engine.factory.class", ALL, ""),

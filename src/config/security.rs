@@ -25,8 +25,9 @@
 //! | --- | --- |
 //! | `security.protocol` | `PLAINTEXT` (default), `SSL`, `SASL_PLAINTEXT`, `SASL_SSL` |
 //! | `ssl.ca.location` | PEM file of the CA certificates to trust (librdkafka's name). When set, only these are trusted; when unset, the system's roots are |
-//! | `ssl.truststore.location` | the same (Java's name; `ssl.truststore.type` must be `PEM` if given). JKS and PKCS#12 trust stores cannot be read: the error says how to convert them to PEM |
-//! | `ssl.truststore.type` | `PEM`; `JKS` and `PKCS12` are refused with the command that converts the store. A `.jks` `ssl.truststore.location` without a type is refused too (Java's default type is JKS) |
+//! | `ssl.truststore.location` | the same (Java's name): a PEM file, or a PKCS#12 file with `ssl.truststore.type=PKCS12`. JKS trust stores cannot be read: the error says how to convert them to PKCS#12 |
+//! | `ssl.truststore.type` | `PEM` (the default) or `PKCS12`: every certificate of a PKCS#12 trust store (made with `keytool -importcert -storetype PKCS12`, say) is trusted, except one that belongs to a private key in it. `JKS` is refused with the `keytool -importkeystore ... -deststoretype PKCS12` command that converts the store. A `.jks` `ssl.truststore.location` without a type is refused too (Java's default type is JKS) |
+//! | `ssl.truststore.password` | the password of a PKCS#12 trust store (without it, one without a password is read). As in Java, a PEM trust store takes no password: one given with it is an error |
 //! | `ssl.certificate.location` | PEM file of the client certificate (and its chain), for brokers that require client authentication |
 //! | `ssl.key.location` | PEM file of the client's private key: PKCS#8, encrypted (`ENCRYPTED PRIVATE KEY`, then `ssl.key.password` is required) or not |
 //! | `ssl.key.password` | the password of `ssl.key.location` |
@@ -41,7 +42,10 @@
 //! Whether TLS files hold what their keys say is checked by
 //! [`validate`](SecurityConfig::validate) where it can be seen at once: a JKS store
 //! (its magic number, whatever its name) is refused with the command that converts it,
-//! and so is a binary (DER or PKCS#12) file given as a PEM trust store. The Java
+//! and a binary (DER or PKCS#12) file given as a PEM trust store is refused with the
+//! `ssl.truststore.type=PKCS12` that reads it. PKCS#12 trust stores need OpenSSL: on
+//! macOS, iOS and Windows, whose TLS libraries cannot read them, they are refused
+//! with the `openssl pkcs12 -nokeys` command that exports them as PEM. The Java
 //! keys for inline PEM (`ssl.truststore.certificates`, `ssl.keystore.key`,
 //! `ssl.keystore.certificate.chain`) and `ssl.engine.factory.class` are errors: ignoring
 //! them would change what is trusted or presented. Java TLS tuning keys
@@ -210,7 +214,9 @@ impl fmt::Display for SaslMechanism {
 /// TLS settings, used when `security.protocol` is `SSL` or `SASL_SSL`.
 #[derive(Debug, Clone)]
 pub struct TlsConfig {
-    /// `ssl.ca.location`: PEM CA certificates to trust instead of the system's roots.
+    /// `ssl.ca.location` or `ssl.truststore.location`: the CA certificates to trust
+    /// instead of the system's roots: a PEM file, or a PKCS#12 file if
+    /// [`truststore_type`](Self::truststore_type) is `PKCS12`.
     pub ca_location: Option<PathBuf>,
     /// `ssl.certificate.location`: PEM client certificate (and chain).
     pub certificate_location: Option<PathBuf>,
@@ -228,9 +234,19 @@ pub struct TlsConfig {
     /// `ssl.keystore.type` as given (only `PKCS12` is accepted); `None` if not given,
     /// which a `.jks` `ssl.keystore.location` does not allow.
     pub keystore_type: Option<String>,
-    /// `ssl.truststore.type` as given (only `PEM` is accepted); `None` if not given,
-    /// which a `.jks` `ssl.truststore.location` does not allow.
+    /// `ssl.truststore.type` in capitals, `PEM` or `PKCS12`; `None` if not given,
+    /// which means PEM and which a `.jks` `ssl.truststore.location` does not allow.
     pub truststore_type: Option<String>,
+    /// `ssl.truststore.password`: password of a PKCS#12 trust store.
+    pub truststore_password: Option<Secret>,
+}
+
+impl TlsConfig {
+    /// Whether [`ca_location`](Self::ca_location) is a PKCS#12 trust store
+    /// (`ssl.truststore.type=PKCS12`) rather than a PEM file.
+    pub fn truststore_is_pkcs12(&self) -> bool {
+        self.truststore_type.as_deref() == Some("PKCS12")
+    }
 }
 
 impl Default for TlsConfig {
@@ -245,6 +261,7 @@ impl Default for TlsConfig {
             verify_hostname: true,
             keystore_type: None,
             truststore_type: None,
+            truststore_password: None,
         }
     }
 }
@@ -331,6 +348,16 @@ impl SecurityConfig {
         self
     }
 
+    /// `ssl.truststore.location`, `ssl.truststore.type=PKCS12` and
+    /// `ssl.truststore.password`: trust the certificates of this PKCS#12 trust store
+    /// (only them), as made by `keytool -importcert -storetype PKCS12`.
+    pub fn truststore(mut self, path: impl Into<PathBuf>, password: impl Into<Secret>) -> Self {
+        self.tls.ca_location = Some(path.into());
+        self.tls.truststore_type = Some("PKCS12".to_owned());
+        self.tls.truststore_password = Some(password.into());
+        self
+    }
+
     /// `ssl.endpoint.identification.algorithm`: `false` accepts a broker certificate
     /// that names another host. Default `true`. Turning it off is logged as a warning.
     pub fn verify_hostname(mut self, verify: bool) -> Self {
@@ -368,19 +395,12 @@ impl SecurityConfig {
             "ssl.ca.location" => self.tls.ca_location = path(),
             "ssl.truststore.location" => self.tls.ca_location = path(),
             "ssl.truststore.type" => {
-                let kind = value.trim().to_ascii_uppercase();
-                if kind != "PEM" {
-                    return Err(KafkaError::config(
-                        key,
-                        format!(
-                            "`{}` trust stores cannot be read; {}",
-                            value.trim(),
-                            truststore_conversion(&kind, self.tls.ca_location.as_deref())
-                        ),
-                    ));
-                }
-                self.tls.truststore_type = Some(kind);
+                self.tls.truststore_type = Some(parse_truststore_type(
+                    value,
+                    self.tls.ca_location.as_deref(),
+                )?)
             }
+            "ssl.truststore.password" => self.tls.truststore_password = Some(Secret::new(value)),
             "ssl.certificate.location" => self.tls.certificate_location = path(),
             "ssl.key.location" => self.tls.key_location = path(),
             "ssl.key.password" => self.tls.key_password = Some(Secret::new(value)),
@@ -556,20 +576,53 @@ fn check_store_files(tls: &TlsConfig) -> Result<()> {
                 ),
             ));
         }
-        if kind == FileKind::Der {
+        if kind == FileKind::Der && !tls.truststore_is_pkcs12() {
             return Err(KafkaError::config(
                 "ssl.truststore.location",
                 format!(
-                    "{} is binary (a PKCS#12 trust store or a DER certificate), not PEM; {}, \
-                     or `openssl x509 -inform der -in {} -out ca.pem` for one DER certificate",
+                    "{} is binary (a PKCS#12 trust store or a DER certificate), not PEM; for \
+                     PKCS#12 set ssl.truststore.type=PKCS12 (and ssl.truststore.password), \
+                     for one DER certificate convert it with `openssl x509 -inform der -in {} \
+                     -out ca.pem`",
                     path.display(),
-                    truststore_conversion("PKCS12", Some(path)),
                     path.display()
                 ),
             ));
         }
     }
+    // Java refuses a password for a PEM trust store ("SSL trust store password cannot
+    // be specified for PEM format"): it means the store is not what the type says.
+    if !tls.truststore_is_pkcs12()
+        && tls
+            .truststore_password
+            .as_ref()
+            .is_some_and(|p| !p.expose().is_empty())
+    {
+        return Err(KafkaError::config(
+            "ssl.truststore.password",
+            "a PEM trust store has no password: remove ssl.truststore.password, or set \
+             ssl.truststore.type=PKCS12 if the trust store is PKCS#12",
+        ));
+    }
     Ok(())
+}
+
+/// Parses `ssl.truststore.type`: `PEM` or `PKCS12` (any case), returned in capitals.
+/// JKS (and JCEKS) is refused with the command that converts the store at `location`
+/// (if known yet) to PKCS#12.
+fn parse_truststore_type(value: &str, location: Option<&Path>) -> Result<String> {
+    let kind = value.trim().to_ascii_uppercase();
+    match kind.as_str() {
+        "PEM" | "PKCS12" => Ok(kind),
+        _ => Err(KafkaError::config(
+            "ssl.truststore.type",
+            format!(
+                "`{}` trust stores cannot be read; {}",
+                value.trim(),
+                truststore_conversion(&kind, location)
+            ),
+        )),
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -605,32 +658,24 @@ fn keystore_conversion(path: Option<&Path>) -> String {
     )
 }
 
-/// How to turn a trust store of type `kind` into the PEM file this client reads.
+/// How to turn a trust store of type `kind` into one this client reads: a JKS store
+/// into PKCS#12.
 fn truststore_conversion(kind: &str, path: Option<&Path>) -> String {
-    let default = if kind == "PKCS12" {
-        "client.truststore.p12"
-    } else {
-        "client.truststore.jks"
-    };
-    let source = path.map_or(default.into(), |p| p.display().to_string());
-    let pem = with_extension(&source, "pem");
-    let export = |p12: &str| format!("`openssl pkcs12 -in {p12} -nokeys -out {pem}`");
-    let steps = match kind {
-        "PKCS12" => export(&source),
+    match kind {
         "JKS" | "JCEKS" => {
-            let p12 = with_extension(&source, "p12");
+            let source = path.map_or("client.truststore.jks".into(), |p| p.display().to_string());
+            let target = with_extension(&source, "p12");
             format!(
-                "`keytool -importkeystore -srckeystore {source} -destkeystore {p12} \
-                 -deststoretype PKCS12`, then {}",
-                export(&p12)
+                "convert it to PKCS#12 with `keytool -importkeystore -srckeystore {source} \
+                 -destkeystore {target} -deststoretype PKCS12` and set \
+                 ssl.truststore.location={target}, ssl.truststore.type=PKCS12 and its \
+                 ssl.truststore.password"
             )
         }
-        _ => return "use a PEM file (ssl.truststore.type=PEM or ssl.ca.location)".to_owned(),
-    };
-    format!(
-        "convert it to PEM with {steps}, and set ssl.truststore.location={pem} and \
-         ssl.truststore.type=PEM"
-    )
+        _ => "use a PKCS#12 (ssl.truststore.type=PKCS12) or PEM (ssl.truststore.type=PEM) \
+              trust store"
+            .to_owned(),
+    }
 }
 
 /// `path` with its extension replaced (or added).
@@ -981,15 +1026,22 @@ mod tests {
             ),
             "{err}"
         );
+        s.set(
+            "ssl.truststore.location",
+            "/etc/kafka/client.truststore.jks",
+        )
+        .unwrap();
         let err = s.set("ssl.truststore.type", "jks").unwrap_err().to_string();
-        assert!(err.contains("-deststoretype PKCS12"), "{err}");
-        assert!(err.contains("openssl pkcs12 -in"), "{err}");
-        assert!(err.contains("ssl.truststore.type=PEM"), "{err}");
-        let err = s
-            .set("ssl.truststore.type", "PKCS12")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("-nokeys"), "{err}");
+        assert!(err.contains("ssl.truststore.type"), "{err}");
+        assert!(
+            err.contains(
+                "keytool -importkeystore -srckeystore /etc/kafka/client.truststore.jks \
+                 -destkeystore /etc/kafka/client.truststore.p12 -deststoretype PKCS12"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("ssl.truststore.type=PKCS12"), "{err}");
+        assert!(s.tls.truststore_type.is_none());
 
         // A `.jks` location without a type: Java's default type is JKS.
         if cfg!(feature = "tls") {
@@ -1048,13 +1100,112 @@ mod tests {
                 .ca_location(&der);
             let err = s.validate().unwrap_err().to_string();
             assert!(err.contains("not PEM"), "{err}");
-            assert!(err.contains("-nokeys"), "{err}");
+            assert!(err.contains("ssl.truststore.type=PKCS12"), "{err}");
+            assert!(err.contains("openssl x509 -inform der"), "{err}");
+            // The same binary file typed PKCS12 is left to the TLS set-up to read.
+            let s = SecurityConfig::new()
+                .protocol(SecurityProtocol::Ssl)
+                .truststore(&der, "pw");
+            s.validate().unwrap();
+            // A JKS file typed PKCS12 is still JKS.
+            let s = SecurityConfig::new()
+                .protocol(SecurityProtocol::Ssl)
+                .truststore(&jks, "pw");
+            let err = s.validate().unwrap_err().to_string();
+            assert!(err.contains("JKS trust store"), "{err}");
             let s = SecurityConfig::new()
                 .protocol(SecurityProtocol::Ssl)
                 .ca_location(&pem);
             s.validate().unwrap();
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn truststore_types() {
+        for (given, parsed) in [
+            ("PEM", "PEM"),
+            ("pem", "PEM"),
+            ("PKCS12", "PKCS12"),
+            (" pkcs12 ", "PKCS12"),
+        ] {
+            let mut s = SecurityConfig::new();
+            assert!(s.set("ssl.truststore.type", given).unwrap());
+            assert_eq!(s.tls.truststore_type.as_deref(), Some(parsed), "{given}");
+            assert_eq!(s.tls.truststore_is_pkcs12(), parsed == "PKCS12", "{given}");
+        }
+        assert!(!SecurityConfig::new().tls.truststore_is_pkcs12());
+        for refused in ["JKS", "jceks"] {
+            let err = SecurityConfig::new()
+                .set("ssl.truststore.type", refused)
+                .unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::Config, "{err}");
+            let text = err.to_string();
+            assert!(text.contains("`ssl.truststore.type`"), "{text}");
+            assert!(
+                text.contains(
+                    "keytool -importkeystore -srckeystore client.truststore.jks \
+                     -destkeystore client.truststore.p12 -deststoretype PKCS12"
+                ),
+                "{text}"
+            );
+        }
+        let err = SecurityConfig::new()
+            .set("ssl.truststore.type", "BKS")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`BKS` trust stores cannot be read"), "{err}");
+        assert!(err.contains("ssl.truststore.type=PKCS12"), "{err}");
+
+        // By name, in any order, as in a Java client.properties file.
+        let mut s = SecurityConfig::new();
+        s.set("security.protocol", "SSL").unwrap();
+        s.set("ssl.truststore.password", "trust-pass-31").unwrap();
+        s.set("ssl.truststore.type", "PKCS12").unwrap();
+        s.set("ssl.truststore.location", "/etc/kafka/truststore.p12")
+            .unwrap();
+        assert_eq!(
+            s.tls.ca_location.as_deref(),
+            Some(Path::new("/etc/kafka/truststore.p12"))
+        );
+        assert_eq!(
+            s.tls.truststore_password.as_ref().map(Secret::expose),
+            Some("trust-pass-31")
+        );
+        if cfg!(feature = "tls") {
+            s.validate().unwrap();
+        }
+        assert!(!format!("{s:?}").contains("trust-pass-31"));
+        let typed = SecurityConfig::new()
+            .protocol(SecurityProtocol::Ssl)
+            .truststore("/etc/kafka/truststore.p12", "trust-pass-31");
+        assert_eq!(typed.tls.ca_location, s.tls.ca_location);
+        assert_eq!(typed.tls.truststore_type, s.tls.truststore_type);
+        assert_eq!(typed.tls.truststore_password, s.tls.truststore_password);
+    }
+
+    #[test]
+    fn a_pem_truststore_takes_no_password() {
+        if !cfg!(feature = "tls") {
+            return;
+        }
+        for pem_type in [None, Some("PEM")] {
+            let mut s = SecurityConfig::new().protocol(SecurityProtocol::Ssl);
+            s.set("ssl.truststore.location", "/etc/kafka/ca.pem")
+                .unwrap();
+            if let Some(kind) = pem_type {
+                s.set("ssl.truststore.type", kind).unwrap();
+            }
+            s.set("ssl.truststore.password", "").unwrap();
+            s.validate().unwrap();
+            s.set("ssl.truststore.password", "changeit").unwrap();
+            let err = s.validate().unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::Config, "{err}");
+            let text = format!("{err} {err:?}");
+            assert!(text.contains("`ssl.truststore.password`"), "{text}");
+            assert!(text.contains("ssl.truststore.type=PKCS12"), "{text}");
+            assert!(!text.contains("changeit"), "{text}");
+        }
     }
 
     #[test]
@@ -1078,9 +1229,10 @@ mod tests {
             .protocol(SecurityProtocol::SaslSsl)
             .sasl(SaslMechanism::Plain, "alice", "hunter2")
             .keystore("/ks.p12", "storepass-9")
-            .key_password("keypass-7");
+            .key_password("keypass-7")
+            .truststore("/ts.p12", "trustpass-5");
         let text = format!("{s:?} {s:#?}");
-        for secret in ["hunter2", "storepass-9", "keypass-7"] {
+        for secret in ["hunter2", "storepass-9", "keypass-7", "trustpass-5"] {
             assert!(!text.contains(secret), "{text}");
         }
         assert!(text.contains("alice"), "{text}");

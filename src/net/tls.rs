@@ -149,9 +149,14 @@ impl TlsSettings {
     pub(crate) fn new(config: &TlsConfig) -> Result<Self> {
         let mut builder = native_tls::TlsConnector::builder();
         if let Some(path) = &config.ca_location {
-            let pem = read_file("ssl.ca.location", path)?;
-            let certificates = native_tls::Certificate::stack_from_pem(&pem)
-                .map_err(|e| tls_config_error("ssl.ca.location", path, e))?;
+            let certificates = if config.truststore_is_pkcs12() {
+                let password = config.truststore_password.as_ref().map(|p| p.expose());
+                pkcs12_truststore(path, password)?
+            } else {
+                let pem = read_file("ssl.ca.location", path)?;
+                native_tls::Certificate::stack_from_pem(&pem)
+                    .map_err(|e| tls_config_error("ssl.ca.location", path, e))?
+            };
             if certificates.is_empty() {
                 return Err(KafkaError::config(
                     "ssl.ca.location",
@@ -205,12 +210,132 @@ fn tls_config_error(key: &str, path: &std::path::Path, err: impl fmt::Display) -
     )
 }
 
+/// The OpenSSL binding takes passwords as C strings: one with a NUL byte cannot be
+/// passed (and would make it panic), so it is refused first.
+#[cfg(feature = "tls")]
+fn check_c_password(key: &str, password: &str) -> Result<()> {
+    if password.contains('\0') {
+        return Err(KafkaError::config(
+            key,
+            "the password holds a NUL character",
+        ));
+    }
+    Ok(())
+}
+
+/// The certificates of the PKCS#12 trust store at `path` (`ssl.truststore.type=PKCS12`):
+/// every certificate in it except the one that belongs to a private key, if the file
+/// holds one (Java trusts a store's certificate entries, not its key entries).
+/// `password` is `ssl.truststore.password`; without one, a store without a password
+/// (or with an empty one) is read.
+#[cfg(all(
+    feature = "tls",
+    not(any(target_os = "windows", target_vendor = "apple"))
+))]
+fn pkcs12_truststore(
+    path: &std::path::Path,
+    password: Option<&str>,
+) -> Result<Vec<native_tls::Certificate>> {
+    const KEY: &str = "ssl.truststore.location";
+    let der = read_file(KEY, path)?;
+    let store = openssl::pkcs12::Pkcs12::from_der(&der).map_err(|e| {
+        KafkaError::config(
+            KEY,
+            format!(
+                "{} is not a PKCS#12 file (ssl.truststore.type=PKCS12): {e}",
+                path.display()
+            ),
+        )
+    })?;
+    check_c_password("ssl.truststore.password", password.unwrap_or_default())?;
+    let parsed = store.parse2(password.unwrap_or_default()).map_err(|e| {
+        // OpenSSL says "mac verify failure" when the password does not open the file;
+        // its messages never quote the password.
+        let wrong_password = e
+            .errors()
+            .iter()
+            .any(|e| e.reason().is_some_and(|r| r.contains("mac verify failure")));
+        match (wrong_password, password) {
+            (true, Some(_)) => KafkaError::config(
+                "ssl.truststore.password",
+                format!(
+                    "cannot open the PKCS#12 trust store {} (ssl.truststore.location): \
+                     wrong password",
+                    path.display()
+                ),
+            ),
+            (true, None) => KafkaError::config(
+                "ssl.truststore.password",
+                format!(
+                    "the PKCS#12 trust store {} (ssl.truststore.location) has a password; \
+                     give it as ssl.truststore.password",
+                    path.display()
+                ),
+            ),
+            (false, _) => KafkaError::config(
+                KEY,
+                format!(
+                    "cannot read the PKCS#12 trust store {}: {e}",
+                    path.display()
+                ),
+            ),
+        }
+    })?;
+    if parsed.pkey.is_some() {
+        log::warn!(
+            "the trust store {} holds a private key (is it a key store?): its certificate is \
+             not trusted, the other certificates in it are",
+            path.display()
+        );
+    }
+    let mut certificates = Vec::new();
+    for certificate in parsed.ca.into_iter().flatten() {
+        let der = certificate
+            .to_der()
+            .map_err(|e| tls_config_error(KEY, path, e))?;
+        certificates.push(
+            native_tls::Certificate::from_der(&der).map_err(|e| tls_config_error(KEY, path, e))?,
+        );
+    }
+    if certificates.is_empty() {
+        return Err(KafkaError::config(
+            KEY,
+            format!(
+                "the PKCS#12 trust store {} holds no certificate to trust",
+                path.display()
+            ),
+        ));
+    }
+    Ok(certificates)
+}
+
+/// The TLS libraries of Windows and Apple's systems read PKCS#12 files with a key only.
+#[cfg(all(feature = "tls", any(target_os = "windows", target_vendor = "apple")))]
+fn pkcs12_truststore(
+    path: &std::path::Path,
+    _password: Option<&str>,
+) -> Result<Vec<native_tls::Certificate>> {
+    let pem = path.with_extension("pem");
+    Err(KafkaError::config(
+        "ssl.truststore.type",
+        format!(
+            "PKCS#12 trust stores cannot be read on this platform; export the certificates \
+             as PEM with `openssl pkcs12 -in {} -nokeys -out {}` and set \
+             ssl.truststore.location={} and ssl.truststore.type=PEM",
+            path.display(),
+            pem.display(),
+            pem.display()
+        ),
+    ))
+}
+
 /// The client certificate and key, from a PKCS#12 file or PEM files.
 #[cfg(feature = "tls")]
 fn identity(config: &TlsConfig) -> Result<Option<native_tls::Identity>> {
     if let Some(path) = &config.keystore_location {
         let der = read_file("ssl.keystore.location", path)?;
         let password = config.keystore_password.as_ref().map_or("", |p| p.expose());
+        check_c_password("ssl.keystore.password", password)?;
         // OpenSSL's message for a wrong password names no secret.
         let identity = native_tls::Identity::from_pkcs12(&der, password)
             .map_err(|e| tls_config_error("ssl.keystore.location", path, e))?;
@@ -345,6 +470,98 @@ mod tests {
             "-----BEGIN PRIVATE KEY-----\nBBB\n-----END PRIVATE KEY-----\n"
         );
         assert!(pem_block(text, "ENCRYPTED PRIVATE KEY").is_none());
+    }
+
+    /// A PKCS#12 trust store holding one self-signed CA certificate, protected by
+    /// `password`, written to a file of this test process.
+    #[cfg(not(any(target_os = "windows", target_vendor = "apple")))]
+    fn pkcs12_trust_store(name: &str, password: &str) -> std::path::PathBuf {
+        use openssl::{asn1, bn, ec, hash, nid, pkcs12, pkey, stack, x509};
+        let group = ec::EcGroup::from_curve_name(nid::Nid::X9_62_PRIME256V1).unwrap();
+        let key = pkey::PKey::from_ec_key(ec::EcKey::generate(&group).unwrap()).unwrap();
+        let mut subject = x509::X509NameBuilder::new().unwrap();
+        subject.append_entry_by_text("CN", "unit test CA").unwrap();
+        let subject = subject.build();
+        let mut builder = x509::X509Builder::new().unwrap();
+        builder.set_version(2).unwrap();
+        let serial = bn::BigNum::from_u32(1).unwrap().to_asn1_integer().unwrap();
+        builder.set_serial_number(&serial).unwrap();
+        builder.set_subject_name(&subject).unwrap();
+        builder.set_issuer_name(&subject).unwrap();
+        builder.set_pubkey(&key).unwrap();
+        builder
+            .set_not_before(&asn1::Asn1Time::days_from_now(0).unwrap())
+            .unwrap();
+        builder
+            .set_not_after(&asn1::Asn1Time::days_from_now(1).unwrap())
+            .unwrap();
+        builder.sign(&key, hash::MessageDigest::sha256()).unwrap();
+        let mut ca = stack::Stack::new().unwrap();
+        ca.push(builder.build()).unwrap();
+        let der = pkcs12::Pkcs12::builder()
+            .ca(ca)
+            .build2(password)
+            .unwrap()
+            .to_der()
+            .unwrap();
+        let dir = std::env::temp_dir().join(format!("kafka-sync-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, der).unwrap();
+        path
+    }
+
+    fn pkcs12_config(path: &std::path::Path, password: Option<&str>) -> TlsConfig {
+        TlsConfig {
+            ca_location: Some(path.to_owned()),
+            truststore_type: Some("PKCS12".to_owned()),
+            truststore_password: password.map(Into::into),
+            ..TlsConfig::default()
+        }
+    }
+
+    #[test]
+    #[cfg(not(any(target_os = "windows", target_vendor = "apple")))]
+    fn pkcs12_trust_stores_open_with_their_password_only() {
+        let path = pkcs12_trust_store("trust.p12", "right-pass-1");
+        TlsSettings::new(&pkcs12_config(&path, Some("right-pass-1"))).unwrap();
+
+        let err = TlsSettings::new(&pkcs12_config(&path, Some("wrong-pass-2"))).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+        let text = format!("{err} {err:?}");
+        assert!(text.contains("`ssl.truststore.password`"), "{text}");
+        assert!(text.contains("wrong password"), "{text}");
+        assert!(text.contains(&path.display().to_string()), "{text}");
+        assert!(!text.contains("wrong-pass-2") && !text.contains("right-pass-1"));
+
+        let err = TlsSettings::new(&pkcs12_config(&path, None)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("give it as ssl.truststore.password"),
+            "{err}"
+        );
+        // A password with a NUL character is an error, not a panic of the binding.
+        let err = TlsSettings::new(&pkcs12_config(&path, Some("a\0b"))).unwrap_err();
+        assert!(err.to_string().contains("NUL"), "{err}");
+
+        // A store made without a password opens without one.
+        let open = pkcs12_trust_store("open.p12", "");
+        TlsSettings::new(&pkcs12_config(&open, None)).unwrap();
+    }
+
+    #[test]
+    fn a_file_typed_pkcs12_that_is_not_is_a_config_error() {
+        let dir = std::env::temp_dir().join(format!("kafka-sync-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ca.pem");
+        std::fs::write(&path, "-----BEGIN CERTIFICATE-----\nAAAA\n").unwrap();
+        let err = TlsSettings::new(&pkcs12_config(&path, Some("pw"))).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+        assert!(err.to_string().contains("ssl.truststore"), "{err}");
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
     }
 
     #[test]

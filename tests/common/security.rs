@@ -8,7 +8,9 @@
 //! - [`pki`]: the cluster's test CA and server certificate (made by the script, for IP
 //!   127.0.0.1 only, so "localhost" does not match), plus client certificates the
 //!   tests make with the `openssl` command and sign with that CA (PEM, encrypted PEM
-//!   and PKCS#12), and a second CA that signed nothing the broker trusts.
+//!   and PKCS#12), and a second CA that signed nothing the broker trusts; and the
+//!   PKCS#12 stores the JDK's `keytool` makes of them, as Java users have them: trust
+//!   stores of each CA and a key store of the client certificate.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -21,6 +23,11 @@ use super::kafka::{ClusterOptions, KafkaCluster};
 pub const KEY_PASSWORD: &str = "key-pass-4711";
 /// The password of the client PKCS#12 file.
 pub const KEYSTORE_PASSWORD: &str = "store-pass-0815";
+
+/// The password of the PKCS#12 trust stores made with `keytool`.
+pub const TRUSTSTORE_PASSWORD: &str = "trust-pass-2342";
+/// The password of the PKCS#12 key store made with `keytool`.
+pub const JAVA_KEYSTORE_PASSWORD: &str = "java-store-pass-1312";
 
 /// SCRAM users the secure cluster knows: (user, password, mechanism), as
 /// `scripts/kafka-cluster.sh --sasl` creates them.
@@ -78,6 +85,15 @@ pub struct Pki {
     pub untrusted_client_cert: PathBuf,
     /// Its key.
     pub untrusted_client_key: PathBuf,
+    /// A PKCS#12 trust store of [`ca`](Self::ca) made by `keytool -importcert`,
+    /// protected by [`TRUSTSTORE_PASSWORD`].
+    pub truststore_p12: PathBuf,
+    /// The same of [`other_ca`](Self::other_ca).
+    pub other_truststore_p12: PathBuf,
+    /// The client certificate and key as a PKCS#12 key store written by
+    /// `keytool -importkeystore` (the JDK's algorithms), protected by
+    /// [`JAVA_KEYSTORE_PASSWORD`].
+    pub java_keystore_p12: PathBuf,
 }
 
 fn openssl(dir: &Path, args: &[&str]) {
@@ -90,6 +106,41 @@ fn openssl(dir: &Path, args: &[&str]) {
         output.status.success(),
         "openssl {args:?} failed: {}",
         String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn keytool(dir: &Path, args: &[&str]) {
+    let output = Command::new("keytool")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run the JDK's keytool command (is a JDK installed?)");
+    assert!(
+        output.status.success(),
+        "keytool {args:?} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A PKCS#12 trust store `store` holding the certificate `ca`, as Java users make one.
+fn make_truststore(dir: &Path, ca: &str, store: &str) {
+    keytool(
+        dir,
+        &[
+            "-importcert",
+            "-noprompt",
+            "-storetype",
+            "PKCS12",
+            "-keystore",
+            store,
+            "-storepass",
+            TRUSTSTORE_PASSWORD,
+            "-alias",
+            "ca",
+            "-file",
+            ca,
+        ],
     );
 }
 
@@ -216,6 +267,27 @@ pub fn pki() -> &'static Pki {
                 &format!("pass:{KEYSTORE_PASSWORD}"),
             ],
         );
+        make_truststore(&dir, "ca.pem", "truststore.p12");
+        make_truststore(&dir, "other-ca.pem", "other-truststore.p12");
+        keytool(
+            &dir,
+            &[
+                "-importkeystore",
+                "-noprompt",
+                "-srckeystore",
+                "client.p12",
+                "-srcstoretype",
+                "PKCS12",
+                "-srcstorepass",
+                KEYSTORE_PASSWORD,
+                "-destkeystore",
+                "client-java.p12",
+                "-deststoretype",
+                "PKCS12",
+                "-deststorepass",
+                JAVA_KEYSTORE_PASSWORD,
+            ],
+        );
         Pki {
             ca: dir.join("ca.pem"),
             other_ca: dir.join("other-ca.pem"),
@@ -225,6 +297,9 @@ pub fn pki() -> &'static Pki {
             client_p12: dir.join("client.p12"),
             untrusted_client_cert: dir.join("untrusted-client.pem"),
             untrusted_client_key: dir.join("untrusted-client.key"),
+            truststore_p12: dir.join("truststore.p12"),
+            other_truststore_p12: dir.join("other-truststore.p12"),
+            java_keystore_p12: dir.join("client-java.p12"),
         }
     })
 }
