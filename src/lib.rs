@@ -31,7 +31,7 @@ pub use config::{ConsumerConfig, GroupProtocol, IsolationLevel, OffsetReset};
 pub use consumer::{
     AssignmentStrategy, ConsumerGroupMetadata, ConsumerRates, ConsumerRebalanceListener,
     ConsumerRecord, ConsumerRecords, ConsumerStatistics, Deserializer, KafkaConsumer,
-    OffsetAndMetadata, OffsetAndTimestamp, PartitionStatistics, WakeupHandle,
+    OffsetAndMetadata, OffsetAndTimestamp, PartitionStatistics, TypedConsumer, WakeupHandle,
 };
 pub use error::{ErrorCode, ErrorKind, KafkaError, Result};
 pub use exactly_once::ExactlyOnceProcessor;

@@ -410,8 +410,14 @@ impl KafkaClient {
             ));
             match self.wait_ready_or_fail(node, attempt_deadline) {
                 Ok(()) => {}
-                // Another broker would refuse the same credentials or certificate.
-                Err(e) if matches!(e.kind(), ErrorKind::Authentication | ErrorKind::Tls) => {
+                // Another broker would refuse the same credentials or certificate; a
+                // wakeup interrupts the whole call.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::Authentication | ErrorKind::Tls | ErrorKind::Wakeup
+                    ) =>
+                {
                     return Err(e)
                 }
                 Err(e) => {

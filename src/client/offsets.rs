@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::{KafkaClient, TopicPartition};
 use crate::config::IsolationLevel;
-use crate::error::{ErrorCode, KafkaError, Result};
+use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
 use crate::protocol::messages::{
     ListOffsetsRequest, ListOffsetsRequestPartition, ListOffsetsRequestTopic,
     OffsetCommitRequestPartition, OffsetCommitRequestTopic,
@@ -169,6 +169,12 @@ pub(crate) fn lookup_offsets(
                 }
             }
             Ok(None) => {}
+            Err(e) if e.kind() == ErrorKind::Wakeup => {
+                for tp in remaining.into_keys() {
+                    result.insert(tp, Err(e.clone()));
+                }
+                return result;
+            }
             Err(e) => {
                 last_error = Some(e);
                 std::thread::sleep(backoff.min(deadline.saturating_duration_since(Instant::now())));

@@ -35,10 +35,11 @@ mod metrics;
 mod offsets;
 mod record;
 mod subscription;
+mod typed;
 mod validation;
 mod wakeup;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,7 +51,11 @@ pub use commits::CommitCallback;
 pub use listener::ConsumerRebalanceListener;
 pub use metrics::{ConsumerRates, ConsumerStatistics, PartitionStatistics};
 pub use offsets::{ConsumerGroupMetadata, OffsetAndMetadata, OffsetAndTimestamp};
-pub use record::{ConsumerRecord, ConsumerRecords, Deserializer, StringDeserializer};
+pub use record::{
+    BytesDeserializer, ConsumerRecord, ConsumerRecords, Deserializer, I32Deserializer,
+    I64Deserializer, StringDeserializer,
+};
+pub use typed::{TypedConsumer, TypedIter};
 pub use wakeup::WakeupHandle;
 
 use coordinator::GroupCoordinator;
@@ -435,7 +440,7 @@ impl KafkaConsumer {
         ConsumerIter {
             consumer: self,
             timeout,
-            buffer: Vec::new().into_iter(),
+            buffer: VecDeque::new(),
             last_record: Instant::now(),
         }
     }
@@ -1375,8 +1380,16 @@ impl Drop for KafkaConsumer {
 pub struct ConsumerIter<'a> {
     consumer: &'a mut KafkaConsumer,
     timeout: Duration,
-    buffer: std::vec::IntoIter<ConsumerRecord>,
+    buffer: VecDeque<ConsumerRecord>,
     last_record: Instant,
+}
+
+impl ConsumerIter<'_> {
+    /// Hands `record` out again at the next `next()` (a typed iterator puts back a
+    /// record that did not decode, so the consumer stays at it).
+    fn put_back(&mut self, record: ConsumerRecord) {
+        self.buffer.push_front(record);
+    }
 }
 
 impl Iterator for ConsumerIter<'_> {
@@ -1384,7 +1397,7 @@ impl Iterator for ConsumerIter<'_> {
 
     fn next(&mut self) -> Option<Result<ConsumerRecord>> {
         loop {
-            if let Some(record) = self.buffer.next() {
+            if let Some(record) = self.buffer.pop_front() {
                 self.last_record = Instant::now();
                 return Some(Ok(record));
             }
@@ -1393,7 +1406,7 @@ impl Iterator for ConsumerIter<'_> {
                 return None;
             }
             match self.consumer.poll(self.timeout - idle) {
-                Ok(records) => self.buffer = records.into_iter().collect::<Vec<_>>().into_iter(),
+                Ok(records) => self.buffer = records.into_iter().collect(),
                 Err(e) => return Some(Err(e)),
             }
         }
@@ -1402,7 +1415,7 @@ impl Iterator for ConsumerIter<'_> {
 
 impl Drop for ConsumerIter<'_> {
     fn drop(&mut self) {
-        let undelivered = self.buffer.as_slice();
+        let undelivered = self.buffer.make_contiguous();
         if !undelivered.is_empty() {
             self.consumer.rewind_to(undelivered);
         }
