@@ -29,17 +29,20 @@ mod coordinator;
 mod discovery;
 mod fetcher;
 pub(crate) mod group_protocol;
+mod iter;
 mod listener;
 mod membership;
+mod metadata;
 mod metrics;
 mod offsets;
+mod positions;
 mod record;
 mod subscription;
 mod typed;
 mod validation;
 mod wakeup;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -48,6 +51,7 @@ use regex_lite::Regex;
 
 pub use assignor::AssignmentStrategy;
 pub use commits::CommitCallback;
+pub use iter::ConsumerIter;
 pub use listener::ConsumerRebalanceListener;
 pub use metrics::{ConsumerRates, ConsumerStatistics, PartitionStatistics};
 pub use offsets::{ConsumerGroupMetadata, OffsetAndMetadata, OffsetAndTimestamp};
@@ -61,13 +65,14 @@ pub use wakeup::WakeupHandle;
 use coordinator::GroupCoordinator;
 use fetcher::{FetchSettings, Fetcher};
 use membership::GroupEvent;
+use metadata::MetadataRefresh;
 use offsets::{list_offsets, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP};
+use positions::PositionLookups;
 use subscription::{FetchState, SubscriptionKind, SubscriptionState};
-use validation::validate_positions;
 
 use crate::client::{KafkaClient, TopicPartition};
 use crate::config::{ConsumerConfig, OffsetReset};
-use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
+use crate::error::{ErrorKind, KafkaError, Result};
 use crate::net::Response;
 
 /// The least time a `poll()` gives a blocking lookup (coordinator, committed offsets,
@@ -112,11 +117,11 @@ pub struct KafkaConsumer {
     group: Option<GroupCoordinator>,
     listener: Option<Box<dyn ConsumerRebalanceListener>>,
     next_auto_commit: Instant,
-    next_lookup: Instant,
+    positions: PositionLookups,
     /// The group event being carried out, and when the commit before its revocation
     /// gives up (the partitions then go without it).
     group_event: Option<(GroupEvent, Instant)>,
-    next_metadata_attempt: Instant,
+    metadata: MetadataRefresh,
     in_listener: bool,
     closed: bool,
     rebalances: u64,
@@ -153,8 +158,13 @@ impl KafkaConsumer {
             subscriptions: SubscriptionState::new(config.auto_offset_reset, group.is_some()),
             fetcher: Fetcher::new(FetchSettings::from_config(&config)),
             next_auto_commit: crate::time::deadline_after(now, config.auto_commit_interval),
-            next_lookup: now,
-            next_metadata_attempt: now,
+            positions: PositionLookups::new(
+                now,
+                config.client.retry_backoff,
+                MIN_LOOKUP_TIME,
+                config.isolation_level,
+            ),
+            metadata: MetadataRefresh::new(now),
             client,
             group,
             listener: None,
@@ -233,7 +243,7 @@ impl KafkaConsumer {
             if let Some(group) = &mut self.group {
                 group.subscription_changed();
             }
-            self.next_metadata_attempt = Instant::now();
+            self.metadata.due_now();
         }
         Ok(())
     }
@@ -265,7 +275,7 @@ impl KafkaConsumer {
         self.subscriptions
             .subscribe_pattern(regex, pattern.to_owned())?;
         self.client.request_metadata_update();
-        self.next_metadata_attempt = Instant::now();
+        self.metadata.due_now();
         if let Some(group) = &mut self.group {
             group.subscription_changed();
         }
@@ -292,7 +302,7 @@ impl KafkaConsumer {
         }
         self.subscriptions.assign(partitions)?;
         self.fetcher.retain_assigned(&self.subscriptions);
-        self.next_lookup = Instant::now();
+        self.positions.due_now();
         Ok(())
     }
 
@@ -388,11 +398,21 @@ impl KafkaConsumer {
         loop {
             // A lookup that a wakeup interrupted may have swallowed its error.
             self.take_wakeup()?;
-            self.maybe_refresh_metadata(lookup_deadline);
+            self.metadata.maybe_refresh(
+                &mut self.client,
+                &mut self.subscriptions,
+                &self.config,
+                lookup_deadline,
+            );
             self.subscriptions
                 .update_leader_epochs(self.client.cluster(), self.client.metadata_generation());
             self.group_poll(lookup_deadline)?;
-            self.update_fetch_positions(lookup_deadline)?;
+            self.positions.update(
+                &mut self.client,
+                &mut self.subscriptions,
+                self.group.as_mut(),
+                lookup_deadline,
+            )?;
             let records = self.fetcher.collect(&mut self.subscriptions, max_records)?;
             // Ask for the next data before returning this, so it arrives while the caller
             // works (pipelining). The positions already moved past `records`: if asking
@@ -423,7 +443,8 @@ impl KafkaConsumer {
                 .any(|(_, s)| s.fetch_state != FetchState::Fetching)
             {
                 wait = wait.min(
-                    self.next_lookup
+                    self.positions
+                        .next_due()
                         .saturating_duration_since(now)
                         .max(Duration::from_millis(1)),
                 );
@@ -437,12 +458,7 @@ impl KafkaConsumer {
     /// (kafka-python's `consumer_timeout_ms`). Errors are yielded as they happen; the
     /// iteration may go on after one.
     pub fn iter(&mut self, timeout: Duration) -> ConsumerIter<'_> {
-        ConsumerIter {
-            consumer: self,
-            timeout,
-            buffer: VecDeque::new(),
-            last_record: Instant::now(),
-        }
+        ConsumerIter::new(self, timeout)
     }
 
     /// Moves each partition of `undelivered` (records a `poll()` returned that the
@@ -559,7 +575,7 @@ impl KafkaConsumer {
                 let added = target.difference(&owned).cloned().collect();
                 self.subscriptions.set_assignment(target.iter().cloned());
                 self.next_auto_commit = crate::time::deadline_in(self.config.auto_commit_interval);
-                self.next_lookup = Instant::now();
+                self.positions.due_now();
                 added
             }
             _ => {
@@ -683,176 +699,6 @@ impl KafkaConsumer {
         group.commit_async(&mut self.client, offsets, member, None);
     }
 
-    /// Refreshes metadata when stale, and notices what changed for the subscription:
-    /// new topics matching the pattern, partition counts that changed.
-    fn maybe_refresh_metadata(&mut self, deadline: Instant) {
-        let now = Instant::now();
-        let pattern = *self.subscriptions.kind() == SubscriptionKind::Pattern;
-        let topics: Vec<String> = self.subscriptions.topics().iter().cloned().collect();
-        let missing = !pattern
-            && topics
-                .iter()
-                .any(|t| self.client.cluster().topic(t).is_none());
-        let stale = self.client.metadata_needs_update(now);
-        if !(stale || missing) || now < self.next_metadata_attempt {
-            return;
-        }
-        if topics.is_empty() && !pattern {
-            return;
-        }
-        self.next_metadata_attempt = now
-            + self
-                .config
-                .client
-                .retry_backoff
-                .max(Duration::from_millis(500));
-        let timeout = deadline.saturating_duration_since(now);
-        let result = if pattern {
-            self.client.update_metadata(None, false, timeout)
-        } else {
-            let mut wanted: BTreeSet<String> =
-                self.client.cluster().topics.keys().cloned().collect();
-            wanted.extend(topics.iter().cloned());
-            let wanted: Vec<String> = wanted.into_iter().collect();
-            self.client.update_metadata(
-                Some(&wanted),
-                self.config.allow_auto_create_topics,
-                timeout,
-            )
-        };
-        if let Err(e) = result {
-            log::debug!("metadata refresh failed: {e}");
-            return;
-        }
-        if pattern {
-            let matched: BTreeSet<String> = match self.subscriptions.pattern() {
-                Some(regex) => self
-                    .client
-                    .cluster()
-                    .topics
-                    .values()
-                    .filter(|t| !(self.config.exclude_internal_topics && t.is_internal))
-                    .filter(|t| regex.is_match(&t.name))
-                    .map(|t| t.name.clone())
-                    .collect(),
-                None => BTreeSet::new(),
-            };
-            // The membership notices the new topic set at its next poll.
-            self.subscriptions.set_matched_topics(matched);
-        }
-    }
-
-    /// Looks up the positions of partitions that have none: the group's committed
-    /// offset, else the reset policy.
-    fn update_fetch_positions(&mut self, deadline: Instant) -> Result<()> {
-        let now = Instant::now();
-        if now < self.next_lookup {
-            return Ok(());
-        }
-        // A lookup that is due gets its minimum time even late in a poll: one started
-        // with no time left would only time out, and be due again at the same point
-        // of the next poll.
-        let deadline = deadline.max(crate::time::deadline_after(now, MIN_LOOKUP_TIME));
-        let result = self.lookup_positions(deadline);
-        match result {
-            Ok(()) => Ok(()),
-            Err(e) if e.is_retriable() => {
-                log::debug!("position lookup failed, retrying: {e}");
-                self.next_lookup = crate::time::deadline_in(self.config.client.retry_backoff);
-                Ok(())
-            }
-            Err(e) => {
-                self.next_lookup = crate::time::deadline_in(self.config.client.retry_backoff);
-                Err(e)
-            }
-        }
-    }
-
-    fn lookup_positions(&mut self, deadline: Instant) -> Result<()> {
-        let awaiting = self
-            .subscriptions
-            .awaiting(|s| s == FetchState::AwaitCommitted);
-        if !awaiting.is_empty() {
-            let partitions: Vec<TopicPartition> = awaiting.into_iter().map(|(tp, _)| tp).collect();
-            let default = self.subscriptions.default_reset();
-            match &mut self.group {
-                Some(group) => {
-                    let committed =
-                        group.fetch_committed(&mut self.client, &partitions, deadline)?;
-                    for (tp, offset) in committed {
-                        match offset {
-                            Some(om) => self.subscriptions.complete_lookup(
-                                &tp,
-                                FetchState::AwaitCommitted,
-                                om.offset,
-                                om.leader_epoch,
-                            ),
-                            None => {
-                                if self.subscriptions.state(&tp).map(|s| s.fetch_state)
-                                    == Some(FetchState::AwaitCommitted)
-                                {
-                                    self.subscriptions.request_reset(&tp, default)?;
-                                }
-                            }
-                        }
-                    }
-                }
-                None => {
-                    for tp in &partitions {
-                        self.subscriptions.request_reset(tp, default)?;
-                    }
-                }
-            }
-        }
-        if self
-            .subscriptions
-            .states()
-            .any(|(_, s)| s.fetch_state == FetchState::AwaitValidation)
-        {
-            self.subscriptions
-                .update_leader_epochs(self.client.cluster(), self.client.metadata_generation());
-            validate_positions(&mut self.client, &mut self.subscriptions, deadline)?;
-        }
-        let resets = self
-            .subscriptions
-            .awaiting(|s| matches!(s, FetchState::AwaitReset(_)));
-        if resets.is_empty() {
-            return Ok(());
-        }
-        let mut query = BTreeMap::new();
-        for (tp, state) in &resets {
-            let FetchState::AwaitReset(policy) = state else {
-                continue;
-            };
-            let timestamp = match policy {
-                OffsetReset::Earliest => EARLIEST_TIMESTAMP,
-                OffsetReset::Latest => LATEST_TIMESTAMP,
-                OffsetReset::None => {
-                    return Err(KafkaError::new(
-                        ErrorKind::Broker(ErrorCode::OFFSET_OUT_OF_RANGE),
-                        format!(
-                            "{tp} has no committed offset and auto.offset.reset is none: seek to an offset first"
-                        ),
-                    ));
-                }
-            };
-            query.insert(tp.clone(), timestamp);
-        }
-        let found = list_offsets(
-            &mut self.client,
-            self.config.isolation_level,
-            &query,
-            deadline,
-        )?;
-        for (tp, state) in resets {
-            if let Some(Some(o)) = found.get(&tp) {
-                self.subscriptions
-                    .complete_lookup(&tp, state, o.offset, o.leader_epoch);
-            }
-        }
-        Ok(())
-    }
-
     fn default_deadline(&self) -> Instant {
         crate::time::deadline_in(self.config.default_api_timeout)
     }
@@ -961,7 +807,13 @@ impl KafkaConsumer {
                     "the position of {tp} was not found in time"
                 )));
             }
-            match self.lookup_positions(deadline) {
+            let lookup = self.positions.lookup(
+                &mut self.client,
+                &mut self.subscriptions,
+                self.group.as_mut(),
+                deadline,
+            );
+            match lookup {
                 Ok(()) => {}
                 Err(e) if e.kind() == ErrorKind::Wakeup => return self.report_wakeup(Err(e)),
                 Err(e) if e.is_retriable() => {
@@ -1022,7 +874,7 @@ impl KafkaConsumer {
             self.subscriptions
                 .request_reset(&tp, OffsetReset::Earliest)?;
         }
-        self.next_lookup = Instant::now();
+        self.positions.due_now();
         Ok(())
     }
 
@@ -1033,7 +885,7 @@ impl KafkaConsumer {
         for tp in self.partitions_or_all(partitions) {
             self.subscriptions.request_reset(&tp, OffsetReset::Latest)?;
         }
-        self.next_lookup = Instant::now();
+        self.positions.due_now();
         Ok(())
     }
 
@@ -1365,59 +1217,6 @@ impl Drop for KafkaConsumer {
         let timeout = self.config.default_api_timeout.min(DROP_CLOSE_TIMEOUT);
         if let Err(e) = self.close_within(timeout) {
             log::debug!("closing the consumer on drop: {e}");
-        }
-    }
-}
-
-/// The iterator of [`KafkaConsumer::iter`]: yields records until `timeout` passes
-/// without one.
-///
-/// Positions advance one record at a time, as in kafka-python: when the iterator is
-/// dropped, every partition goes back to the first record it fetched but did not hand
-/// out. So a commit after `consumer.iter(t).take(n)` (explicit, automatic, or on
-/// close) covers exactly the `n` records handed out. Auto-commits only happen inside
-/// the `poll()`s the iterator makes once it has handed out everything it holds.
-pub struct ConsumerIter<'a> {
-    consumer: &'a mut KafkaConsumer,
-    timeout: Duration,
-    buffer: VecDeque<ConsumerRecord>,
-    last_record: Instant,
-}
-
-impl ConsumerIter<'_> {
-    /// Hands `record` out again at the next `next()` (a typed iterator puts back a
-    /// record that did not decode, so the consumer stays at it).
-    fn put_back(&mut self, record: ConsumerRecord) {
-        self.buffer.push_front(record);
-    }
-}
-
-impl Iterator for ConsumerIter<'_> {
-    type Item = Result<ConsumerRecord>;
-
-    fn next(&mut self) -> Option<Result<ConsumerRecord>> {
-        loop {
-            if let Some(record) = self.buffer.pop_front() {
-                self.last_record = Instant::now();
-                return Some(Ok(record));
-            }
-            let idle = self.last_record.elapsed();
-            if idle >= self.timeout {
-                return None;
-            }
-            match self.consumer.poll(self.timeout - idle) {
-                Ok(records) => self.buffer = records.into_iter().collect(),
-                Err(e) => return Some(Err(e)),
-            }
-        }
-    }
-}
-
-impl Drop for ConsumerIter<'_> {
-    fn drop(&mut self) {
-        let undelivered = self.buffer.make_contiguous();
-        if !undelivered.is_empty() {
-            self.consumer.rewind_to(undelivered);
         }
     }
 }
