@@ -241,6 +241,7 @@ fn a_kip_848_consumer_group_is_described_with_its_assignment() {
     assert_eq!(d.members.len(), 1);
     let m = &d.members[0];
     assert!(m.member_epoch.is_some_and(|e| e > 0));
+    assert_eq!(m.member_type, Some(GroupType::Consumer), "{m:?}");
     let mut owned = m.assignment.clone();
     owned.sort();
     let all: Vec<TopicPartition> = (0..PARTITIONS)

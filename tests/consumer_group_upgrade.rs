@@ -263,6 +263,20 @@ fn classic_group_upgrades_member_by_member(strategy: AssignmentStrategy) {
             GroupType::Consumer,
             "after consumer-protocol member {i} joined: {described:?}"
         );
+        // The coordinator tells which protocol each member speaks (KIP-1099).
+        for member in &upgrade.members {
+            let id = member.consumer.member_id().expect("a member id");
+            let theirs = described
+                .members
+                .iter()
+                .find(|m| m.member_id == id)
+                .expect("the member described");
+            let expected = match member.protocol {
+                GroupProtocol::Classic => GroupType::Classic,
+                GroupProtocol::Consumer => GroupType::Consumer,
+            };
+            assert_eq!(theirs.member_type, Some(expected), "{theirs:?}");
+        }
     }
     assert!(upgrade
         .members

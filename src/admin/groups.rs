@@ -146,6 +146,11 @@ pub struct MemberDescription {
     pub target_assignment: Option<Vec<TopicPartition>>,
     /// Its member epoch (consumer groups only).
     pub member_epoch: Option<i32>,
+    /// The protocol the member speaks: [`GroupType::Classic`] or
+    /// [`GroupType::Consumer`]. A consumer group being upgraded from a classic one has
+    /// members of both (KIP-1099). `None` where the broker does not say (a consumer
+    /// group described by a broker without ConsumerGroupDescribe version 1).
+    pub member_type: Option<GroupType>,
 }
 
 /// A described consumer group.
@@ -212,6 +217,11 @@ fn consumer_group(
                 subscribed_topics: m.subscribed_topic_names.clone(),
                 target_assignment: Some(partitions_of(&m.target_assignment)),
                 member_epoch: Some(m.member_epoch),
+                member_type: match m.member_type {
+                    0 => Some(GroupType::Classic),
+                    1 => Some(GroupType::Consumer),
+                    _ => None,
+                },
             })
             .collect(),
         partition_assignor: group.assignor_name.clone(),
@@ -266,6 +276,7 @@ fn classic_group(
                 subscribed_topics,
                 target_assignment: None,
                 member_epoch: None,
+                member_type: Some(GroupType::Classic),
             })
         })
         .collect::<Result<Vec<_>>>()?;

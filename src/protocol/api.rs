@@ -346,7 +346,7 @@ api_table! {
     DESCRIBE_GROUPS => DescribeGroupsRequest, DescribeGroupsResponse, [0..=5], flexible 5;
     DELETE_GROUPS => DeleteGroupsRequest, DeleteGroupsResponse, [0..=2], flexible 2;
     OFFSET_DELETE => OffsetDeleteRequest, OffsetDeleteResponse, [0..=0], flexible none;
-    CONSUMER_GROUP_DESCRIBE => ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, [0..=0], flexible 0;
+    CONSUMER_GROUP_DESCRIBE => ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, [0..=1], flexible 0;
     DESCRIBE_USER_SCRAM_CREDENTIALS => DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse, [0..=0], flexible 0;
     ALTER_USER_SCRAM_CREDENTIALS => AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse, [0..=0], flexible 0;
     DESCRIBE_QUORUM => DescribeQuorumRequest, DescribeQuorumResponse, [0..=2], flexible 0;

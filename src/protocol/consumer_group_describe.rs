@@ -1,8 +1,9 @@
 //! ConsumerGroupDescribe (key 69): describes groups of the consumer rebalance protocol
 //! of KIP-848, with each member's current and target assignment.
 //!
-//! This client speaks version 0; it is flexible. (Kafka 4.4.0 also has version 1, which
-//! the message specs pinned here do not define.) Each group carries its own error code
+//! This client speaks versions 0 and 1, all flexible; version 1 says of each member
+//! whether it speaks the classic or the consumer protocol (KIP-1099: a consumer group
+//! being upgraded has members of both). Each group carries its own error code
 //! and message; a classic group answers GROUP_ID_NOT_FOUND, so it is described with
 //! DescribeGroups (key 15) instead. The request goes to the groups' coordinator.
 
@@ -76,6 +77,8 @@ message! {
         assignment: ConsumerGroupDescribeResponseAssignment [0..],
         /// The target assignment.
         target_assignment: ConsumerGroupDescribeResponseAssignment [0..],
+        /// -1 for unknown, 0 for a classic member, 1 for a consumer member.
+        member_type: i8 [1..] = -1,
     }
 }
 
@@ -102,6 +105,8 @@ message! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::api::Versioned;
+    use crate::protocol::schema::Field;
     use crate::protocol::testing::{assert_golden, assert_round_trip_all_versions};
 
     fn response() -> ConsumerGroupDescribeResponse {
@@ -132,6 +137,7 @@ mod tests {
                         }],
                     },
                     target_assignment: ConsumerGroupDescribeResponseAssignment::default(),
+                    member_type: 1,
                 }],
                 authorized_operations: i32::MIN,
             }],
@@ -185,6 +191,18 @@ mod tests {
             0,                              //   group tags
             0,                              // tags
         ]);
+        // Version 1 adds the member type after the target assignment.
+        let encode = |version| {
+            let mut buf = Vec::new();
+            response().encode(&mut buf, ConsumerGroupDescribeResponse::ctx(version));
+            buf
+        };
+        let (v0, v1) = (encode(0), encode(1));
+        // Before the member tags (1), authorized_operations (4), group tags and tags.
+        let member_type_at = v0.len() - 7;
+        assert_eq!(v1[..member_type_at], v0[..member_type_at]);
+        assert_eq!(v1[member_type_at], 1, "member_type: consumer");
+        assert_eq!(v1[member_type_at + 1..], v0[member_type_at..]);
     }
 
     #[test]
@@ -193,7 +211,7 @@ mod tests {
             group_ids: vec!["payments".into(), "audit".into()],
             include_authorized_operations: false,
         };
-        assert_round_trip_all_versions::<ConsumerGroupDescribeRequest>(&req, 0..=0, 0);
+        assert_round_trip_all_versions::<ConsumerGroupDescribeRequest>(&req, 0..=1, 0);
 
         let mut resp = response();
         resp.throttle_time_ms = 7;
@@ -210,6 +228,6 @@ mod tests {
             group_id: "audit".into(),
             ..Default::default()
         });
-        assert_round_trip_all_versions::<ConsumerGroupDescribeResponse>(&resp, 0..=0, 0);
+        assert_round_trip_all_versions::<ConsumerGroupDescribeResponse>(&resp, 0..=1, 0);
     }
 }
