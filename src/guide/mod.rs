@@ -9,13 +9,13 @@
 //!
 //! | chapter | what it covers |
 //! | --- | --- |
-//! | [Getting started](getting_started) | produce, consume in a group, commit, close; errors: [`KafkaError`](crate::KafkaError), `is_retriable`, `is_fatal`, `is_abortable` |
-//! | [Producer tuning](producer_tuning) | `batch.size`, `linger.ms`, `compression.type`, `acks`, in-flight requests, idempotence, `buffer.memory`, `delivery.timeout.ms`, and what `statistics()` shows |
-//! | [Consumer groups and commits](consumer_groups) | `subscribe` and `assign`, rebalance listeners, auto-commit and manual commits, seeking, `read_committed`, lag |
-//! | [Transactions and exactly-once](transactions) | `init_transactions` to `commit_transaction`, consume-transform-produce, [`ExactlyOnceProcessor`](crate::ExactlyOnceProcessor) |
-//! | [Security](security) | TLS with PEM or PKCS#12, mutual TLS, SASL PLAIN, SCRAM and OAUTHBEARER, SASL_SSL; typed and as `client.properties` |
-//! | [Configuration names](config_names) | every setting: its property name, typed setter and default, and the kafka-python, Java and librdkafka names |
-//! | [Migrating](migrating) | from the `rdkafka` crate and from kafka-python, call by call |
+//! | [Getting started](crate::guide::getting_started) | produce, consume in a group, commit, close; errors: [`KafkaError`](crate::KafkaError), `is_retriable`, `is_fatal`, `is_abortable` |
+//! | [Producer tuning](crate::guide::producer_tuning) | `batch.size`, `linger.ms`, `compression.type`, `acks`, in-flight requests, idempotence, `buffer.memory`, `delivery.timeout.ms`, and what `statistics()` shows |
+//! | [Consumer groups and commits](crate::guide::consumer_groups) | `subscribe` and `assign`, rebalance listeners, auto-commit and manual commits, seeking, `read_committed`, lag |
+//! | [Transactions and exactly-once](crate::guide::transactions) | `init_transactions` to `commit_transaction`, consume-transform-produce, [`ExactlyOnceProcessor`](crate::ExactlyOnceProcessor) |
+//! | [Security](crate::guide::security) | TLS with PEM or PKCS#12, mutual TLS, SASL PLAIN, SCRAM and OAUTHBEARER, SASL_SSL; typed and as `client.properties` |
+//! | [Configuration names](crate::guide::config_names) | every setting: its property name, typed setter and default, and the kafka-python, Java and librdkafka names |
+//! | [Migrating](crate::guide::migrating) | from the `rdkafka` crate and from kafka-python, call by call |
 
 #[doc = include_str!("getting_started.md")]
 pub mod getting_started {}
@@ -38,7 +38,7 @@ pub mod config_names {}
 #[doc = include_str!("migrating.md")]
 pub mod migrating {}
 
-/// Checks the [configuration names](config_names) chapter against the code: every key
+/// Checks the [configuration names](crate::guide::config_names) chapter against the code: every key
 /// the configs' `set` functions name is in one of its tables, every key of the
 /// settings tables is taken by the configs it is listed for, the refused keys are
 /// refused and the ignored ones accepted unused.

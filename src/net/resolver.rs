@@ -2,9 +2,9 @@
 //!
 //! `getaddrinfo` blocks, for as long as the system's resolver takes (seconds, with a
 //! dead DNS server), and has no deadline of its own. A connection therefore never
-//! resolves on the thread that polls its sockets: [`Resolution::start`] looks the name
+//! resolves on the thread that polls its sockets: `Resolution::start` looks the name
 //! up on a short-lived thread of its own and wakes the poll loop when the answer is
-//! there; the connection collects it with [`Resolution::try_take`] and gives up at its
+//! there; the connection collects it with `Resolution::try_take` and gives up at its
 //! connect deadline. IP literals need no lookup and are answered at once.
 //!
 //! `client.dns.lookup` ([`DnsLookup`]): with `use_all_dns_ips` (the default, as in the

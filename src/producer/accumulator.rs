@@ -4,12 +4,12 @@
 //! Each partition has its own lock, so threads sending to different partitions do not
 //! contend; the map from topic to partitions is behind a read-write lock that is only
 //! written when a topic is first used or grows. Memory is accounted per batch against
-//! `buffer.memory` by the [`BufferPool`]: a `send()` that needs a new batch when the
+//! `buffer.memory` by the `BufferPool`: a `send()` that needs a new batch when the
 //! pool is exhausted blocks until the sender frees memory or `max.block.ms` passes.
 //!
 //! Ordering. Batches of a partition stay in creation order in its queue; a batch that
 //! is retried goes back to its place by id. With idempotence (KIP-98) the transaction
-//! manager ([`super::transaction`]) gives every batch its sequence number when it is
+//! manager (`producer/transaction.rs`) gives every batch its sequence number when it is
 //! drained, and may hold a partition back; a batch that already has one (a retry) is
 //! only sent once nothing else of its partition is in flight: the broker accepts
 //! sequence `n` only after `n-1`, so retries go out one at a time, in order, and later
