@@ -19,10 +19,11 @@
 //! The connection owns a non-blocking socket registered with the selector's
 //! [`mio::Poll`]. It queues encoded request frames in a write buffer and writes as much
 //! as the socket takes (partial writes are normal); it reads whatever arrives into a read
-//! buffer and cuts it into frames, checking each frame's size against the configured
-//! maximum *before* reserving memory for it. Kafka answers requests on one connection in
-//! the order they were sent, so in-flight requests are a queue matched by correlation
-//! id; a mismatch means the stream is corrupt and the connection is closed.
+//! buffer and hands it to its [`Codec`], which cuts it into frames (checking each
+//! frame's size against the configured maximum *before* reserving memory for it) and
+//! matches each response to the oldest request in flight by correlation id; a mismatch
+//! means the stream is corrupt and the connection is closed. The framing rules live in
+//! [`super::codec`], without sockets.
 //!
 //! Each state has one exit per event: the `match` in each handler below lists them all.
 //!
@@ -58,12 +59,13 @@ use mio::{Interest, Registry, Token};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::backoff::Backoff;
+use super::codec::{Codec, Expect, Frame, Framing};
 use super::resolver::{DnsLookup, Resolution, Resolved};
 use super::sasl::{Mechanism, SaslSettings};
 use super::tls::{self, Stream};
 use super::{ApiVersionTable, Security};
 use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
-use crate::protocol::api::{decode_response, encode_request, peek_correlation_id, ApiKey, Request};
+use crate::protocol::api::{decode_response, ApiKey, Request};
 use crate::protocol::messages::{
     ApiVersionsRequest, ApiVersionsResponse, SaslAuthenticateRequest, SaslAuthenticateResponse,
     SaslHandshakeRequest, SaslHandshakeResponse,
@@ -192,18 +194,6 @@ enum SaslFraming {
     Legacy,
 }
 
-/// A request sent and not yet answered.
-#[derive(Debug)]
-struct InFlight {
-    correlation_id: i32,
-    api_key: ApiKey,
-    api_version: i16,
-    deadline: Instant,
-    /// Internal requests (the ApiVersions handshake) are answered to the connection
-    /// itself, not to the caller.
-    internal: bool,
-}
-
 /// A request written (acks=0 produce) that the broker never answers: it completes once
 /// its last byte has left the write buffer.
 #[derive(Debug)]
@@ -252,7 +242,10 @@ pub struct Connection {
     /// Where socket reads land before they are appended to `input`: zeroed once, so
     /// reads never zero-fill buffer space again.
     scratch: Vec<u8>,
-    in_flight: VecDeque<InFlight>,
+    /// Frames `input` into responses matched to the requests in flight, and encodes
+    /// requests into `out`. Internal requests (ApiVersions, SASL) are answered to the
+    /// connection itself, not to the caller.
+    codec: Codec,
     unanswered: VecDeque<Unanswered>,
     versions: Option<ApiVersionTable>,
     backoff: Backoff,
@@ -261,9 +254,6 @@ pub struct Connection {
     /// The host name TLS verifies, if a canonical lookup replaced the configured one.
     canonical_host: Option<String>,
     next_address: usize,
-    /// The correlation id of the next internal request (ApiVersions, SASL): negative,
-    /// so never one of the caller's, which count up from zero.
-    next_internal_id: i32,
     settings: ConnectionSettings,
 }
 
@@ -275,7 +265,7 @@ impl std::fmt::Debug for Connection {
             .field("node_id", &self.node_id)
             .field("address", &self.address)
             .field("state", &self.state.phase())
-            .field("in_flight", &self.in_flight.len())
+            .field("in_flight", &self.codec.in_flight_len())
             .field(
                 "buffered_out",
                 &(self.out.len() - self.out_pos.min(self.out.len())),
@@ -305,14 +295,13 @@ impl Connection {
             written: 0,
             input: BytesMut::new(),
             scratch: Vec::new(),
-            in_flight: VecDeque::new(),
+            codec: Codec::new(settings.client_id.clone(), settings.max_response_size),
             unanswered: VecDeque::new(),
             versions: None,
             backoff,
             resolved: Vec::new(),
             canonical_host: None,
             next_address: 0,
-            next_internal_id: -1,
             settings,
         }
     }
@@ -372,7 +361,7 @@ impl Connection {
 
     /// Requests sent and not answered yet.
     pub fn in_flight(&self) -> usize {
-        self.in_flight.len() + self.unanswered.len()
+        self.codec.in_flight_len() + self.unanswered.len()
     }
 
     /// Bytes queued and not yet written.
@@ -392,7 +381,7 @@ impl Connection {
             | State::SaslAuthenticate { deadline, .. } => Some(*deadline),
             State::Ready { reauth_at } => *reauth_at,
         };
-        let request_deadline = self.in_flight.iter().map(|r| r.deadline).min();
+        let request_deadline = self.codec.earliest_deadline();
         match (state_deadline, request_deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -408,7 +397,7 @@ impl Connection {
     pub fn connect(&mut self, registry: &Registry, now: Instant) -> Result<()> {
         debug_assert!(self.is_disconnected());
         let deadline = crate::time::deadline_after(now, self.settings.connect_timeout);
-        self.next_internal_id = -1;
+        self.codec.reset_internal_ids();
         if self.next_address >= self.resolved.len() {
             let canonical = self.node_id < 0
                 && self.settings.dns_lookup == DnsLookup::ResolveCanonicalBootstrapServersOnly;
@@ -563,27 +552,18 @@ impl Connection {
             self.out.clear();
             self.out_pos = 0;
         }
-        encode_request(
-            &mut self.out,
-            request,
-            version,
-            correlation_id,
-            self.settings.client_id.as_deref(),
-        );
-        let api_key = R::SUPPORT.key;
-        if expect_response {
-            self.in_flight.push_back(InFlight {
-                correlation_id,
-                api_key,
-                api_version: version,
-                deadline,
-                internal,
-            });
+        let expect = if expect_response {
+            Expect::Response { deadline, internal }
         } else {
+            Expect::Nothing
+        };
+        self.codec
+            .encode_request(&mut self.out, request, version, correlation_id, expect);
+        if !expect_response {
             let end = self.written + (self.out.len() - self.out_pos) as u64;
             self.unanswered.push_back(Unanswered {
                 correlation_id,
-                api_key,
+                api_key: R::SUPPORT.key,
                 api_version: version,
                 end,
             });
@@ -592,12 +572,7 @@ impl Connection {
 
     /// Queues an internal request (ApiVersions, SASL), answered to the connection.
     fn queue_internal<R: Request>(&mut self, request: &R, version: i16, deadline: Instant) {
-        let correlation_id = self.next_internal_id;
-        self.next_internal_id = if correlation_id == i32::MIN {
-            -1
-        } else {
-            correlation_id - 1
-        };
+        let correlation_id = self.codec.next_internal_id();
         self.queue(request, version, correlation_id, deadline, true, true);
     }
 
@@ -839,77 +814,38 @@ impl Connection {
 
     fn parse_frames(&mut self, now: Instant, events: &mut Vec<Event>) -> Result<()> {
         loop {
-            if self.input.len() < 4 {
-                return Ok(());
+            let framing = self.framing();
+            let decoded = self.codec.decode(&mut self.input, framing);
+            match decoded {
+                Ok(Some(frame)) => self.on_frame(frame, now, events)?,
+                Ok(None) => return Ok(()),
+                Err(err) => {
+                    let tls = self.stream.as_ref().is_some_and(Stream::is_tls);
+                    return Err(err.to_error(&self.address, tls));
+                }
             }
-            // Legacy SASL tokens are raw and may be empty; Kafka responses hold at
-            // least a correlation id.
-            let min_size = match self.state {
-                State::SaslAuthenticate {
-                    framing: SaslFraming::Legacy,
-                    ..
-                } => 0,
-                _ => 4,
-            };
-            let size =
-                i32::from_be_bytes([self.input[0], self.input[1], self.input[2], self.input[3]]);
-            if size < min_size || size as usize > self.settings.max_response_size {
-                return Err(KafkaError::corrupt(format!(
-                    "broker {} sent a frame of {size} bytes (allowed: {min_size} to {}, receive.message.max.bytes); is this a Kafka broker{}?",
-                    self.address,
-                    self.settings.max_response_size,
-                    if self.stream.as_ref().is_some_and(Stream::is_tls) {
-                        ""
-                    } else {
-                        " (or a TLS listener: see security.protocol)"
-                    }
-                )));
-            }
-            let size = size as usize;
-            if self.input.len() < 4 + size {
-                reserve_for_frame(&mut self.input, 4 + size);
-                return Ok(());
-            }
-            let mut frame = self.input.split_to(4 + size);
-            let frame = frame.split_off(4).freeze();
-            self.on_frame(frame, now, events)?;
         }
     }
 
-    fn on_frame(&mut self, frame: Bytes, now: Instant, events: &mut Vec<Event>) -> Result<()> {
-        if let State::SaslAuthenticate {
-            framing: SaslFraming::Legacy,
-            ..
-        } = self.state
-        {
+    /// How the frames arriving now are framed: raw during the legacy SASL exchange.
+    fn framing(&self) -> Framing {
+        match self.state {
+            State::SaslAuthenticate {
+                framing: SaslFraming::Legacy,
+                ..
+            } => Framing::RawSasl,
+            _ => Framing::Responses,
+        }
+    }
+
+    fn on_frame(&mut self, frame: Frame, now: Instant, events: &mut Vec<Event>) -> Result<()> {
+        let (request, result) = match frame {
             // A raw token: no header, no correlation id.
-            return self.on_sasl_token(&frame, 0, now, events);
-        }
-        let correlation_id = peek_correlation_id(&frame)?;
-        // Brokers answer in request order. A response for another request means the
-        // stream cannot be trusted: leave the request queued so that closing the
-        // connection fails it (and every other one in flight) for a retry.
-        let expected = self.in_flight.front().map(|r| r.correlation_id);
-        if expected.is_some_and(|id| id != correlation_id) {
-            return Err(KafkaError::new(
-                ErrorKind::UnexpectedResponse,
-                format!(
-                    "broker {} answered correlation id {correlation_id}, expected {}",
-                    self.address,
-                    expected.unwrap_or_default()
-                ),
-            ));
-        }
-        let Some(request) = self.in_flight.pop_front() else {
-            return Err(KafkaError::new(
-                ErrorKind::UnexpectedResponse,
-                format!(
-                    "broker {} sent a response (correlation id {correlation_id}) nobody asked for",
-                    self.address
-                ),
-            ));
+            Frame::Raw(token) => return self.on_sasl_token(&token, 0, now, events),
+            Frame::Response { request, result } => (request, result.map(|r| r.frame)),
         };
         if request.internal {
+            let frame = result?;
             return match request.api_key {
                 ApiKey::API_VERSIONS => {
                     self.on_api_versions(frame, request.api_version, now, events)
@@ -927,10 +863,10 @@ impl Connection {
             };
         }
         events.push(Event::Response {
-            correlation_id,
+            correlation_id: request.correlation_id,
             api_key: request.api_key,
             api_version: request.api_version,
-            result: Ok(frame),
+            result,
         });
         Ok(())
     }
@@ -1123,12 +1059,17 @@ impl Connection {
             framing,
             mechanism,
         };
-        self.send_sasl_token(first, framing, deadline);
+        self.send_sasl_token(first, framing, deadline)?;
         self.write_out(events)
     }
 
     /// Queues one mechanism message to the broker.
-    fn send_sasl_token(&mut self, token: Vec<u8>, framing: SaslFraming, deadline: Instant) {
+    fn send_sasl_token(
+        &mut self,
+        token: Vec<u8>,
+        framing: SaslFraming,
+        deadline: Instant,
+    ) -> Result<()> {
         match framing {
             SaslFraming::Framed { version } => {
                 let request = SaslAuthenticateRequest {
@@ -1141,12 +1082,10 @@ impl Connection {
                     self.out.clear();
                     self.out_pos = 0;
                 }
-                // Mechanism messages are a few hundred bytes: the cast cannot truncate.
-                self.out
-                    .extend_from_slice(&(token.len() as i32).to_be_bytes());
-                self.out.extend_from_slice(&token);
+                Codec::encode_raw(&mut self.out, &token)?;
             }
         }
+        Ok(())
     }
 
     fn on_sasl_authenticate(
@@ -1209,7 +1148,7 @@ impl Connection {
             .map_err(|e| e.context(&context))?
         {
             Some(next) => {
-                self.send_sasl_token(next, framing, deadline);
+                self.send_sasl_token(next, framing, deadline)?;
                 self.write_out(events)
             }
             None => {
@@ -1336,7 +1275,7 @@ impl Connection {
             _ => None,
         };
         let err = state_timeout.or_else(|| {
-            self.in_flight.iter().find(|r| r.deadline <= now).map(|r| {
+            self.codec.in_flight().find(|r| r.deadline <= now).map(|r| {
                 KafkaError::timeout(format!(
                     "{} request to broker {} (node {}) got no response in time",
                     r.api_key, self.address, self.node_id
@@ -1402,7 +1341,7 @@ impl Connection {
         self.out_pos = 0;
         self.written = 0;
         self.input.clear();
-        for request in self.in_flight.drain(..) {
+        for request in self.codec.drain_in_flight() {
             if request.internal {
                 continue;
             }
@@ -1460,17 +1399,6 @@ trait SupportMax {
 
 impl SupportMax for ApiVersionsRequest {
     const SUPPORT_MAX: i16 = <ApiVersionsRequest as Request>::SUPPORT.max_version;
-}
-
-/// Makes room in `input` for more of a frame of `frame_len` bytes (with its size
-/// prefix). It grows towards the frame's size as the bytes arrive, at most doubling
-/// what has arrived, never by the size the peer claims: four bytes from any peer,
-/// before TLS or SASL is done, must not reserve megabytes.
-fn reserve_for_frame(input: &mut BytesMut, frame_len: usize) {
-    let target = frame_len.min(input.len().saturating_mul(2).max(64 * 1024));
-    if target > input.capacity() {
-        input.reserve(target - input.len());
-    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
-//! The network layer: broker connections ([`connection`]), their reconnect back-off,
-//! TLS (`tls`) and SASL ([`sasl`]), and the selector-style poll loop over all of them
-//! ([`selector`]).
+//! The network layer: broker connections ([`connection`]), the sans-IO framing they
+//! drive ([`codec`]), their reconnect back-off, TLS (`tls`) and SASL ([`sasl`]), and
+//! the selector-style poll loop over all of them ([`selector`]).
 
 pub mod backoff;
+pub mod codec;
 pub mod connection;
 pub mod resolver;
 pub mod sasl;
