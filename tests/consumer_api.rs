@@ -13,7 +13,7 @@ use common::produce::{TestProducer, TestRecord};
 use kafka_sync::consumer::{I64Deserializer, StringDeserializer};
 use kafka_sync::{
     ConsumerConfig, ErrorKind, GroupProtocol, KafkaConsumer, OffsetReset, TopicPartition,
-    TypedConsumer,
+    TypedConsumer, WakeupHandle,
 };
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -132,6 +132,31 @@ fn typed_iteration_ends_at_a_record_that_does_not_decode_and_stays_there() {
     assert_eq!(consumer.position(&tp).expect("position"), 5);
 }
 
+/// Calls `poll(Duration::MAX)` while another thread calls `handle.wakeup()`, and
+/// asserts that the poll returns `Err(Wakeup)` within [`WAKEUP_WITHIN`] of it.
+fn woken_from_another_thread(consumer: &mut KafkaConsumer, handle: &WakeupHandle, when: &str) {
+    let handle = handle.clone();
+    let (polling_tx, polling_rx) = mpsc::channel::<()>();
+    let waker = std::thread::spawn(move || {
+        polling_rx.recv().expect("the poll starts");
+        let woken_at = Instant::now();
+        handle.wakeup();
+        woken_at
+    });
+    polling_tx.send(()).expect("waker");
+    let result = consumer.poll(Duration::MAX);
+    let returned_at = Instant::now();
+    let woken_at = waker.join().expect("waker thread");
+    let error = result.expect_err("woken up");
+    assert_eq!(error.kind(), ErrorKind::Wakeup, "{error}");
+    let took = returned_at.saturating_duration_since(woken_at);
+    println!("{when}: poll returned {took:?} after wakeup()");
+    assert!(
+        took <= WAKEUP_WITHIN,
+        "{when}: poll returned {took:?} after wakeup()"
+    );
+}
+
 /// A `poll(Duration::MAX)` in one thread returns `Err(Wakeup)` within 100 ms when
 /// another thread calls `wakeup()`: while it looks up the cluster and the coordinator
 /// at first, and while a member waits for records. A wakeup with no call running
@@ -149,24 +174,10 @@ fn wakeup_interrupts_blocking_calls(protocol: GroupProtocol, bootstrap: &str) {
     .expect("consumer");
     consumer.subscribe(&[topic.as_str()]).expect("subscribe");
     let handle = consumer.wakeup_handle();
-    let (polling_tx, polling_rx) = mpsc::channel::<()>();
-    let waker = std::thread::spawn(move || {
-        polling_rx.recv().expect("the poll starts");
-        let woken_at = Instant::now();
-        handle.wakeup();
-        (handle, woken_at)
-    });
-    polling_tx.send(()).expect("waker");
-    let result = consumer.poll(Duration::MAX);
-    let returned_at = Instant::now();
-    let (handle, woken_at) = waker.join().expect("waker thread");
-    let error = result.expect_err("woken up");
-    assert_eq!(error.kind(), ErrorKind::Wakeup, "{error}");
-    let took = returned_at.saturating_duration_since(woken_at);
-    println!("{protocol:?}: poll returned {took:?} after wakeup(), while joining");
-    assert!(
-        took <= WAKEUP_WITHIN,
-        "poll returned {took:?} after wakeup()"
+    woken_from_another_thread(
+        &mut consumer,
+        &handle,
+        &format!("{protocol:?}, while joining"),
     );
 
     // The wakeup was used up: the consumer goes on and joins.
@@ -178,24 +189,10 @@ fn wakeup_interrupts_blocking_calls(protocol: GroupProtocol, bootstrap: &str) {
             .expect("poll after the wakeup");
     }
     // A member waiting for records: the poll blocks in the network wait.
-    let (polling_tx, polling_rx) = mpsc::channel::<()>();
-    let waker = std::thread::spawn(move || {
-        polling_rx.recv().expect("the poll starts");
-        let woken_at = Instant::now();
-        handle.wakeup();
-        (handle, woken_at)
-    });
-    polling_tx.send(()).expect("waker");
-    let result = consumer.poll(Duration::MAX);
-    let returned_at = Instant::now();
-    let (handle, woken_at) = waker.join().expect("waker thread");
-    let error = result.expect_err("woken up");
-    assert_eq!(error.kind(), ErrorKind::Wakeup, "{error}");
-    let took = returned_at.saturating_duration_since(woken_at);
-    println!("{protocol:?}: poll returned {took:?} after wakeup(), as a member");
-    assert!(
-        took <= WAKEUP_WITHIN,
-        "poll returned {took:?} after wakeup()"
+    woken_from_another_thread(
+        &mut consumer,
+        &handle,
+        &format!("{protocol:?}, as a member"),
     );
 
     let tp = TopicPartition::new(&topic, 0);
