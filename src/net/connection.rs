@@ -1,47 +1,40 @@
-//! One connection to one broker, as an explicit state machine.
+//! One connection to one broker: its socket I/O, as an explicit state machine.
 //!
 //! ```text
-//!              connect()              connected, TLS               handshake done
-//! Disconnected ─────────► Connecting ─────────────► TlsHandshake ───────────────┐
-//!      ▲                      │ connected, no TLS                                ▼
-//!      │                      └────────────────────────────────────────► ApiVersions
-//!      │                                                   answered, SASL │      │ answered,
-//!      │                                                                  ▼      │ no SASL
-//!      │      re-authentication due (KIP-368) ┌─────────────────► SaslHandshake  │
-//!      │                                      │                          │       │
-//!      │                                      │           mechanism agreed▼       │
-//!      │                                      │                 SaslAuthenticate │
-//!      │                                      │                          │ done  │
-//!      │                                      └──────────────────── Ready ◄───────┘
+//!              connect()               connected, TLS              TLS done
+//! Disconnected ──────────► Connecting ───────────────► TlsHandshake ─────────┐
+//!      ▲    │ a name to look up ▲  │ connected, no TLS                          ▼
+//!      │    └──────► Resolving ─┘  └─────────────────────────────────────► Handshake ◄─┐
+//!      │                 resolved                    ApiVersions, SASL done │         │
+//!      │                                                                    ▼         │
+//!      │                                                                  Ready ──────┘
+//!      │                                          re-authentication due (KIP-368)
 //!      └──────────── any error, timeout, failed authentication, close (from every state)
 //! ```
 //!
-//! The connection owns a non-blocking socket registered with the selector's
-//! [`mio::Poll`]. It queues encoded request frames in a write buffer and writes as much
-//! as the socket takes (partial writes are normal); it reads whatever arrives into a read
-//! buffer and hands it to its [`Codec`], which cuts it into frames (checking each
-//! frame's size against the configured maximum *before* reserving memory for it) and
-//! matches each response to the oldest request in flight by correlation id; a mismatch
-//! means the stream is corrupt and the connection is closed. The framing rules live in
-//! [`super::codec`], without sockets.
+//! The connection owns one job, moving bytes: a non-blocking socket registered with the
+//! selector's [`mio::Poll`], the TLS stream over it, and the read and write buffers. It
+//! queues encoded request frames in the write buffer and writes as much as the socket
+//! takes (partial writes are normal); it reads whatever arrives into the read buffer and
+//! drives two sans-IO parts with it:
+//!
+//! - its [`Codec`] ([`super::codec`]) cuts the buffer into frames, checking each
+//!   frame's size against the configured maximum *before* reserving memory for it, and
+//!   matches each response to the oldest request in flight by correlation id (a
+//!   mismatch means the stream is corrupt, and the connection closes); it also encodes
+//!   the requests;
+//! - in the `Handshake` state, the handshake (`super::handshake`: ApiVersions, then
+//!   SASL) gets the answers to its own requests and says what to send next, or that the
+//!   connection is ready. When the broker gives a SASL session a lifetime, a ready
+//!   connection goes through it again (SaslHandshake and SaslAuthenticate on the same
+//!   socket); responses to requests sent before keep arriving in order meanwhile, and
+//!   new requests wait until it is done.
 //!
 //! Each state has one exit per event: the `match` in each handler below lists them all.
 //!
 //! **TLS** (`security.protocol` SSL, SASL_SSL) starts once TCP is connected; the
 //! handshake is driven by readiness events like everything else, and the stream then
 //! reads and writes through TLS.
-//!
-//! **SASL** (SASL_PLAINTEXT, SASL_SSL) follows ApiVersions. A SaslHandshake request
-//! names the mechanism. From SaslHandshake v1 on (Kafka 1.0+, KIP-152) the mechanism's
-//! messages travel in SaslAuthenticate requests, whose errors say why a login failed;
-//! with a v0-only broker they travel as raw size-prefixed frames without a Kafka header
-//! (the legacy exchange), and a broker that rejects the client just closes the
-//! connection, which is then reported as an authentication failure. When the broker
-//! gives the session a lifetime (SaslAuthenticate v1+, KIP-368) the connection
-//! authenticates again, with SaslHandshake and SaslAuthenticate on the same socket, at a
-//! random point between 85 % and 95 % of it, as the Java client does; responses to
-//! requests sent before keep arriving in order meanwhile, and new requests wait until it
-//! is done.
 //!
 //! Failed authentication and TLS failures close the connection with an error of kind
 //! [`ErrorKind::Authentication`](crate::ErrorKind) or [`ErrorKind::Tls`](crate::ErrorKind).
@@ -51,6 +44,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Read, Write as _};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -60,17 +54,13 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use super::backoff::Backoff;
 use super::codec::{Codec, Expect, Frame, Framing};
+use super::handshake::{Handshake, Next, Outgoing};
 use super::resolver::{DnsLookup, Resolution, Resolved};
-use super::sasl::{Mechanism, SaslSettings};
+use super::sasl::SaslSettings;
 use super::tls::{self, Stream};
 use super::{ApiVersionTable, Security};
-use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
-use crate::protocol::api::{decode_response, ApiKey, Request};
-use crate::protocol::messages::{
-    ApiVersionsRequest, ApiVersionsResponse, SaslAuthenticateRequest, SaslAuthenticateResponse,
-    SaslHandshakeRequest, SaslHandshakeResponse,
-};
-use crate::protocol::primitives::Reader;
+use crate::error::{ErrorKind, KafkaError, Result};
+use crate::protocol::api::{ApiKey, Request};
 
 /// Where a broker listens.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -152,17 +142,12 @@ enum State {
     Connecting { deadline: Instant },
     /// Connected; the TLS handshake is under way.
     TlsHandshake { deadline: Instant },
-    /// Connected; our ApiVersions request is in flight.
-    ApiVersions { deadline: Instant },
-    /// Our SaslHandshake request is in flight. `reauth`: the connection was ready and
-    /// authenticates again because its session is about to end (KIP-368).
-    SaslHandshake { deadline: Instant, reauth: bool },
-    /// The mechanism's messages are being exchanged; a server message is awaited.
-    SaslAuthenticate {
+    /// Connected (TLS done, if any); the handshake (ApiVersions, then SASL) is under
+    /// way. Also a ready connection that authenticates again because its session is
+    /// about to end (KIP-368).
+    Handshake {
         deadline: Instant,
-        reauth: bool,
-        framing: SaslFraming,
-        mechanism: Box<dyn Mechanism>,
+        handshake: Handshake,
     },
     /// Ready for requests. `reauth_at`: when to authenticate again, if the broker gave
     /// the session a lifetime.
@@ -177,21 +162,10 @@ impl State {
             State::Resolving { .. } => "DNS lookup",
             State::Connecting { .. } => "TCP connect",
             State::TlsHandshake { .. } => "TLS handshake",
-            State::ApiVersions { .. } => "ApiVersions exchange",
-            State::SaslHandshake { .. } => "SaslHandshake exchange",
-            State::SaslAuthenticate { .. } => "SASL authentication",
+            State::Handshake { handshake, .. } => handshake.phase(),
             State::Ready { .. } => "ready",
         }
     }
-}
-
-/// How SASL mechanism messages travel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SaslFraming {
-    /// In SaslAuthenticate requests of this version (after SaslHandshake v1).
-    Framed { version: i16 },
-    /// As raw size-prefixed frames (after SaslHandshake v0).
-    Legacy,
 }
 
 /// A request written (acks=0 produce) that the broker never answers: it completes once
@@ -376,9 +350,7 @@ impl Connection {
             State::Resolving { deadline, .. }
             | State::Connecting { deadline }
             | State::TlsHandshake { deadline }
-            | State::ApiVersions { deadline }
-            | State::SaslHandshake { deadline, .. }
-            | State::SaslAuthenticate { deadline, .. } => Some(*deadline),
+            | State::Handshake { deadline, .. } => Some(*deadline),
             State::Ready { reauth_at } => *reauth_at,
         };
         let request_deadline = self.codec.earliest_deadline();
@@ -643,7 +615,7 @@ impl Connection {
                         self.stream = Some(tls::start_handshake(&tls_settings, &host, tcp)?);
                         self.after_tls_progress(deadline, now, events)
                     }
-                    None => self.start_api_versions(deadline, now, events),
+                    None => self.start_handshake(deadline, now, events),
                 }
             }
             State::TlsHandshake { deadline } => {
@@ -653,10 +625,7 @@ impl Connection {
                 self.stream = Some(tls::continue_handshake(&self.tls_address(), stream)?);
                 self.after_tls_progress(deadline, now, events)
             }
-            State::ApiVersions { .. }
-            | State::SaslHandshake { .. }
-            | State::SaslAuthenticate { .. }
-            | State::Ready { .. } => {
+            State::Handshake { .. } | State::Ready { .. } => {
                 // TLS may need to write to read (and read to write), so over TLS any
                 // readiness drives both directions.
                 let tls = self.stream.as_ref().is_some_and(Stream::is_tls);
@@ -699,30 +668,88 @@ impl Connection {
                     self.node_id,
                     self.address
                 );
-                self.start_api_versions(deadline, now, events)
+                self.start_handshake(deadline, now, events)
             }
         }
     }
 
-    fn start_api_versions(
+    /// Starts the handshake (ApiVersions, then SASL) once TCP and TLS are up.
+    fn start_handshake(
         &mut self,
         deadline: Instant,
         now: Instant,
         events: &mut Vec<Event>,
     ) -> Result<()> {
-        self.state = State::ApiVersions { deadline };
-        self.send_api_versions(ApiVersionsRequest::SUPPORT_MAX, deadline);
+        let (handshake, first) = Handshake::start(
+            self.address.clone(),
+            self.settings.security.sasl.clone(),
+            self.settings.max_api_versions.clone(),
+        );
+        self.state = State::Handshake {
+            deadline,
+            handshake,
+        };
+        self.send_internal(first, deadline)?;
         self.write_out(events)?;
         // Edge-triggered: whatever is readable now will not be announced again.
         self.read_in(now, events)
     }
 
-    fn send_api_versions(&mut self, version: i16, deadline: Instant) {
-        let request = ApiVersionsRequest {
-            client_software_name: "kafka-sync".to_owned(),
-            client_software_version: env!("CARGO_PKG_VERSION").to_owned(),
+    /// Queues a request the handshake asked for.
+    fn send_internal(&mut self, outgoing: Outgoing, deadline: Instant) -> Result<()> {
+        match outgoing {
+            Outgoing::ApiVersions { version, request } => {
+                self.queue_internal(&request, version, deadline)
+            }
+            Outgoing::SaslHandshake { version, request } => {
+                self.queue_internal(&request, version, deadline)
+            }
+            Outgoing::SaslAuthenticate { version, request } => {
+                self.queue_internal(&request, version, deadline)
+            }
+            Outgoing::RawSasl(message) => {
+                if self.out_pos == self.out.len() {
+                    self.out.clear();
+                    self.out_pos = 0;
+                }
+                Codec::encode_raw(&mut self.out, &message)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Acts on what the handshake said after an answer: sends its next request, or
+    /// makes the connection ready.
+    fn after_handshake_step(&mut self, step: Result<Next>, events: &mut Vec<Event>) -> Result<()> {
+        let State::Handshake {
+            deadline,
+            handshake,
+        } = &self.state
+        else {
+            return Err(KafkaError::new(
+                ErrorKind::UnexpectedResponse,
+                "a handshake step outside the handshake",
+            ));
         };
-        self.queue_internal(&request, version, deadline);
+        let (deadline, reauth) = (*deadline, handshake.is_reauthentication());
+        match step? {
+            Next::Send(outgoing) => {
+                self.send_internal(outgoing, deadline)?;
+                self.write_out(events)
+            }
+            Next::Ready { reauth_at } if reauth => {
+                log::debug!("node {} at {} re-authenticated", self.node_id, self.address);
+                self.state = State::Ready { reauth_at };
+                Ok(())
+            }
+            Next::Ready { reauth_at } => {
+                if self.settings.security.sasl.is_some() {
+                    log::debug!("node {} at {} authenticated", self.node_id, self.address);
+                }
+                self.become_ready(reauth_at, events);
+                Ok(())
+            }
+        }
     }
 
     fn write_out(&mut self, events: &mut Vec<Event>) -> Result<()> {
@@ -731,10 +758,7 @@ impl Connection {
             | State::Resolving { .. }
             | State::Connecting { .. }
             | State::TlsHandshake { .. } => return Ok(()),
-            State::ApiVersions { .. }
-            | State::SaslHandshake { .. }
-            | State::SaslAuthenticate { .. }
-            | State::Ready { .. } => {}
+            State::Handshake { .. } | State::Ready { .. } => {}
         }
         while self.out_pos < self.out.len() {
             let Some(stream) = self.stream.as_mut() else {
@@ -829,38 +853,43 @@ impl Connection {
 
     /// How the frames arriving now are framed: raw during the legacy SASL exchange.
     fn framing(&self) -> Framing {
-        match self.state {
-            State::SaslAuthenticate {
-                framing: SaslFraming::Legacy,
-                ..
-            } => Framing::RawSasl,
+        match &self.state {
+            State::Handshake { handshake, .. } => handshake.framing(),
             _ => Framing::Responses,
         }
     }
 
     fn on_frame(&mut self, frame: Frame, now: Instant, events: &mut Vec<Event>) -> Result<()> {
         let (request, result) = match frame {
-            // A raw token: no header, no correlation id.
-            Frame::Raw(token) => return self.on_sasl_token(&token, 0, now, events),
+            // A raw mechanism message: no header, no correlation id.
+            Frame::Raw(token) => {
+                let State::Handshake { handshake, .. } = &mut self.state else {
+                    return Err(KafkaError::new(
+                        ErrorKind::UnexpectedResponse,
+                        "a raw SASL frame outside the handshake",
+                    ));
+                };
+                let step = handshake.on_raw(&token, now);
+                return self.after_handshake_step(step, events);
+            }
             Frame::Response { request, result } => (request, result.map(|r| r.frame)),
         };
         if request.internal {
             let frame = result?;
-            return match request.api_key {
-                ApiKey::API_VERSIONS => {
-                    self.on_api_versions(frame, request.api_version, now, events)
-                }
-                ApiKey::SASL_HANDSHAKE => {
-                    self.on_sasl_handshake(frame, request.api_version, events)
-                }
-                ApiKey::SASL_AUTHENTICATE => {
-                    self.on_sasl_authenticate(frame, request.api_version, now, events)
-                }
-                other => Err(KafkaError::new(
+            let State::Handshake { handshake, .. } = &mut self.state else {
+                return Err(KafkaError::new(
                     ErrorKind::UnexpectedResponse,
-                    format!("internal {other} request"),
-                )),
+                    format!("{} response outside the handshake", request.api_key),
+                ));
             };
+            let step = handshake.on_response(
+                request.api_key,
+                request.api_version,
+                frame,
+                now,
+                &mut self.versions,
+            );
+            return self.after_handshake_step(step, events);
         }
         events.push(Event::Response {
             correlation_id: request.correlation_id,
@@ -869,314 +898,6 @@ impl Connection {
             result,
         });
         Ok(())
-    }
-
-    fn on_api_versions(
-        &mut self,
-        frame: Bytes,
-        version: i16,
-        _now: Instant,
-        events: &mut Vec<Event>,
-    ) -> Result<()> {
-        let deadline = match self.state {
-            State::ApiVersions { deadline } => deadline,
-            _ => {
-                return Err(KafkaError::new(
-                    ErrorKind::UnexpectedResponse,
-                    "ApiVersions response outside the handshake",
-                ))
-            }
-        };
-        // A broker that does not know our ApiVersions version answers in the v0 layout
-        // with UNSUPPORTED_VERSION and its own range (KIP-511). The error code is the
-        // first field of every version, so look at it before decoding.
-        let mut peek = Reader::new(frame.clone());
-        peek.skip(4, "response header")?;
-        let error = ErrorCode(peek.i16()?);
-        let decode_version = if error == ErrorCode::UNSUPPORTED_VERSION {
-            0
-        } else {
-            version
-        };
-        let response: ApiVersionsResponse =
-            match decode_response::<ApiVersionsRequest>(frame, decode_version) {
-                Ok(response) => response,
-                // Some brokers (librdkafka's mock cluster) answer UNSUPPORTED_VERSION in a
-                // layout that is not v0's; version 0 is always supported, so ask with it.
-                Err(_) if error == ErrorCode::UNSUPPORTED_VERSION && version > 0 => {
-                    self.send_api_versions(0, deadline);
-                    return self.write_out(events);
-                }
-                Err(e) => return Err(e),
-            };
-        if error == ErrorCode::UNSUPPORTED_VERSION {
-            let theirs = response
-                .api_keys
-                .iter()
-                .find(|k| k.api_key == ApiKey::API_VERSIONS.0);
-            let retry = theirs
-                .and_then(|k| ApiVersionsRequest::SUPPORT.negotiate(k.min_version, k.max_version));
-            return match retry {
-                Some(v) if v < version => {
-                    self.send_api_versions(v, deadline);
-                    self.write_out(events)
-                }
-                _ => Err(KafkaError::new(
-                    ErrorKind::UnsupportedVersion,
-                    format!(
-                        "broker {} supports no ApiVersions version this client speaks",
-                        self.address
-                    ),
-                )),
-            };
-        }
-        error.check(format!("ApiVersions from broker {}", self.address))?;
-        self.versions =
-            Some(ApiVersionTable::from_response(&response).capped(&self.settings.max_api_versions));
-        match self.settings.security.sasl.clone() {
-            Some(sasl) => self.start_sasl_handshake(&sasl, deadline, false, events),
-            None => {
-                self.become_ready(None, events);
-                Ok(())
-            }
-        }
-    }
-
-    /// Sends SaslHandshake, naming the mechanism: after ApiVersions, or to
-    /// re-authenticate a ready connection (`reauth`).
-    fn start_sasl_handshake(
-        &mut self,
-        sasl: &SaslSettings,
-        deadline: Instant,
-        reauth: bool,
-        events: &mut Vec<Event>,
-    ) -> Result<()> {
-        let version = self
-            .versions
-            .as_ref()
-            .and_then(|v| v.negotiate(ApiKey::SASL_HANDSHAKE))
-            .ok_or_else(|| {
-                KafkaError::new(
-                    ErrorKind::Authentication,
-                    format!(
-                        "broker {} does not offer SASL (no SaslHandshake in its ApiVersions): \
-                         is security.protocol right for this listener?",
-                        self.address
-                    ),
-                )
-            })?;
-        self.state = State::SaslHandshake { deadline, reauth };
-        let request = SaslHandshakeRequest {
-            mechanism: sasl.mechanism().name().to_owned(),
-        };
-        self.queue_internal(&request, version, deadline);
-        self.write_out(events)
-    }
-
-    fn on_sasl_handshake(
-        &mut self,
-        frame: Bytes,
-        version: i16,
-        events: &mut Vec<Event>,
-    ) -> Result<()> {
-        let (deadline, reauth) = match self.state {
-            State::SaslHandshake { deadline, reauth } => (deadline, reauth),
-            _ => {
-                return Err(KafkaError::new(
-                    ErrorKind::UnexpectedResponse,
-                    "SaslHandshake response outside the handshake",
-                ))
-            }
-        };
-        let Some(sasl) = self.settings.security.sasl.clone() else {
-            return Err(KafkaError::new(
-                ErrorKind::UnexpectedResponse,
-                "SaslHandshake response without SASL settings",
-            ));
-        };
-        let response: SaslHandshakeResponse =
-            decode_response::<SaslHandshakeRequest>(frame, version)?;
-        let mechanism_name = sasl.mechanism().name();
-        match ErrorCode(response.error_code) {
-            ErrorCode::NONE => {}
-            ErrorCode::UNSUPPORTED_SASL_MECHANISM => {
-                return Err(KafkaError::new(
-                    ErrorKind::Authentication,
-                    format!(
-                        "broker {} does not enable SASL mechanism {mechanism_name} \
-                         (sasl.mechanism); it enables: {}",
-                        self.address,
-                        if response.mechanisms.is_empty() {
-                            "none".to_owned()
-                        } else {
-                            response.mechanisms.join(", ")
-                        }
-                    ),
-                ))
-            }
-            code => {
-                return Err(KafkaError::new(
-                    ErrorKind::Authentication,
-                    format!(
-                        "SaslHandshake for {mechanism_name} with broker {} failed: {} ({})",
-                        self.address,
-                        code.name(),
-                        code.description()
-                    ),
-                ))
-            }
-        }
-        let framing = if version == 0 {
-            SaslFraming::Legacy
-        } else {
-            let version = self
-                .versions
-                .as_ref()
-                .and_then(|v| v.negotiate(ApiKey::SASL_AUTHENTICATE))
-                .ok_or_else(|| {
-                    KafkaError::new(
-                        ErrorKind::UnsupportedVersion,
-                        format!(
-                            "broker {} answered SaslHandshake v{version} but supports no \
-                             SaslAuthenticate version this client speaks",
-                            self.address
-                        ),
-                    )
-                })?;
-            SaslFraming::Framed { version }
-        };
-        if reauth && framing == SaslFraming::Legacy {
-            return Err(KafkaError::new(
-                ErrorKind::UnexpectedResponse,
-                "re-authentication needs SaslHandshake v1 or later",
-            ));
-        }
-        let mut mechanism = sasl.start()?;
-        let first = mechanism.initial()?;
-        self.state = State::SaslAuthenticate {
-            deadline,
-            reauth,
-            framing,
-            mechanism,
-        };
-        self.send_sasl_token(first, framing, deadline)?;
-        self.write_out(events)
-    }
-
-    /// Queues one mechanism message to the broker.
-    fn send_sasl_token(
-        &mut self,
-        token: Vec<u8>,
-        framing: SaslFraming,
-        deadline: Instant,
-    ) -> Result<()> {
-        match framing {
-            SaslFraming::Framed { version } => {
-                let request = SaslAuthenticateRequest {
-                    auth_bytes: Bytes::from(token),
-                };
-                self.queue_internal(&request, version, deadline);
-            }
-            SaslFraming::Legacy => {
-                if self.out_pos == self.out.len() {
-                    self.out.clear();
-                    self.out_pos = 0;
-                }
-                Codec::encode_raw(&mut self.out, &token)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn on_sasl_authenticate(
-        &mut self,
-        frame: Bytes,
-        version: i16,
-        now: Instant,
-        events: &mut Vec<Event>,
-    ) -> Result<()> {
-        let response: SaslAuthenticateResponse =
-            decode_response::<SaslAuthenticateRequest>(frame, version)?;
-        if response.error_code != 0 {
-            let code = ErrorCode(response.error_code);
-            let detail = match &self.state {
-                State::SaslAuthenticate { mechanism, .. } => mechanism.failure_detail(),
-                _ => None,
-            };
-            let why = response
-                .error_message
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| code.description().to_owned());
-            let detail = detail.map_or_else(String::new, |d| format!(" (server status: {d})"));
-            return Err(KafkaError::new(
-                ErrorKind::Authentication,
-                format!("{}: {} ({}){detail}", self.sasl_context(), why, code.name()),
-            ));
-        }
-        self.on_sasl_token(
-            &response.auth_bytes,
-            response.session_lifetime_ms,
-            now,
-            events,
-        )
-    }
-
-    /// Hands a server message to the mechanism: sends its answer, or finishes.
-    fn on_sasl_token(
-        &mut self,
-        token: &[u8],
-        session_lifetime_ms: i64,
-        now: Instant,
-        events: &mut Vec<Event>,
-    ) -> Result<()> {
-        let context = self.sasl_context();
-        let State::SaslAuthenticate {
-            deadline,
-            reauth,
-            framing,
-            mechanism,
-        } = &mut self.state
-        else {
-            return Err(KafkaError::new(
-                ErrorKind::UnexpectedResponse,
-                "SaslAuthenticate response outside authentication",
-            ));
-        };
-        let (deadline, reauth, framing) = (*deadline, *reauth, *framing);
-        match mechanism
-            .on_server(token)
-            .map_err(|e| e.context(&context))?
-        {
-            Some(next) => {
-                self.send_sasl_token(next, framing, deadline)?;
-                self.write_out(events)
-            }
-            None => {
-                let reauth_at = reauthentication_time(now, session_lifetime_ms);
-                if reauth {
-                    log::debug!("node {} at {} re-authenticated", self.node_id, self.address);
-                    self.state = State::Ready { reauth_at };
-                } else {
-                    log::debug!("node {} at {} authenticated", self.node_id, self.address);
-                    self.become_ready(reauth_at, events);
-                }
-                Ok(())
-            }
-        }
-    }
-
-    /// "SASL MECHANISM authentication of PRINCIPAL with broker ADDRESS failed", for
-    /// errors. Names the user, never a password or token.
-    fn sasl_context(&self) -> String {
-        match &self.settings.security.sasl {
-            Some(sasl) => format!(
-                "SASL {} authentication of {} with broker {} failed",
-                sasl.mechanism(),
-                sasl.principal(),
-                self.address
-            ),
-            None => format!("SASL authentication with broker {} failed", self.address),
-        }
     }
 
     fn become_ready(&mut self, reauth_at: Option<Instant>, events: &mut Vec<Event>) {
@@ -1189,41 +910,7 @@ impl Connection {
     /// Explains an error in terms of the phase it interrupted.
     fn explain(&self, err: KafkaError) -> KafkaError {
         match &self.state {
-            // The legacy exchange has no error responses: a broker that rejects the
-            // client closes the connection.
-            State::SaslAuthenticate {
-                framing: SaslFraming::Legacy,
-                ..
-            } if err.kind() == ErrorKind::Connection => KafkaError::new(
-                ErrorKind::Authentication,
-                format!(
-                    "{}: the broker closed the connection during the exchange \
-                     (SaslHandshake v0 has no error responses), which means it rejected \
-                     the credentials: {}",
-                    self.sasl_context(),
-                    err.message()
-                ),
-            ),
-            // Brokers answer an unknown mechanism with UNSUPPORTED_SASL_MECHANISM; some
-            // (tansu 0.6) close the connection instead.
-            State::SaslHandshake { .. } if err.kind() == ErrorKind::Connection => {
-                let mechanism = self
-                    .settings
-                    .security
-                    .sasl
-                    .as_ref()
-                    .map_or("?", |s| s.mechanism().name());
-                KafkaError::new(
-                    ErrorKind::Authentication,
-                    format!(
-                        "{}: the broker closed the connection in answer to SaslHandshake, \
-                         which brokers do when they do not enable the mechanism \
-                         ({mechanism}, sasl.mechanism): {}",
-                        self.sasl_context(),
-                        err.message()
-                    ),
-                )
-            }
+            State::Handshake { handshake, .. } => handshake.explain(err),
             _ => err,
         }
     }
@@ -1259,9 +946,7 @@ impl Connection {
             State::Resolving { deadline, .. }
             | State::Connecting { deadline }
             | State::TlsHandshake { deadline }
-            | State::ApiVersions { deadline }
-            | State::SaslHandshake { deadline, .. }
-            | State::SaslAuthenticate { deadline, .. }
+            | State::Handshake { deadline, .. }
                 if *deadline <= now =>
             {
                 Some(KafkaError::timeout(format!(
@@ -1300,11 +985,28 @@ impl Connection {
                     self.address
                 );
                 let deadline = crate::time::deadline_after(now, self.settings.connect_timeout);
-                if let Err(err) = self.start_sasl_handshake(&sasl, deadline, true, events) {
+                if let Err(err) = self.start_reauthentication(sasl, deadline, events) {
                     self.close(registry, err, events);
                 }
             }
         }
+    }
+
+    /// Authenticates a ready connection again, on the same socket (KIP-368).
+    fn start_reauthentication(
+        &mut self,
+        sasl: Arc<SaslSettings>,
+        deadline: Instant,
+        events: &mut Vec<Event>,
+    ) -> Result<()> {
+        let (handshake, first) =
+            Handshake::reauthenticate(self.address.clone(), sasl, self.versions.as_ref())?;
+        self.state = State::Handshake {
+            deadline,
+            handshake,
+        };
+        self.send_internal(first, deadline)?;
+        self.write_out(events)
     }
 
     /// Closes the socket and fails every request in flight with `reason`.
@@ -1366,21 +1068,6 @@ impl Connection {
     }
 }
 
-/// When to re-authenticate a session the broker gave `session_lifetime_ms` (KIP-368):
-/// at a random point between 85 % and 95 % of it, as the Java client does, so that
-/// many connections do not re-authenticate at once. `None` if the session is unbounded.
-fn reauthentication_time(now: Instant, session_lifetime_ms: i64) -> Option<Instant> {
-    if session_lifetime_ms <= 0 {
-        return None;
-    }
-    let lifetime = Duration::from_millis(session_lifetime_ms as u64);
-    let jitter = getrandom::u32().map_or(0.5, |r| f64::from(r) / f64::from(u32::MAX));
-    Some(crate::time::deadline_after(
-        now,
-        lifetime.mul_f64(0.85 + 0.10 * jitter),
-    ))
-}
-
 /// EINPROGRESS on Linux and the BSDs differs; socket2 surfaces it as a raw OS error.
 fn libc_einprogress() -> i32 {
     if cfg!(target_os = "linux") {
@@ -1390,15 +1077,6 @@ fn libc_einprogress() -> i32 {
     } else {
         36
     }
-}
-
-/// The highest ApiVersions version this client speaks.
-trait SupportMax {
-    const SUPPORT_MAX: i16;
-}
-
-impl SupportMax for ApiVersionsRequest {
-    const SUPPORT_MAX: i16 = <ApiVersionsRequest as Request>::SUPPORT.max_version;
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
-//! The network layer: broker connections ([`connection`]), the sans-IO framing they
-//! drive ([`codec`]), their reconnect back-off, TLS (`tls`) and SASL ([`sasl`]), and
-//! the selector-style poll loop over all of them ([`selector`]).
+//! The network layer: broker connections ([`connection`]), the sans-IO framing
+//! ([`codec`]) and handshake (`handshake`: ApiVersions, SASL) they drive, their
+//! reconnect back-off, TLS (`tls`) and SASL mechanisms ([`sasl`]), and the
+//! selector-style poll loop over all of them ([`selector`]).
 
 pub mod backoff;
 pub mod codec;
 pub mod connection;
+pub(crate) mod handshake;
 pub mod resolver;
 pub mod sasl;
 pub mod selector;

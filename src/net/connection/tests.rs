@@ -17,7 +17,11 @@ use crate::config::security::{
     OAuthBearerToken, OAuthBearerTokenProvider, SaslMechanism, SecurityConfig, SecurityProtocol,
 };
 use crate::net::NetworkClient;
-use crate::protocol::messages::ApiVersion;
+use crate::protocol::messages::{
+    ApiVersion, ApiVersionsResponse, SaslAuthenticateRequest, SaslAuthenticateResponse,
+    SaslHandshakeRequest, SaslHandshakeResponse,
+};
+use crate::protocol::primitives::Reader;
 use crate::protocol::schema::Field;
 
 /// One request as the scripted broker sees it.

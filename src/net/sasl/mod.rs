@@ -1,6 +1,6 @@
 //! SASL authentication: the mechanisms' client sides, sans I/O.
 //!
-//! The connection state machine ([`super::connection`]) carries their messages: in
+//! The connection's handshake (`super::handshake`) carries their messages: in
 //! SaslAuthenticate requests after a SaslHandshake v1 (KIP-152), or as raw size-prefixed
 //! frames after a SaslHandshake v0 (the legacy exchange of brokers older than 1.0). A
 //! mechanism only turns server messages into client messages.
