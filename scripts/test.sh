@@ -6,7 +6,8 @@
 # checkout by scripts/cache.sh): Apache Kafka 4.4.0 with the Java client from Maven
 # Central (the reference broker), the pinned tansu build (the embedded broker), and a
 # Python virtualenv with confluent-kafka and kafka-python (librdkafka's mock cluster
-# and the interop tests). Then:
+# and the interop tests), and the Apicurio Registry (the schema registry client's
+# tests). Then:
 #  - formatting and lints (the workspace: the library and the tool in cli/);
 #  - every test on Apache Kafka: unit, golden-byte and conformance tests, and the
 #    integration tests, each test binary on a 1-node cluster of its own, with 3-node
@@ -31,6 +32,8 @@ echo "== installing the embedded broker (tansu) if needed"
 ./scripts/install-tansu.sh >/dev/null
 echo "== installing the Python clients (confluent-kafka, kafka-python) if needed"
 ./scripts/setup-python.sh >/dev/null
+echo "== installing the schema registry (Apicurio Registry from Maven Central) if needed"
+./scripts/install-schema-registry.sh >/dev/null
 
 echo "== formatting"
 cargo fmt --all -- --check
@@ -54,8 +57,10 @@ run_tests() {
   return "$status"
 }
 
-echo "== tests on Apache Kafka${KAFKA_BOOTSTRAP:+ (external broker $KAFKA_BOOTSTRAP)}"
-run_tests --all-targets --no-fail-fast
+echo "== tests on Apache Kafka${KAFKA_BOOTSTRAP:+ (external broker $KAFKA_BOOTSTRAP)}, and the schema registry client's"
+# The schema-registry feature rides along here: its unit tests and tests/schema_registry.rs
+# (on a local Apicurio Registry, or KAFKA_SCHEMA_REGISTRY_URL) cost no build of their own.
+run_tests --all-targets --features schema-registry --no-fail-fast
 echo "== the command-line tool's tests (cli/) on Apache Kafka${KAFKA_BOOTSTRAP:+ (external broker $KAFKA_BOOTSTRAP)}"
 run_tests -p kafka-sync-cli --all-targets --no-fail-fast
 

@@ -63,6 +63,16 @@ pub enum ErrorKind {
     /// A consumer's blocking call was interrupted by
     /// [`WakeupHandle::wakeup`](crate::WakeupHandle::wakeup) from another thread.
     Wakeup,
+    /// A schema registry answered an error (feature `schema-registry`): its HTTP
+    /// `status`, and `code`, the Confluent error code of the answer's body (40401
+    /// subject not found, 40403 schema not found, 409 incompatible schema, 42201
+    /// invalid schema, ...), or the HTTP status where the body has none.
+    SchemaRegistry {
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The registry's error code.
+        code: i32,
+    },
 }
 
 impl ErrorKind {
@@ -84,6 +94,7 @@ impl ErrorKind {
             ErrorKind::Tls => "TLS error",
             ErrorKind::Authentication => "authentication failed",
             ErrorKind::Wakeup => "woken up",
+            ErrorKind::SchemaRegistry { .. } => "schema registry error",
         }
     }
 }
@@ -179,11 +190,15 @@ impl KafkaError {
 
     /// Whether the same operation may succeed if tried again (after a metadata refresh
     /// or a back-off). Broker errors follow the broker's table; timeouts and broken
-    /// connections are retriable; everything else is not.
+    /// connections are retriable, and so are a schema registry's answers with HTTP
+    /// status 408, 429, 500, 502, 503 or 504; everything else is not.
     pub fn is_retriable(&self) -> bool {
         match self.kind {
             ErrorKind::Broker(code) => code.is_retriable(),
             ErrorKind::Timeout | ErrorKind::Connection => true,
+            ErrorKind::SchemaRegistry { status, .. } => {
+                matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+            }
             _ => false,
         }
     }

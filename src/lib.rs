@@ -20,6 +20,8 @@ pub mod net;
 pub mod producer;
 pub mod protocol;
 pub mod record;
+#[cfg(feature = "schema-registry")]
+pub mod schema_registry;
 mod stats;
 mod time;
 

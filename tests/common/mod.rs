@@ -29,6 +29,7 @@ pub mod kafka;
 pub mod mock;
 pub mod produce;
 pub mod proxy;
+pub mod schema_registry;
 pub mod security;
 pub mod target;
 
