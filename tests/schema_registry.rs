@@ -534,7 +534,7 @@ fn caches_answer_without_the_registry_and_stay_bounded() {
 }
 
 #[test]
-fn a_registry_that_cannot_be_reached_is_skipped_for_the_next_url() {
+fn an_unreachable_url_is_passed_over_for_the_next_one() {
     let dead = common::free_port();
     let urls = format!("http://127.0.0.1:{dead},{}", registry_url());
     let registry = client_for(&urls);

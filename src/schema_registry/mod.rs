@@ -61,7 +61,7 @@ pub use self::types::{
 use crate::error::{ErrorKind, KafkaError, Result};
 
 /// The error codes a Confluent schema registry puts in its error answers, as
-/// [`ErrorKind::SchemaRegistry`](crate::ErrorKind::SchemaRegistry) carries them.
+/// [`ErrorKind::SchemaRegistry`] carries them.
 ///
 /// ```
 /// use kafka_sync::schema_registry::error_codes;
