@@ -542,9 +542,9 @@ impl RecordAccumulator {
     }
 
     /// Puts a batch that will be retried back into its partition's queue, in creation
-    /// order, to be sent after `backoff`.
-    pub fn reenqueue(&self, mut batch: ProducerBatch, backoff: Duration) {
-        batch.retry_after = Some(crate::time::deadline_in(backoff));
+    /// order, to be sent `backoff` after `now`.
+    pub fn reenqueue(&self, mut batch: ProducerBatch, backoff: Duration, now: Instant) {
+        batch.retry_after = Some(crate::time::deadline_after(now, backoff));
         let queue = self.queue(&batch.topic, batch.partition);
         let mut q = queue.lock();
         let at = q
@@ -830,11 +830,389 @@ mod tests {
         let first = out.remove(&1).and_then(|mut v| v.pop()).expect("a batch");
         let first_id = first.id;
         acc.in_flight_done("t", 1);
-        acc.reenqueue(first, Duration::from_millis(100));
+        acc.reenqueue(first, Duration::from_millis(100), now);
         let queue = acc.queue("t", 1);
         assert_eq!(queue.lock().batches.front().map(|b| b.id), Some(first_id));
         let check = acc.ready(&cluster(), now);
         assert!(check.nodes.is_empty(), "backing off");
         assert!(check.next_check.is_some());
+    }
+
+    /// A cluster where `leader` leads partitions 0 and 1 of topic "t" (brokers 1 and 2
+    /// exist).
+    fn cluster_led_by(leader: i32) -> Cluster {
+        let mut cluster = Cluster::default();
+        cluster.update(
+            &MetadataResponse {
+                brokers: [1, 2]
+                    .into_iter()
+                    .map(|node_id| MetadataResponseBroker {
+                        node_id,
+                        host: "h".into(),
+                        port: 9092,
+                        rack: None,
+                    })
+                    .collect(),
+                topics: vec![MetadataResponseTopic {
+                    name: Some("t".into()),
+                    partitions: (0..2)
+                        .map(|partition_index| MetadataResponsePartition {
+                            partition_index,
+                            leader_id: leader,
+                            ..Default::default()
+                        })
+                        .collect(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            false,
+        );
+        cluster
+    }
+
+    fn accumulator_with(change: impl FnOnce(&mut AccumulatorSettings)) -> RecordAccumulator {
+        let mut settings = AccumulatorSettings {
+            batch_size: 1024,
+            compression: Compression::None,
+            linger: Duration::ZERO,
+            buffer_memory: 1 << 20,
+            idempotent: false,
+            max_in_flight: 5,
+            transactional: false,
+        };
+        change(&mut settings);
+        RecordAccumulator::new(settings)
+    }
+
+    /// Appends one small record to `t`-`partition` and returns its future.
+    fn append_one(acc: &RecordAccumulator, partition: i32) -> Result<FutureRecordMetadata> {
+        let deadline = BlockDeadline::new(Duration::ZERO);
+        match acc.append(
+            "t",
+            partition,
+            0,
+            None,
+            Some(b"v"),
+            &[],
+            None,
+            &deadline,
+            false,
+        )? {
+            Appended::Done { future, .. } => Ok(future),
+            Appended::NeedsNewBatch(_) => unreachable!("not asked"),
+        }
+    }
+
+    /// When the head batch of `t`-`partition` was created.
+    fn head_created(acc: &RecordAccumulator, partition: i32) -> Instant {
+        let queue = acc.queue("t", partition);
+        let q = queue.lock();
+        q.batches.front().expect("a queued batch").created
+    }
+
+    fn queued_ids(acc: &RecordAccumulator, partition: i32) -> Vec<u64> {
+        let queue = acc.queue("t", partition);
+        let q = queue.lock();
+        q.batches.iter().map(|b| b.id).collect()
+    }
+
+    fn drain_one(
+        acc: &RecordAccumulator,
+        cluster: &Cluster,
+        node: i32,
+        now: Instant,
+    ) -> Option<ProducerBatch> {
+        let mut out = acc.drain(cluster, &[node], 1 << 20, None, now);
+        let mut batches = out.remove(&node)?;
+        assert_eq!(batches.len(), 1, "one batch per partition per drain");
+        batches.pop()
+    }
+
+    #[test]
+    fn a_batch_lingers_exactly_linger_ms_and_says_when_to_look_again() {
+        let linger = Duration::from_millis(50);
+        let acc = accumulator_with(|s| s.linger = linger);
+        append_one(&acc, 0).expect("append");
+        let created = head_created(&acc, 0);
+        let check = acc.ready(&cluster(), created + linger - Duration::from_millis(1));
+        assert!(check.nodes.is_empty(), "1 ms before linger.ms: not sent");
+        assert_eq!(check.next_check, Some(created + linger));
+        assert!(!check.unknown_leader);
+        let check = acc.ready(&cluster(), created + linger);
+        assert_eq!(check.nodes, vec![1], "at linger.ms: sendable");
+        let batch = drain_one(&acc, &cluster(), 1, created + linger).expect("drained");
+        assert_eq!(batch.record_count(), 1);
+        assert_eq!(batch.attempts, 1);
+    }
+
+    #[test]
+    fn a_full_batch_goes_before_linger() {
+        let acc = accumulator_with(|s| s.linger = Duration::from_secs(3600));
+        append_one(&acc, 0).expect("append");
+        let created = head_created(&acc, 0);
+        assert!(acc.ready(&cluster(), created).nodes.is_empty(), "lingering");
+        // A batch behind it means the head is full: it goes at once.
+        fill(&acc, 0, 1);
+        assert!(queued_ids(&acc, 0).len() >= 2);
+        assert_eq!(acc.ready(&cluster(), created).nodes, vec![1]);
+        let batch = drain_one(&acc, &cluster(), 1, created).expect("the full head");
+        assert!(
+            batch.record_count() > 1,
+            "the head filled up before the next was opened"
+        );
+    }
+
+    #[test]
+    fn flush_and_close_send_lingering_batches_at_once() {
+        let acc = accumulator_with(|s| s.linger = Duration::from_secs(3600));
+        append_one(&acc, 0).expect("append");
+        let created = head_created(&acc, 0);
+        assert!(acc.ready(&cluster(), created).nodes.is_empty());
+        acc.begin_flush();
+        assert_eq!(acc.ready(&cluster(), created).nodes, vec![1], "flushing");
+        acc.end_flush();
+        assert!(
+            acc.ready(&cluster(), created).nodes.is_empty(),
+            "flush over"
+        );
+        acc.close();
+        assert_eq!(acc.ready(&cluster(), created).nodes, vec![1], "closing");
+    }
+
+    #[test]
+    fn a_retried_batch_waits_for_retry_backoff_then_goes_first() {
+        let acc = accumulator_with(|_| {});
+        fill(&acc, 0, 2);
+        let ids = queued_ids(&acc, 0);
+        let now = head_created(&acc, 0);
+        let first = drain_one(&acc, &cluster(), 1, now).expect("first");
+        assert_eq!(first.id, ids[0]);
+        acc.in_flight_done("t", 0);
+        let backoff = Duration::from_millis(100);
+        acc.reenqueue(first, backoff, now);
+        assert_eq!(
+            queued_ids(&acc, 0),
+            ids,
+            "back in its place, before the newer batch"
+        );
+        let check = acc.ready(&cluster(), now + backoff - Duration::from_millis(1));
+        assert!(check.nodes.is_empty(), "backing off");
+        assert_eq!(check.next_check, Some(now + backoff));
+        assert!(
+            drain_one(
+                &acc,
+                &cluster(),
+                1,
+                now + backoff - Duration::from_millis(1)
+            )
+            .is_none(),
+            "nothing of the partition overtakes the retry"
+        );
+        assert_eq!(acc.ready(&cluster(), now + backoff).nodes, vec![1]);
+        let again = drain_one(&acc, &cluster(), 1, now + backoff).expect("the retry");
+        assert_eq!(again.id, ids[0]);
+        assert_eq!(again.attempts, 2);
+    }
+
+    #[test]
+    fn queued_batches_expire_at_delivery_timeout_and_not_before() {
+        let acc = accumulator_with(|s| s.linger = Duration::from_secs(3600));
+        let timeout = Duration::from_secs(120);
+        let f0 = append_one(&acc, 0).expect("append");
+        let f1 = append_one(&acc, 1).expect("append");
+        let created = head_created(&acc, 0);
+        // The batch of partition 1 was started 10 s later.
+        let queue = acc.queue("t", 1);
+        if let Some(b) = queue.lock().batches.front_mut() {
+            b.created = created + Duration::from_secs(10);
+        }
+        assert!(acc
+            .expired(created + timeout - Duration::from_millis(1), timeout)
+            .is_empty());
+        let expired = acc.expired(created + timeout, timeout);
+        assert_eq!(expired.iter().map(|b| b.partition).collect::<Vec<_>>(), [0]);
+        for b in expired {
+            acc.fail(b, KafkaError::timeout("expired"));
+        }
+        let err = f0.get(Duration::ZERO).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+        assert!(err.to_string().contains("expired"), "{err}");
+        assert!(!f1.is_done(), "the younger batch still waits");
+        assert_eq!(acc.pool.used(), 1024, "the expired batch's memory is back");
+        let expired = acc.expired(created + Duration::from_secs(10) + timeout, timeout);
+        assert_eq!(expired.iter().map(|b| b.partition).collect::<Vec<_>>(), [1]);
+    }
+
+    #[test]
+    fn a_partition_never_has_more_than_max_in_flight_batches_out() {
+        let acc = accumulator_with(|s| s.max_in_flight = 2);
+        fill(&acc, 0, 4);
+        let now = head_created(&acc, 0);
+        assert!(drain_one(&acc, &cluster(), 1, now).is_some());
+        assert!(drain_one(&acc, &cluster(), 1, now).is_some());
+        assert!(
+            acc.ready(&cluster(), now).nodes.is_empty(),
+            "two out of two"
+        );
+        assert!(drain_one(&acc, &cluster(), 1, now).is_none());
+        acc.in_flight_done("t", 0);
+        assert_eq!(acc.ready(&cluster(), now).nodes, vec![1]);
+        assert!(drain_one(&acc, &cluster(), 1, now).is_some());
+        assert!(drain_one(&acc, &cluster(), 1, now).is_none());
+    }
+
+    #[test]
+    fn one_in_flight_without_idempotence_keeps_the_order() {
+        let acc = accumulator_with(|s| s.max_in_flight = 1);
+        fill(&acc, 0, 2);
+        let now = head_created(&acc, 0);
+        let first = drain_one(&acc, &cluster(), 1, now).expect("first");
+        assert!(
+            acc.ready(&cluster(), now).nodes.is_empty(),
+            "muted while it flies"
+        );
+        assert!(drain_one(&acc, &cluster(), 1, now).is_none());
+        // It fails and is retried: it goes again before the second.
+        acc.in_flight_done("t", 0);
+        let id = first.id;
+        acc.reenqueue(first, Duration::ZERO, now);
+        assert_eq!(drain_one(&acc, &cluster(), 1, now).map(|b| b.id), Some(id));
+    }
+
+    #[test]
+    fn an_idempotent_retry_waits_until_nothing_of_its_partition_is_in_flight() {
+        let acc = accumulator_with(|s| s.idempotent = true);
+        let tm = TransactionManager::default();
+        tm.set_producer((7, 0));
+        fill(&acc, 0, 3);
+        let now = head_created(&acc, 0);
+        let mut out = acc.drain(&cluster(), &[1], 1 << 20, Some(&tm), now);
+        let a = out.remove(&1).and_then(|mut v| v.pop()).expect("a");
+        let seq_a = a.sequence.expect("sequenced");
+        tm.acknowledged(&a.topic, 0, seq_a, a.record_count());
+        acc.in_flight_done("t", 0);
+        let mut out = acc.drain(&cluster(), &[1], 1 << 20, Some(&tm), now);
+        let b = out.remove(&1).and_then(|mut v| v.pop()).expect("b");
+        let mut out = acc.drain(&cluster(), &[1], 1 << 20, Some(&tm), now);
+        let c = out
+            .remove(&1)
+            .and_then(|mut v| v.pop())
+            .expect("c, with b in flight");
+        let seq_b = b.sequence.expect("sequenced");
+        assert_eq!(seq_b.base_sequence, seq_a.base_sequence + a.record_count());
+        assert_eq!(
+            c.sequence.map(|s| s.base_sequence),
+            Some(seq_b.base_sequence + b.record_count())
+        );
+        // b fails and is queued again while c is still out: it must not go beside c.
+        acc.in_flight_done("t", 0);
+        acc.reenqueue(b, Duration::ZERO, now);
+        assert!(acc.ready(&cluster(), now).nodes.is_empty());
+        assert!(drained(&acc, Some(&tm), now).is_empty());
+        // c comes back (out of order, as it would): b goes first, with its sequence.
+        acc.in_flight_done("t", 0);
+        acc.reenqueue(c, Duration::ZERO, now);
+        let mut out = acc.drain(&cluster(), &[1], 1 << 20, Some(&tm), now);
+        let retried = out.remove(&1).and_then(|mut v| v.pop()).expect("b again");
+        assert_eq!(retried.sequence, Some(seq_b), "a retry keeps its sequence");
+        assert!(drained(&acc, Some(&tm), now).is_empty(), "c waits for b");
+    }
+
+    #[test]
+    fn a_batch_follows_its_partition_to_the_new_leader() {
+        let acc = accumulator_with(|_| {});
+        fill(&acc, 0, 1);
+        let now = head_created(&acc, 0);
+        let old = cluster_led_by(1);
+        let batch = drain_one(&acc, &old, 1, now).expect("sent to node 1");
+        // NOT_LEADER_OR_FOLLOWER: queued again; the new metadata names node 2.
+        acc.in_flight_done("t", 0);
+        acc.reenqueue(batch, Duration::from_millis(100), now);
+        let new = cluster_led_by(2);
+        let later = now + Duration::from_millis(100);
+        assert_eq!(acc.ready(&new, later).nodes, vec![2]);
+        assert!(
+            drain_one(&acc, &new, 1, later).is_none(),
+            "not to the old leader"
+        );
+        assert!(drain_one(&acc, &new, 2, later).is_some());
+    }
+
+    #[test]
+    fn a_partition_without_a_leader_asks_for_metadata() {
+        let acc = accumulator_with(|_| {});
+        let deadline = BlockDeadline::new(Duration::ZERO);
+        acc.append("u", 0, 0, None, Some(b"v"), &[], None, &deadline, false)
+            .expect("append");
+        let check = acc.ready(&cluster(), Instant::now() + Duration::from_secs(1));
+        assert!(check.unknown_leader);
+        assert!(check.nodes.is_empty());
+    }
+
+    #[test]
+    fn a_request_holds_up_to_max_request_size_but_at_least_one_batch() {
+        let acc = accumulator_with(|_| {});
+        fill(&acc, 0, 1);
+        fill(&acc, 1, 1);
+        let now = Instant::now();
+        let out = acc.drain(&cluster(), &[1], 1, None, now);
+        assert_eq!(
+            out.get(&1).map(Vec::len),
+            Some(1),
+            "one batch over the limit"
+        );
+        let out = acc.drain(&cluster(), &[1], 1, None, now);
+        assert_eq!(
+            out.get(&1).map(Vec::len),
+            Some(1),
+            "the other in the next request"
+        );
+        let acc = accumulator_with(|_| {});
+        fill(&acc, 0, 1);
+        fill(&acc, 1, 1);
+        let out = acc.drain(&cluster(), &[1], 1 << 20, None, now);
+        assert_eq!(out.get(&1).map(Vec::len), Some(2), "both fit");
+    }
+
+    #[test]
+    fn a_full_buffer_fails_send_after_max_block_and_frees_with_completions() {
+        let acc = accumulator_with(|s| s.buffer_memory = 2048);
+        append_one(&acc, 0).expect("first batch");
+        append_one(&acc, 1).expect("second batch");
+        assert_eq!(acc.pool.used(), 2048);
+        // Both batches are open: records that fit still go in without memory.
+        append_one(&acc, 0).expect("room in the open batch");
+        // A new batch has no memory left: max.block.ms (zero here) passes.
+        let queue = acc.queue("t", 0);
+        queue.lock().batches.back_mut().map(ProducerBatch::close);
+        let err = append_one(&acc, 0).expect_err("no memory");
+        assert_eq!(err.kind(), ErrorKind::BufferExhausted, "{err}");
+        assert_eq!(
+            queued_ids(&acc, 0).len(),
+            1,
+            "nothing half-made left behind"
+        );
+        // The broker acknowledges a batch: its memory comes back.
+        let mut out = acc.drain(&cluster(), &[1], 1 << 20, None, Instant::now());
+        let sent = out.remove(&1).and_then(|mut v| v.pop()).expect("a batch");
+        acc.in_flight_done(&sent.topic, sent.partition);
+        acc.complete(
+            sent,
+            Ok(crate::producer::future::BatchOutcome {
+                base_offset: 0,
+                log_append_time: -1,
+            }),
+        );
+        assert_eq!(acc.pool.used(), 1024);
+        append_one(&acc, 0).expect("memory again");
+        // A record larger than the whole buffer can never fit.
+        let big = vec![0u8; 4096];
+        let deadline = BlockDeadline::new(Duration::from_secs(60));
+        let err = acc
+            .append("t", 0, 0, None, Some(&big), &[], None, &deadline, false)
+            .err()
+            .expect("too large");
+        assert_eq!(err.kind(), ErrorKind::RecordTooLarge, "{err}");
     }
 }

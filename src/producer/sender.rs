@@ -544,7 +544,7 @@ impl Sender {
 
     fn requeue(&self, batch: ProducerBatch, backoff: Duration) {
         Counters::add(&self.shared.counters.retries, 1);
-        self.shared.accumulator.reenqueue(batch, backoff);
+        self.shared.accumulator.reenqueue(batch, backoff, Instant::now());
     }
 
     /// Retries a batch that failed with `error` if the error is retriable and the
