@@ -39,7 +39,7 @@ echo "== formatting"
 cargo fmt --all -- --check
 
 echo "== lints (the library and the command-line tool in cli/)"
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 mkdir -p target
 log="target/test-output.log"
@@ -57,10 +57,13 @@ run_tests() {
   return "$status"
 }
 
+# The optional features every step below builds with: one set, so that the steps share
+# one build of the library and its test binaries. Their tests (tests/schema_registry.rs,
+# on a local Apicurio Registry or KAFKA_SCHEMA_REGISTRY_URL) ride along in the main step.
+features="schema-registry"
+
 echo "== tests on Apache Kafka${KAFKA_BOOTSTRAP:+ (external broker $KAFKA_BOOTSTRAP)}, and the schema registry client's"
-# The schema-registry feature rides along here: its unit tests and tests/schema_registry.rs
-# (on a local Apicurio Registry, or KAFKA_SCHEMA_REGISTRY_URL) cost no build of their own.
-run_tests --all-targets --features schema-registry --no-fail-fast
+run_tests --all-targets --features "$features" --no-fail-fast
 echo "== the command-line tool's tests (cli/) on Apache Kafka${KAFKA_BOOTSTRAP:+ (external broker $KAFKA_BOOTSTRAP)}"
 run_tests -p kafka-sync-cli --all-targets --no-fail-fast
 
@@ -68,14 +71,17 @@ if [ -z "${KAFKA_BOOTSTRAP:-}" ]; then
   # What tansu gets right (../shared/brokers.md lists what it does not): topics,
   # metadata, produce and fetch with every codec, consumer groups, interop.
   echo "== the tansu subset on tansu"
-  KAFKA_TEST_BROKER=tansu run_tests --no-fail-fast \
+  KAFKA_TEST_BROKER=tansu run_tests --features "$features" --no-fail-fast \
     --test admin_topics --test cluster_metadata --test consumer_fetch \
     --test consumer_group --test consumer_mixed_group --test producer_delivery \
     --test producer_interop
 fi
 
 echo "== doc tests"
-cargo test --doc
+cargo test --doc --features "$features"
+
+echo "== the API documentation builds without warnings (broken or private links)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features "$features"
 
 echo "== fuzzing (every target for 60 s from its seed corpus)"
 ./scripts/fuzz.sh 60
