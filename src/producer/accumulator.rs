@@ -443,7 +443,7 @@ impl RecordAccumulator {
                 check.next_check = Some(check.next_check.map_or(t, |c| c.min(t)));
                 continue;
             }
-            let linger_end = head.created + self.settings.linger;
+            let linger_end = crate::time::deadline_after(head.created, self.settings.linger);
             let full = q.batches.len() > 1 || head.is_full() || head.retry_after.is_some();
             if full || urgent || linger_end <= now {
                 if self.head_sendable(&q, now) {
@@ -1214,5 +1214,25 @@ mod tests {
             .err()
             .expect("too large");
         assert_eq!(err.kind(), ErrorKind::RecordTooLarge, "{err}");
+    }
+
+    #[test]
+    fn a_linger_too_long_for_instant_arithmetic_means_wait_for_a_full_batch() {
+        // `linger(Duration::MAX)` passes validation (with a delivery timeout as long);
+        // the linger deadline must saturate instead of panicking the sender thread.
+        let acc = accumulator_with(|s| s.linger = Duration::MAX);
+        append_one(&acc, 0).expect("append");
+        let created = head_created(&acc, 0);
+        let check = acc.ready(&cluster(), created + Duration::from_secs(3600));
+        assert!(check.nodes.is_empty(), "still lingering");
+        assert!(check
+            .next_check
+            .is_some_and(|t| t > created + Duration::from_secs(3600 * 24 * 365)));
+        acc.begin_flush();
+        assert_eq!(
+            acc.ready(&cluster(), created).nodes,
+            vec![1],
+            "a flush sends it"
+        );
     }
 }
