@@ -24,7 +24,9 @@ use crate::client::KafkaClient;
 use crate::config::ClientConfig;
 use crate::error::{ErrorCode, ErrorKind, KafkaError};
 use crate::net::BrokerAddress;
-use crate::protocol::messages::{HeartbeatRequest, LeaveGroupRequest, LeaveGroupRequestMember};
+use crate::protocol::messages::{
+    HeartbeatRequest, HeartbeatResponse, LeaveGroupRequest, LeaveGroupRequestMember,
+};
 
 /// Who to heartbeat for, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,110 +147,185 @@ impl Drop for Heartbeat {
 }
 
 fn run(shared: Arc<Shared>, mut client: KafkaClient, settings: HeartbeatSettings) {
-    let mut next_heartbeat = Instant::now();
-    let mut last_success = Instant::now();
-    let mut current: Option<HeartbeatTarget> = None;
+    let mut session = Session::new(Instant::now());
     loop {
         let target = {
             let mut state = shared.state.lock();
             if state.closed {
                 return;
             }
-            let Some(target) = state.target.clone() else {
-                current = None;
-                shared.wake.wait(&mut state);
-                continue;
-            };
-            if current.as_ref() != Some(&target) {
-                // A new generation: heartbeat right away, and the session starts now.
-                current = Some(target.clone());
-                next_heartbeat = Instant::now();
-                last_success = Instant::now();
-            }
-            let now = Instant::now();
-            if now.duration_since(state.last_poll) > settings.max_poll_interval {
-                log::warn!(
-                    "poll() was not called for more than max.poll.interval.ms ({:?}); leaving group {} so that others take over its partitions",
-                    settings.max_poll_interval,
-                    target.group_id
-                );
-                state.target = None;
-                state.events.push(HeartbeatEvent::PollTimeout);
-                drop(state);
-                if target.group_instance_id.is_none() {
-                    leave(&mut client, &target, settings.request_timeout);
+            match session.next_step(&mut state, &settings, Instant::now()) {
+                Step::Idle => {
+                    shared.wake.wait(&mut state);
+                    continue;
                 }
-                continue;
+                Step::WaitUntil(at) => {
+                    shared.wake.wait_until(&mut state, at);
+                    continue;
+                }
+                Step::PollTimeout(target) => {
+                    log::warn!(
+                        "poll() was not called for more than max.poll.interval.ms ({:?}); leaving group {} so that others take over its partitions",
+                        settings.max_poll_interval,
+                        target.group_id
+                    );
+                    drop(state);
+                    if target.group_instance_id.is_none() {
+                        leave(&mut client, &target, settings.request_timeout);
+                    }
+                    continue;
+                }
+                Step::Send(target) => target,
             }
-            if now < next_heartbeat {
-                let poll_deadline = state.last_poll + settings.max_poll_interval;
-                let wake_at = next_heartbeat.min(poll_deadline + Duration::from_millis(1));
-                shared.wake.wait_until(&mut state, wake_at);
-                continue;
-            }
-            target
         };
 
         let sent = Instant::now();
         let outcome = heartbeat(&mut client, &target, &settings);
         let mut state = shared.state.lock();
-        if state.target.as_ref() != Some(&target) {
-            // The caller moved on (rejoined, closed) while the heartbeat was out.
-            continue;
-        }
-        match outcome {
-            Ok(()) => {
-                last_success = Instant::now();
-                next_heartbeat = sent + settings.interval;
-            }
-            Err(event) => {
-                next_heartbeat = crate::time::deadline_in(settings.retry_backoff);
-                match event {
-                    Outcome::Rebalance => {
-                        // Keep heartbeating until the caller rejoins.
-                        last_success = Instant::now();
-                        next_heartbeat = sent + settings.interval;
-                        if !state.events.contains(&HeartbeatEvent::RejoinNeeded) {
-                            state.events.push(HeartbeatEvent::RejoinNeeded);
-                        }
-                    }
-                    Outcome::Fenced(code) => {
-                        state.target = None;
-                        state.events.push(HeartbeatEvent::Fenced {
-                            code,
-                            reset_member: code == ErrorCode::UNKNOWN_MEMBER_ID
-                                || code == ErrorCode::FENCED_INSTANCE_ID,
-                        });
-                    }
-                    Outcome::CoordinatorLost(why) => {
-                        state.target = None;
-                        client.network().close(
-                            target.coordinator_id,
-                            KafkaError::connection("coordinator lost"),
-                        );
-                        state.events.push(HeartbeatEvent::CoordinatorLost {
-                            coordinator_id: target.coordinator_id,
-                            why,
-                        });
-                    }
-                    Outcome::Retry(why) => {
-                        log::debug!("heartbeat failed: {why}");
-                        if last_success.elapsed() > settings.session_timeout {
-                            state.target = None;
-                            state.events.push(HeartbeatEvent::CoordinatorLost {
-                                coordinator_id: target.coordinator_id,
-                                why: format!(
-                                    "no successful heartbeat within the session timeout: {why}"
-                                ),
-                            });
-                        }
-                    }
-                }
-            }
+        if session.on_outcome(
+            &mut state,
+            &target,
+            outcome,
+            sent,
+            Instant::now(),
+            &settings,
+        ) {
+            client.network().close(
+                target.coordinator_id,
+                KafkaError::connection("coordinator lost"),
+            );
         }
     }
 }
 
+/// What the heartbeat thread does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    /// Nothing to heartbeat for: wait to be told.
+    Idle,
+    /// Wait until then (or until woken): the next heartbeat, or the poll deadline.
+    WaitUntil(Instant),
+    /// `poll()` was not called within `max.poll.interval.ms`: the member was taken
+    /// out and [`HeartbeatEvent::PollTimeout`] reported; it leaves the group (a
+    /// dynamic member sends LeaveGroup for this target).
+    PollTimeout(HeartbeatTarget),
+    /// Heartbeat for this target now.
+    Send(HeartbeatTarget),
+}
+
+/// The heartbeat thread's timing for the generation it heartbeats for: when the next
+/// heartbeat is due and when one last succeeded. It reads no clock: every decision
+/// takes `now`.
+#[derive(Debug)]
+struct Session {
+    current: Option<HeartbeatTarget>,
+    next_heartbeat: Instant,
+    last_success: Instant,
+}
+
+impl Session {
+    fn new(now: Instant) -> Self {
+        Session {
+            current: None,
+            next_heartbeat: now,
+            last_success: now,
+        }
+    }
+
+    /// Decides, at `now` and with the shared `state` locked, what to do next.
+    fn next_step(&mut self, state: &mut State, settings: &HeartbeatSettings, now: Instant) -> Step {
+        let Some(target) = state.target.clone() else {
+            self.current = None;
+            return Step::Idle;
+        };
+        if self.current.as_ref() != Some(&target) {
+            // A new generation: heartbeat right away, and the session starts now.
+            self.current = Some(target.clone());
+            self.next_heartbeat = now;
+            self.last_success = now;
+        }
+        if now.saturating_duration_since(state.last_poll) > settings.max_poll_interval {
+            state.target = None;
+            state.events.push(HeartbeatEvent::PollTimeout);
+            return Step::PollTimeout(target);
+        }
+        if now < self.next_heartbeat {
+            let poll_deadline = state.last_poll + settings.max_poll_interval;
+            return Step::WaitUntil(
+                self.next_heartbeat
+                    .min(poll_deadline + Duration::from_millis(1)),
+            );
+        }
+        Step::Send(target)
+    }
+
+    /// Applies the outcome of the heartbeat for `target` sent at `sent` and answered
+    /// at `now`: when the next one is due, and what to report. Returns whether the
+    /// connection to the coordinator must be closed (it is lost).
+    fn on_outcome(
+        &mut self,
+        state: &mut State,
+        target: &HeartbeatTarget,
+        outcome: Result<(), Outcome>,
+        sent: Instant,
+        now: Instant,
+        settings: &HeartbeatSettings,
+    ) -> bool {
+        if state.target.as_ref() != Some(target) {
+            // The caller moved on (rejoined, closed) while the heartbeat was out.
+            return false;
+        }
+        let event = match outcome {
+            Ok(()) => {
+                self.last_success = now;
+                self.next_heartbeat = sent + settings.interval;
+                return false;
+            }
+            Err(event) => event,
+        };
+        self.next_heartbeat = crate::time::deadline_after(now, settings.retry_backoff);
+        match event {
+            Outcome::Rebalance => {
+                // Keep heartbeating until the caller rejoins.
+                self.last_success = now;
+                self.next_heartbeat = sent + settings.interval;
+                if !state.events.contains(&HeartbeatEvent::RejoinNeeded) {
+                    state.events.push(HeartbeatEvent::RejoinNeeded);
+                }
+            }
+            Outcome::Fenced(code) => {
+                state.target = None;
+                state.events.push(HeartbeatEvent::Fenced {
+                    code,
+                    reset_member: code == ErrorCode::UNKNOWN_MEMBER_ID
+                        || code == ErrorCode::FENCED_INSTANCE_ID,
+                });
+            }
+            Outcome::CoordinatorLost(why) => {
+                state.target = None;
+                state.events.push(HeartbeatEvent::CoordinatorLost {
+                    coordinator_id: target.coordinator_id,
+                    why,
+                });
+                return true;
+            }
+            Outcome::Retry(why) => {
+                log::debug!("heartbeat failed: {why}");
+                if now.saturating_duration_since(self.last_success) > settings.session_timeout {
+                    state.target = None;
+                    state.events.push(HeartbeatEvent::CoordinatorLost {
+                        coordinator_id: target.coordinator_id,
+                        why: format!("no successful heartbeat within the session timeout: {why}"),
+                    });
+                }
+            }
+        }
+        false
+    }
+}
+
+/// What a heartbeat found, when it did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Outcome {
     Rebalance,
     Fenced(ErrorCode),
@@ -290,13 +367,22 @@ fn heartbeat(
         group_instance_id: target.group_instance_id.clone(),
     };
     let timeout = settings.request_timeout.min(settings.session_timeout);
-    let response = match client.send_and_wait(target.coordinator_id, &request, timeout) {
+    let response = client.send_and_wait(target.coordinator_id, &request, timeout);
+    if response.is_ok() {
+        // Drop whatever else completed; this client sends nothing else that needs an
+        // answer.
+        let _ = client.poll(Duration::ZERO);
+    }
+    outcome_of(response)
+}
+
+/// What the answer to a heartbeat (or the failure to get one) means.
+fn outcome_of(response: crate::Result<HeartbeatResponse>) -> Result<(), Outcome> {
+    let response = match response {
         Ok(response) => response,
         Err(e) if loses_coordinator(&e) => return Err(Outcome::CoordinatorLost(e.to_string())),
         Err(e) => return Err(Outcome::Retry(e.to_string())),
     };
-    // Drop whatever else completed; this client sends nothing else that needs an answer.
-    let _ = client.poll(Duration::ZERO);
     match ErrorCode(response.error_code) {
         ErrorCode::NONE => Ok(()),
         ErrorCode::REBALANCE_IN_PROGRESS => Err(Outcome::Rebalance),
@@ -340,5 +426,377 @@ pub(crate) fn leave_request(
             group_instance_id: group_instance_id.map(str::to_owned),
             reason: Some(reason.to_owned()),
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INTERVAL: Duration = Duration::from_secs(3);
+    const SESSION: Duration = Duration::from_secs(45);
+    const MAX_POLL: Duration = Duration::from_secs(300);
+    const BACKOFF: Duration = Duration::from_millis(100);
+    const MS: Duration = Duration::from_millis(1);
+
+    fn settings() -> HeartbeatSettings {
+        HeartbeatSettings {
+            interval: INTERVAL,
+            session_timeout: SESSION,
+            max_poll_interval: MAX_POLL,
+            retry_backoff: BACKOFF,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+
+    fn target(generation_id: i32) -> HeartbeatTarget {
+        HeartbeatTarget {
+            coordinator_id: i32::MAX - 1,
+            coordinator: BrokerAddress {
+                host: "127.0.0.1".into(),
+                port: 1,
+            },
+            group_id: "g".into(),
+            generation_id,
+            member_id: "m".into(),
+            group_instance_id: None,
+        }
+    }
+
+    /// The state right after `Heartbeat::start(target)` at `t0`.
+    fn started(t0: Instant) -> State {
+        State {
+            target: Some(target(3)),
+            last_poll: t0,
+            events: Vec::new(),
+            closed: false,
+        }
+    }
+
+    fn answer(code: ErrorCode) -> Result<(), Outcome> {
+        outcome_of(Ok(HeartbeatResponse {
+            throttle_time_ms: 0,
+            error_code: code.code(),
+        }))
+    }
+
+    /// Sends the heartbeat that is due at `now` and applies `outcome`, answered at
+    /// once. Returns whether the coordinator connection is to be closed.
+    fn beat(
+        session: &mut Session,
+        state: &mut State,
+        now: Instant,
+        outcome: Result<(), Outcome>,
+    ) -> bool {
+        let step = session.next_step(state, &settings(), now);
+        let Step::Send(sent_for) = step else {
+            panic!("a heartbeat is due at {now:?}: {step:?}");
+        };
+        session.on_outcome(state, &sent_for, outcome, now, now, &settings())
+    }
+
+    #[test]
+    fn a_heartbeat_goes_at_once_for_a_new_generation_then_every_interval() {
+        let t0 = Instant::now();
+        let mut session = Session::new(t0);
+        let mut state = started(t0);
+        assert_eq!(
+            session.next_step(&mut state, &settings(), t0),
+            Step::Send(target(3))
+        );
+        // The answer takes 10 ms; the interval counts from the send.
+        let answered = t0 + Duration::from_millis(10);
+        assert!(!session.on_outcome(&mut state, &target(3), Ok(()), t0, answered, &settings()));
+        assert_eq!(
+            session.next_step(&mut state, &settings(), answered),
+            Step::WaitUntil(t0 + INTERVAL)
+        );
+        assert_eq!(
+            session.next_step(&mut state, &settings(), t0 + INTERVAL - MS),
+            Step::WaitUntil(t0 + INTERVAL)
+        );
+        assert_eq!(
+            session.next_step(&mut state, &settings(), t0 + INTERVAL),
+            Step::Send(target(3))
+        );
+        // A new generation starts over: its first heartbeat goes at once.
+        state.target = Some(target(4));
+        assert_eq!(
+            session.next_step(&mut state, &settings(), answered),
+            Step::Send(target(4))
+        );
+        assert!(state.events.is_empty());
+    }
+
+    #[test]
+    fn without_a_target_the_thread_idles() {
+        let t0 = Instant::now();
+        let mut session = Session::new(t0);
+        let mut state = started(t0);
+        state.target = None;
+        assert_eq!(session.next_step(&mut state, &settings(), t0), Step::Idle);
+        assert!(state.events.is_empty());
+    }
+
+    #[test]
+    fn a_member_that_does_not_poll_for_max_poll_interval_leaves() {
+        let t0 = Instant::now();
+        let mut session = Session::new(t0);
+        let mut state = started(t0);
+        let mut now = t0;
+        // Heartbeats keep the session, but not the membership, alive.
+        while now + INTERVAL <= t0 + MAX_POLL {
+            assert!(!beat(&mut session, &mut state, now, Ok(())));
+            now += INTERVAL;
+        }
+        assert_eq!(
+            now,
+            t0 + MAX_POLL,
+            "the interval divides max.poll.interval.ms"
+        );
+        assert_eq!(
+            session.next_step(&mut state, &settings(), t0 + MAX_POLL),
+            Step::Send(target(3)),
+            "at max.poll.interval.ms exactly the member still heartbeats"
+        );
+        assert_eq!(
+            session.next_step(&mut state, &settings(), t0 + MAX_POLL + MS),
+            Step::PollTimeout(target(3))
+        );
+        assert_eq!(state.target, None, "no more heartbeats");
+        assert_eq!(state.events, vec![HeartbeatEvent::PollTimeout]);
+        assert_eq!(
+            session.next_step(&mut state, &settings(), t0 + MAX_POLL + MS),
+            Step::Idle
+        );
+    }
+
+    #[test]
+    fn polling_moves_the_poll_deadline_and_the_wait_ends_for_it() {
+        let t0 = Instant::now();
+        let mut session = Session::new(t0);
+        let mut state = started(t0);
+        assert!(!beat(&mut session, &mut state, t0, Ok(())));
+        // A poll interval shorter than the heartbeat interval: wake for its end.
+        let short = HeartbeatSettings {
+            max_poll_interval: Duration::from_secs(1),
+            ..settings()
+        };
+        assert_eq!(
+            session.next_step(&mut state, &short, t0 + MS),
+            Step::WaitUntil(t0 + Duration::from_secs(1) + MS)
+        );
+        state.last_poll = t0 + Duration::from_millis(900);
+        assert_eq!(
+            session.next_step(&mut state, &short, t0 + Duration::from_millis(1500)),
+            Step::WaitUntil(t0 + Duration::from_millis(1900) + MS),
+            "the caller polled: not a poll timeout"
+        );
+        assert!(state.events.is_empty());
+    }
+
+    #[test]
+    fn rebalance_in_progress_asks_once_to_rejoin_and_keeps_heartbeating() {
+        let t0 = Instant::now();
+        let mut session = Session::new(t0);
+        let mut state = started(t0);
+        assert_eq!(
+            answer(ErrorCode::REBALANCE_IN_PROGRESS),
+            Err(Outcome::Rebalance)
+        );
+        assert!(!beat(
+            &mut session,
+            &mut state,
+            t0,
+            answer(ErrorCode::REBALANCE_IN_PROGRESS)
+        ));
+        assert_eq!(state.events, vec![HeartbeatEvent::RejoinNeeded]);
+        assert_eq!(
+            state.target,
+            Some(target(3)),
+            "still a member until it rejoins"
+        );
+        assert_eq!(
+            session.next_step(&mut state, &settings(), t0 + MS),
+            Step::WaitUntil(t0 + INTERVAL),
+            "at the interval, not the back-off"
+        );
+        // Answered the same for a whole session: still no session loss, one event.
+        let mut now = t0 + INTERVAL;
+        while now <= t0 + SESSION + INTERVAL {
+            beat(
+                &mut session,
+                &mut state,
+                now,
+                answer(ErrorCode::REBALANCE_IN_PROGRESS),
+            );
+            now += INTERVAL;
+        }
+        assert_eq!(state.events, vec![HeartbeatEvent::RejoinNeeded]);
+        assert_eq!(state.target, Some(target(3)));
+    }
+
+    #[test]
+    fn fencing_codes_stop_heartbeats_and_say_whether_the_member_id_is_gone() {
+        for (code, reset_member) in [
+            (ErrorCode::ILLEGAL_GENERATION, false),
+            (ErrorCode::UNKNOWN_MEMBER_ID, true),
+            (ErrorCode::FENCED_INSTANCE_ID, true),
+        ] {
+            let t0 = Instant::now();
+            let mut session = Session::new(t0);
+            let mut state = started(t0);
+            assert_eq!(answer(code), Err(Outcome::Fenced(code)));
+            assert!(!beat(&mut session, &mut state, t0, answer(code)), "{code}");
+            assert_eq!(state.target, None, "{code}");
+            assert_eq!(
+                state.events,
+                vec![HeartbeatEvent::Fenced { code, reset_member }]
+            );
+            assert_eq!(session.next_step(&mut state, &settings(), t0), Step::Idle);
+        }
+    }
+
+    #[test]
+    fn not_coordinator_and_broken_connections_lose_the_coordinator() {
+        let failures = [
+            answer(ErrorCode::NOT_COORDINATOR),
+            answer(ErrorCode::COORDINATOR_NOT_AVAILABLE),
+            outcome_of(Err(KafkaError::connection("connection refused"))),
+            outcome_of(Err(KafkaError::timeout("request timed out"))),
+        ];
+        for outcome in failures {
+            let why = match &outcome {
+                Err(Outcome::CoordinatorLost(why)) => why.clone(),
+                other => panic!("the coordinator is lost: {other:?}"),
+            };
+            let t0 = Instant::now();
+            let mut session = Session::new(t0);
+            let mut state = started(t0);
+            assert!(
+                beat(&mut session, &mut state, t0, outcome),
+                "its connection is closed"
+            );
+            assert_eq!(state.target, None);
+            assert_eq!(
+                state.events,
+                vec![HeartbeatEvent::CoordinatorLost {
+                    coordinator_id: i32::MAX - 1,
+                    why
+                }]
+            );
+        }
+        assert!(answer(ErrorCode::NOT_COORDINATOR)
+            .is_err_and(|o| o == Outcome::CoordinatorLost("NOT_COORDINATOR".into())));
+    }
+
+    #[test]
+    fn other_errors_retry_after_backoff_until_the_session_times_out() {
+        let t0 = Instant::now();
+        let mut session = Session::new(t0);
+        let mut state = started(t0);
+        assert!(!beat(&mut session, &mut state, t0, Ok(())));
+        let busy = || answer(ErrorCode::COORDINATOR_LOAD_IN_PROGRESS);
+        assert!(matches!(busy(), Err(Outcome::Retry(_))));
+        let mut now = t0 + INTERVAL;
+        assert!(!beat(&mut session, &mut state, now, busy()));
+        assert_eq!(
+            session.next_step(&mut state, &settings(), now + BACKOFF - MS),
+            Step::WaitUntil(now + BACKOFF),
+            "retried after retry.backoff.ms"
+        );
+        // Retried every back-off; within the session nothing is reported.
+        now += BACKOFF;
+        while now <= t0 + SESSION {
+            assert!(!beat(&mut session, &mut state, now, busy()));
+            assert!(
+                state.events.is_empty(),
+                "within the session at {:?}",
+                now - t0
+            );
+            now += BACKOFF;
+        }
+        assert_eq!(state.target, Some(target(3)));
+        // The first failure more than the session timeout after the last success.
+        assert!(now > t0 + SESSION);
+        assert!(!beat(&mut session, &mut state, now, busy()));
+        assert_eq!(state.target, None);
+        match state.events.as_slice() {
+            [HeartbeatEvent::CoordinatorLost {
+                coordinator_id,
+                why,
+            }] => {
+                assert_eq!(*coordinator_id, i32::MAX - 1);
+                assert!(why.contains("session timeout"), "{why}");
+                assert!(why.contains("COORDINATOR_LOAD_IN_PROGRESS"), "{why}");
+            }
+            other => panic!("one coordinator loss: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_success_restarts_the_session_clock() {
+        let t0 = Instant::now();
+        let mut session = Session::new(t0);
+        let mut state = started(t0);
+        let busy = || {
+            outcome_of(Err(KafkaError::new(
+                ErrorKind::UnexpectedResponse,
+                "garbled",
+            )))
+        };
+        assert!(matches!(busy(), Err(Outcome::Retry(_))));
+        assert!(!beat(
+            &mut session,
+            &mut state,
+            t0 + SESSION - BACKOFF,
+            busy()
+        ));
+        assert!(!beat(&mut session, &mut state, t0 + SESSION, Ok(())));
+        assert!(!beat(
+            &mut session,
+            &mut state,
+            t0 + SESSION + INTERVAL,
+            busy()
+        ));
+        assert!(state.events.is_empty(), "{:?}", state.events);
+        assert_eq!(state.target, Some(target(3)));
+    }
+
+    #[test]
+    fn an_answer_for_a_generation_the_caller_left_is_ignored() {
+        let t0 = Instant::now();
+        let mut session = Session::new(t0);
+        let mut state = started(t0);
+        let Step::Send(sent_for) = session.next_step(&mut state, &settings(), t0) else {
+            panic!("due");
+        };
+        // The caller rejoined while the heartbeat was out.
+        state.target = Some(target(4));
+        let close = session.on_outcome(
+            &mut state,
+            &sent_for,
+            answer(ErrorCode::NOT_COORDINATOR),
+            t0,
+            t0,
+            &settings(),
+        );
+        assert!(!close);
+        assert!(state.events.is_empty());
+        assert_eq!(state.target, Some(target(4)));
+    }
+
+    #[test]
+    fn leave_requests_name_the_member_for_every_version() {
+        let request = leave_request("g", "m", Some("static-1"), "closing");
+        assert_eq!(request.group_id, "g");
+        assert_eq!(request.member_id, "m", "versions 0 to 2");
+        assert_eq!(request.members.len(), 1, "versions 3 and later");
+        assert_eq!(request.members[0].member_id, "m");
+        assert_eq!(
+            request.members[0].group_instance_id.as_deref(),
+            Some("static-1")
+        );
+        assert_eq!(request.members[0].reason.as_deref(), Some("closing"));
     }
 }
