@@ -17,6 +17,7 @@ pub mod fuzzing;
 pub mod guide;
 mod hash;
 pub mod net;
+mod partitioner;
 pub mod producer;
 pub mod protocol;
 pub mod record;

@@ -8,6 +8,9 @@
 //!   all keyless records fill one batch, and the sticky partition moves on (to a random
 //!   other partition with a leader) when that batch is full and a new one starts. This
 //!   gives fuller batches than round-robin per record, hence fewer, larger requests.
+//!
+//! This sits at the bottom of the crate, below `config` (a `ProducerConfig` holds its
+//! partitioner); users reach it as `producer::partitioner` and `producer`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use super::cluster::Cluster;
 use crate::config::{ClientConfig, MetadataRecovery};
 use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
+use crate::net::connection::ConnectionSettings;
 use crate::net::{ApiVersionTable, BrokerAddress, NetworkClient, Response};
 use crate::protocol::messages::{FindCoordinatorResponse, MetadataRequest, MetadataResponse};
 use crate::protocol::Request;
@@ -65,7 +66,10 @@ impl KafkaClient {
     /// A client for the cluster `config` names. Does not connect yet.
     pub fn new(config: ClientConfig) -> Result<Self> {
         config.validate()?;
-        let mut net = NetworkClient::new(config.connection_settings()?, config.request_timeout)?;
+        let mut net = NetworkClient::new(
+            ConnectionSettings::from_config(&config)?,
+            config.request_timeout,
+        )?;
         let mut bootstrap_ids = Vec::new();
         for (i, address) in config.bootstrap_addresses()?.into_iter().enumerate() {
             let id = -1 - i as i32;

@@ -9,7 +9,6 @@ use std::time::Duration;
 use super::{
     parse_bool, parse_ms, parse_size, read_properties, ClientConfig, ClientKind, UnusedKeys,
 };
-use crate::consumer::AssignmentStrategy;
 use crate::error::{KafkaError, Result};
 
 /// Room left in `receive.message.max.bytes` for a fetch answer's headers beyond
@@ -115,6 +114,80 @@ impl fmt::Display for GroupProtocol {
         f.write_str(match self {
             GroupProtocol::Classic => "classic",
             GroupProtocol::Consumer => "consumer",
+        })
+    }
+}
+
+/// A partition assignment strategy (`partition.assignment.strategy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AssignmentStrategy {
+    /// `range` (Java's `RangeAssignor`).
+    Range,
+    /// `roundrobin` (Java's `RoundRobinAssignor`).
+    RoundRobin,
+    /// `sticky` (Java's `StickyAssignor`), with eager rebalancing.
+    Sticky,
+    /// `cooperative-sticky` (Java's `CooperativeStickyAssignor`), with incremental
+    /// rebalancing: members keep consuming the partitions that do not move.
+    CooperativeSticky,
+}
+
+impl AssignmentStrategy {
+    /// The protocol name members announce in JoinGroup.
+    pub fn name(self) -> &'static str {
+        match self {
+            AssignmentStrategy::Range => "range",
+            AssignmentStrategy::RoundRobin => "roundrobin",
+            AssignmentStrategy::Sticky => "sticky",
+            AssignmentStrategy::CooperativeSticky => "cooperative-sticky",
+        }
+    }
+
+    /// The strategy announced as `name`.
+    pub fn from_name(name: &str) -> Option<AssignmentStrategy> {
+        [
+            AssignmentStrategy::Range,
+            AssignmentStrategy::RoundRobin,
+            AssignmentStrategy::Sticky,
+            AssignmentStrategy::CooperativeSticky,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
+    }
+
+    /// Whether the strategy supports incremental (cooperative) rebalancing.
+    pub fn is_cooperative(self) -> bool {
+        self == AssignmentStrategy::CooperativeSticky
+    }
+}
+
+impl fmt::Display for AssignmentStrategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for AssignmentStrategy {
+    type Err = KafkaError;
+    /// Accepts the protocol names and the Java class names
+    /// (`org.apache.kafka.clients.consumer.RangeAssignor`, ...).
+    fn from_str(s: &str) -> Result<AssignmentStrategy> {
+        let s = s.trim();
+        let short = s.rsplit('.').next().unwrap_or(s);
+        let strategy = match short.to_ascii_lowercase().as_str() {
+            "range" | "rangeassignor" => Some(AssignmentStrategy::Range),
+            "roundrobin" | "roundrobinassignor" => Some(AssignmentStrategy::RoundRobin),
+            "sticky" | "stickyassignor" => Some(AssignmentStrategy::Sticky),
+            "cooperative-sticky" | "cooperativestickyassignor" => {
+                Some(AssignmentStrategy::CooperativeSticky)
+            }
+            _ => None,
+        };
+        strategy.ok_or_else(|| {
+            KafkaError::config(
+                "partition.assignment.strategy",
+                format!("`{s}` is not range, roundrobin, sticky or cooperative-sticky"),
+            )
         })
     }
 }
@@ -566,6 +639,26 @@ fn parse_i32(key: &str, value: &str) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assignment_strategies_by_protocol_and_java_class_name() {
+        for s in [
+            AssignmentStrategy::Range,
+            AssignmentStrategy::RoundRobin,
+            AssignmentStrategy::Sticky,
+            AssignmentStrategy::CooperativeSticky,
+        ] {
+            assert_eq!(s.name().parse::<AssignmentStrategy>().unwrap(), s);
+            assert_eq!(AssignmentStrategy::from_name(s.name()), Some(s));
+        }
+        assert_eq!(
+            "org.apache.kafka.clients.consumer.RoundRobinAssignor"
+                .parse::<AssignmentStrategy>()
+                .unwrap(),
+            AssignmentStrategy::RoundRobin
+        );
+        assert!("fair".parse::<AssignmentStrategy>().is_err());
+    }
 
     #[test]
     fn defaults_follow_the_java_client() {

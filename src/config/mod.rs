@@ -60,10 +60,16 @@
 //! stores (the error says how to convert them) and the GSSAPI mechanism (see
 //! [`security`]).
 
+mod address;
 mod consumer;
+mod oauthbearer;
 pub mod security;
 
-pub use consumer::{ConsumerConfig, GroupProtocol, IsolationLevel, OffsetReset};
+pub use address::{parse_address, BrokerAddress, DnsLookup};
+
+pub use consumer::{
+    AssignmentStrategy, ConsumerConfig, GroupProtocol, IsolationLevel, OffsetReset,
+};
 
 mod producer;
 
@@ -74,9 +80,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::error::{KafkaError, Result};
-use crate::net::connection::ConnectionSettings;
-pub use crate::net::resolver::DnsLookup;
-use crate::net::BrokerAddress;
 use crate::protocol::ApiKey;
 use security::SecurityConfig;
 
@@ -278,23 +281,6 @@ impl ClientConfig {
             .iter()
             .map(|s| parse_address(s))
             .collect()
-    }
-
-    /// The settings of each broker connection. Fails if the TLS files cannot be read.
-    pub(crate) fn connection_settings(&self) -> Result<ConnectionSettings> {
-        Ok(ConnectionSettings {
-            client_id: Some(self.client_id.clone()),
-            connect_timeout: self.connect_timeout,
-            max_response_size: self.max_response_size,
-            reconnect_backoff: self.reconnect_backoff,
-            reconnect_backoff_max: self.reconnect_backoff_max,
-            send_buffer_bytes: self.send_buffer_bytes,
-            receive_buffer_bytes: self.receive_buffer_bytes,
-            security: crate::net::Security::new(&self.security)?,
-            max_api_versions: self.max_api_versions.clone(),
-            dns_lookup: self.client_dns_lookup,
-            waker: None,
-        })
     }
 }
 
@@ -877,35 +863,6 @@ fn split_servers(value: &str) -> Vec<String> {
         .collect()
 }
 
-/// Parses `host:port`, `[v6]:port`.
-pub fn parse_address(server: &str) -> Result<BrokerAddress> {
-    let bad = |why: &str| KafkaError::config("bootstrap.servers", format!("`{server}`: {why}"));
-    let (host, port) = match server.strip_prefix('[') {
-        Some(rest) => {
-            let (host, port) = rest
-                .split_once("]:")
-                .ok_or_else(|| bad("expected [ipv6]:port"))?;
-            (host, port)
-        }
-        None => server
-            .rsplit_once(':')
-            .ok_or_else(|| bad("expected host:port"))?,
-    };
-    if host.is_empty() {
-        return Err(bad("empty host"));
-    }
-    let port: u16 = port
-        .parse()
-        .map_err(|_| bad("port must be a number from 1 to 65535"))?;
-    if port == 0 {
-        return Err(bad("port must be a number from 1 to 65535"));
-    }
-    Ok(BrokerAddress {
-        host: host.to_owned(),
-        port,
-    })
-}
-
 /// Parses a millisecond value.
 pub fn parse_ms(key: &str, value: &str) -> Result<Duration> {
     value
@@ -1120,22 +1077,6 @@ mod tests {
     }
 
     #[test]
-    fn addresses() {
-        assert_eq!(
-            parse_address("a:1").unwrap(),
-            BrokerAddress {
-                host: "a".into(),
-                port: 1
-            }
-        );
-        assert_eq!(parse_address("[::1]:9092").unwrap().host, "::1");
-        for bad in ["a", "a:0", "a:x", ":9", "a:70000"] {
-            let err = parse_address(bad).unwrap_err();
-            assert!(err.to_string().contains("bootstrap.servers"), "{err}");
-        }
-    }
-
-    #[test]
     fn java_names_and_errors_name_the_key() {
         let mut c = ClientConfig::new("h:1,h:2");
         assert_eq!(c.bootstrap_servers.len(), 2);
@@ -1316,7 +1257,7 @@ mod tests {
     }
 
     #[test]
-    fn client_dns_lookup_reaches_the_connections() {
+    fn client_dns_lookup_parses_its_java_values() {
         for (value, lookup) in [
             ("use_all_dns_ips", DnsLookup::UseAllDnsIps),
             (
@@ -1328,8 +1269,6 @@ mod tests {
                 .set("client.dns.lookup", value)
                 .unwrap();
             assert_eq!(config.client.client_dns_lookup, lookup);
-            let settings = config.client.connection_settings().unwrap();
-            assert_eq!(settings.dns_lookup, lookup);
         }
         let err = AdminConfig::new("h:1")
             .set("client.dns.lookup", "default")

@@ -10,7 +10,7 @@ use super::{
     parse_bool, parse_ms, parse_size, read_properties, ClientConfig, ClientKind, UnusedKeys,
 };
 use crate::error::{KafkaError, Result};
-use crate::producer::{DefaultPartitioner, Partitioner};
+use crate::partitioner::{DefaultPartitioner, Partitioner};
 use crate::record::Compression;
 
 /// How many acknowledgements the leader must have before answering a produce request.

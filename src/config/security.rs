@@ -63,8 +63,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use super::oauthbearer::{OAuthBearerToken, OAuthBearerTokenProvider};
 use crate::error::{KafkaError, Result};
-pub use crate::net::sasl::oauthbearer::{OAuthBearerToken, OAuthBearerTokenProvider};
 
 /// A password or token. `Debug` and `Display` print `***`; [`Secret::expose`] gives the
 /// value to the code that must send it.

@@ -59,27 +59,10 @@ use super::resolver::{DnsLookup, Resolution, Resolved};
 use super::sasl::SaslSettings;
 use super::tls::{self, Stream};
 use super::{ApiVersionTable, Security};
+pub use crate::config::BrokerAddress;
+use crate::config::ClientConfig;
 use crate::error::{ErrorKind, KafkaError, Result};
 use crate::protocol::api::{ApiKey, Request};
-
-/// Where a broker listens.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct BrokerAddress {
-    /// Host name or IP address.
-    pub host: String,
-    /// TCP port.
-    pub port: u16,
-}
-
-impl std::fmt::Display for BrokerAddress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.host.contains(':') {
-            write!(f, "[{}]:{}", self.host, self.port)
-        } else {
-            write!(f, "{}:{}", self.host, self.port)
-        }
-    }
-}
 
 /// Settings every connection shares.
 #[derive(Debug, Clone)]
@@ -124,6 +107,26 @@ impl Default for ConnectionSettings {
             dns_lookup: DnsLookup::default(),
             waker: None,
         }
+    }
+}
+
+impl ConnectionSettings {
+    /// The settings of each broker connection of a client configured by `config`.
+    /// Fails if the TLS files cannot be read.
+    pub(crate) fn from_config(config: &ClientConfig) -> Result<Self> {
+        Ok(ConnectionSettings {
+            client_id: Some(config.client_id.clone()),
+            connect_timeout: config.connect_timeout,
+            max_response_size: config.max_response_size,
+            reconnect_backoff: config.reconnect_backoff,
+            reconnect_backoff_max: config.reconnect_backoff_max,
+            send_buffer_bytes: config.send_buffer_bytes,
+            receive_buffer_bytes: config.receive_buffer_bytes,
+            security: Security::new(&config.security)?,
+            max_api_versions: config.max_api_versions.clone(),
+            dns_lookup: config.client_dns_lookup,
+            waker: None,
+        })
     }
 }
 

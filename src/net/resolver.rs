@@ -20,39 +20,7 @@ use std::sync::Arc;
 
 use mio::Waker;
 
-/// The `client.dns.lookup` setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DnsLookup {
-    /// Try every address a name resolves to, in order (`use_all_dns_ips`).
-    #[default]
-    UseAllDnsIps,
-    /// Resolve bootstrap servers to their canonical names first
-    /// (`resolve_canonical_bootstrap_servers_only`).
-    ResolveCanonicalBootstrapServersOnly,
-}
-
-impl DnsLookup {
-    /// The Java property value.
-    pub fn name(self) -> &'static str {
-        match self {
-            DnsLookup::UseAllDnsIps => "use_all_dns_ips",
-            DnsLookup::ResolveCanonicalBootstrapServersOnly => {
-                "resolve_canonical_bootstrap_servers_only"
-            }
-        }
-    }
-
-    /// Parses a Java property value.
-    pub fn from_name(value: &str) -> Option<DnsLookup> {
-        match value.trim() {
-            "use_all_dns_ips" => Some(DnsLookup::UseAllDnsIps),
-            "resolve_canonical_bootstrap_servers_only" => {
-                Some(DnsLookup::ResolveCanonicalBootstrapServersOnly)
-            }
-            _ => None,
-        }
-    }
-}
+pub use crate::config::DnsLookup;
 
 /// What a lookup found: the addresses to try, and the host name to present to the
 /// broker (TLS, SASL) if it differs from the configured one.
@@ -199,16 +167,5 @@ mod tests {
             "start() did not block"
         );
         assert!(wait(&r).is_err());
-    }
-
-    #[test]
-    fn settings_parse_by_their_java_names() {
-        for lookup in [
-            DnsLookup::UseAllDnsIps,
-            DnsLookup::ResolveCanonicalBootstrapServersOnly,
-        ] {
-            assert_eq!(DnsLookup::from_name(lookup.name()), Some(lookup));
-        }
-        assert_eq!(DnsLookup::from_name("default"), None);
     }
 }

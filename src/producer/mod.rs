@@ -35,7 +35,6 @@ mod future;
 mod metadata;
 mod metrics;
 mod partition_adder;
-pub mod partitioner;
 mod record;
 pub mod sender;
 mod serializer;
@@ -63,6 +62,17 @@ pub use batch::Callback;
 pub use future::FutureRecordMetadata;
 pub use metrics::{ProducerMetrics, ProducerRates, ProducerStatistics, TopicStatistics};
 pub use partitioner::{murmur2, partition_for_key, DefaultPartitioner, Partitioner};
+
+/// Choosing a partition for a record: murmur2 of the key, as the Java client does, or
+/// the topic's sticky partition (KIP-480) for a record without a key; see
+/// [`DefaultPartitioner`]. A custom [`Partitioner`] is set with
+/// [`ProducerConfig::partitioner`].
+///
+/// The partitioners are defined below the configs that hold them, so that the config
+/// layer imports nothing from the producer; this module keeps their path.
+pub mod partitioner {
+    pub use crate::partitioner::{murmur2, partition_for_key, DefaultPartitioner, Partitioner};
+}
 pub use record::{ProducerRecord, RecordMetadata};
 pub use serializer::{
     BytesSerializer, I32Serializer, I64Serializer, Serializer, StringSerializer, TypedProducer,

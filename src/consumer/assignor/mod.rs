@@ -9,59 +9,19 @@
 //!   where a partition that moves is first revoked, then assigned in a second round.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use crate::client::TopicPartition;
-use crate::error::{KafkaError, Result};
 
 pub mod cooperative;
 pub mod range;
 pub mod roundrobin;
 pub mod sticky;
 
-/// A partition assignment strategy (`partition.assignment.strategy`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AssignmentStrategy {
-    /// `range` (Java's `RangeAssignor`).
-    Range,
-    /// `roundrobin` (Java's `RoundRobinAssignor`).
-    RoundRobin,
-    /// `sticky` (Java's `StickyAssignor`), with eager rebalancing.
-    Sticky,
-    /// `cooperative-sticky` (Java's `CooperativeStickyAssignor`), with incremental
-    /// rebalancing: members keep consuming the partitions that do not move.
-    CooperativeSticky,
-}
+pub use crate::config::AssignmentStrategy;
 
+// The enum is defined in `config`, below this layer, so that the consumer's settings
+// can hold it; the assignment each variant names is computed here.
 impl AssignmentStrategy {
-    /// The protocol name members announce in JoinGroup.
-    pub fn name(self) -> &'static str {
-        match self {
-            AssignmentStrategy::Range => "range",
-            AssignmentStrategy::RoundRobin => "roundrobin",
-            AssignmentStrategy::Sticky => "sticky",
-            AssignmentStrategy::CooperativeSticky => "cooperative-sticky",
-        }
-    }
-
-    /// The strategy announced as `name`.
-    pub fn from_name(name: &str) -> Option<AssignmentStrategy> {
-        [
-            AssignmentStrategy::Range,
-            AssignmentStrategy::RoundRobin,
-            AssignmentStrategy::Sticky,
-            AssignmentStrategy::CooperativeSticky,
-        ]
-        .into_iter()
-        .find(|s| s.name() == name)
-    }
-
-    /// Whether the strategy supports incremental (cooperative) rebalancing.
-    pub fn is_cooperative(self) -> bool {
-        self == AssignmentStrategy::CooperativeSticky
-    }
-
     /// Computes the assignment of `partition_counts` (topic -> number of partitions)
     /// among `members`. Every member gets an entry, possibly empty.
     pub(crate) fn assign(
@@ -75,37 +35,6 @@ impl AssignmentStrategy {
             AssignmentStrategy::Sticky => sticky::assign(partition_counts, members),
             AssignmentStrategy::CooperativeSticky => cooperative::assign(partition_counts, members),
         }
-    }
-}
-
-impl fmt::Display for AssignmentStrategy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for AssignmentStrategy {
-    type Err = KafkaError;
-    /// Accepts the protocol names and the Java class names
-    /// (`org.apache.kafka.clients.consumer.RangeAssignor`, ...).
-    fn from_str(s: &str) -> Result<AssignmentStrategy> {
-        let s = s.trim();
-        let short = s.rsplit('.').next().unwrap_or(s);
-        let strategy = match short.to_ascii_lowercase().as_str() {
-            "range" | "rangeassignor" => Some(AssignmentStrategy::Range),
-            "roundrobin" | "roundrobinassignor" => Some(AssignmentStrategy::RoundRobin),
-            "sticky" | "stickyassignor" => Some(AssignmentStrategy::Sticky),
-            "cooperative-sticky" | "cooperativestickyassignor" => {
-                Some(AssignmentStrategy::CooperativeSticky)
-            }
-            _ => None,
-        };
-        strategy.ok_or_else(|| {
-            KafkaError::config(
-                "partition.assignment.strategy",
-                format!("`{s}` is not range, roundrobin, sticky or cooperative-sticky"),
-            )
-        })
     }
 }
 
@@ -178,30 +107,5 @@ pub(crate) mod testing {
     /// The partitions as `topic-partition` strings, for compact assertions.
     pub fn names(partitions: &[TopicPartition]) -> Vec<String> {
         partitions.iter().map(ToString::to_string).collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_and_java_class_names() {
-        for s in [
-            AssignmentStrategy::Range,
-            AssignmentStrategy::RoundRobin,
-            AssignmentStrategy::Sticky,
-            AssignmentStrategy::CooperativeSticky,
-        ] {
-            assert_eq!(s.name().parse::<AssignmentStrategy>().unwrap(), s);
-            assert_eq!(AssignmentStrategy::from_name(s.name()), Some(s));
-        }
-        assert_eq!(
-            "org.apache.kafka.clients.consumer.RoundRobinAssignor"
-                .parse::<AssignmentStrategy>()
-                .unwrap(),
-            AssignmentStrategy::RoundRobin
-        );
-        assert!("fair".parse::<AssignmentStrategy>().is_err());
     }
 }

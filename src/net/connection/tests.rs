@@ -364,3 +364,20 @@ fn a_mechanism_the_broker_lacks_names_the_ones_it_has() {
         "{err}"
     );
 }
+
+#[test]
+fn client_settings_reach_the_connections() {
+    for lookup in [
+        DnsLookup::UseAllDnsIps,
+        DnsLookup::ResolveCanonicalBootstrapServersOnly,
+    ] {
+        let mut config = crate::ClientConfig::new("h:1");
+        config.client_dns_lookup = lookup;
+        config.client_id = "ops".into();
+        config.max_response_size = 4096;
+        let settings = ConnectionSettings::from_config(&config).unwrap();
+        assert_eq!(settings.dns_lookup, lookup);
+        assert_eq!(settings.client_id.as_deref(), Some("ops"));
+        assert_eq!(settings.max_response_size, 4096);
+    }
+}

@@ -12,104 +12,11 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as BASE64URL;
-use base64::Engine as _;
+use std::time::SystemTime;
 
 use super::Mechanism;
-use crate::config::security::Secret;
+pub use crate::config::security::{OAuthBearerToken, OAuthBearerTokenProvider};
 use crate::error::{ErrorKind, KafkaError, Result};
-
-/// An OAuth 2 bearer token and what the client needs to know about it.
-#[derive(Clone)]
-pub struct OAuthBearerToken {
-    value: Secret,
-    expires_at: SystemTime,
-    extensions: Vec<(String, String)>,
-}
-
-impl fmt::Debug for OAuthBearerToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OAuthBearerToken")
-            .field("value", &self.value)
-            .field("expires_at", &self.expires_at)
-            .field("extensions", &self.extensions)
-            .finish()
-    }
-}
-
-impl OAuthBearerToken {
-    /// A token (the compact JWS or opaque string an authorization server issued) that
-    /// expires at `expires_at`.
-    pub fn new(value: impl Into<Secret>, expires_at: SystemTime) -> Self {
-        OAuthBearerToken {
-            value: value.into(),
-            expires_at,
-            extensions: Vec::new(),
-        }
-    }
-
-    /// An unsecured JWT (`alg: none`) naming `principal`, valid for `lifetime`: what
-    /// Kafka's default, test-only OAUTHBEARER validator accepts. Never use it against a
-    /// production cluster.
-    pub fn unsecured(principal: &str, lifetime: Duration) -> Self {
-        let now = SystemTime::now();
-        let iat = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        let exp = iat + lifetime.as_secs().max(1);
-        let header = BASE64URL.encode(br#"{"alg":"none"}"#);
-        let claims = format!(
-            r#"{{"iat":{iat},"exp":{exp},"sub":"{}"}}"#,
-            json_escape(principal)
-        );
-        let payload = BASE64URL.encode(claims);
-        OAuthBearerToken::new(
-            format!("{header}.{payload}."),
-            UNIX_EPOCH + Duration::from_secs(exp),
-        )
-    }
-
-    /// Adds a SASL extension (RFC 7628 section 3.1), sent with the token.
-    pub fn extension(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.extensions.push((key.into(), value.into()));
-        self
-    }
-
-    /// The token itself. Never log it.
-    pub fn value(&self) -> &Secret {
-        &self.value
-    }
-
-    /// When the token expires.
-    pub fn expires_at(&self) -> SystemTime {
-        self.expires_at
-    }
-}
-
-/// Where OAUTHBEARER tokens come from: an authorization server, a file a sidecar
-/// refreshes, a test fixture.
-///
-/// `token` is called on a network thread when a connection authenticates and no cached
-/// token is fresh; it may block (a token request over HTTP), which holds up that
-/// client's I/O meanwhile, so keep it within a few seconds. Its error fails the
-/// connection attempt with [`ErrorKind::Authentication`](crate::ErrorKind); the attempt
-/// is retried after the reconnect back-off.
-///
-/// ```
-/// use std::time::Duration;
-/// use kafka_sync::config::security::{OAuthBearerToken, OAuthBearerTokenProvider};
-///
-/// struct Fixed;
-/// impl OAuthBearerTokenProvider for Fixed {
-///     fn token(&self) -> kafka_sync::Result<OAuthBearerToken> {
-///         Ok(OAuthBearerToken::unsecured("alice", Duration::from_secs(3600)))
-///     }
-/// }
-/// ```
-pub trait OAuthBearerTokenProvider: Send + Sync {
-    /// A valid token.
-    fn token(&self) -> Result<OAuthBearerToken>;
-}
 
 /// Tokens from a provider, cached until 80 % of their lifetime has passed. Shared by
 /// all connections of a client.
@@ -140,7 +47,7 @@ impl TokenCache {
     pub(crate) fn current(&self, now: SystemTime) -> Result<OAuthBearerToken> {
         let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((token, obtained)) = cached.as_ref() {
-            if now < refresh_time(*obtained, token.expires_at) {
+            if now < refresh_time(*obtained, token.expires_at()) {
                 return Ok(token.clone());
             }
         }
@@ -150,7 +57,7 @@ impl TokenCache {
                 format!("the OAUTHBEARER token provider failed: {e}"),
             )
         })?;
-        if token.expires_at <= now {
+        if token.expires_at() <= now {
             return Err(KafkaError::new(
                 ErrorKind::Authentication,
                 "the OAUTHBEARER token provider returned an expired token",
@@ -168,7 +75,7 @@ fn refresh_time(obtained: SystemTime, expires_at: SystemTime) -> SystemTime {
 
 /// The client's OAUTHBEARER message for `token`.
 pub fn client_message(token: &OAuthBearerToken) -> Result<Vec<u8>> {
-    let value = token.value.expose();
+    let value = token.value().expose();
     if !is_b64token(value) {
         // The token itself is not quoted: it is a secret.
         return Err(KafkaError::new(
@@ -177,7 +84,7 @@ pub fn client_message(token: &OAuthBearerToken) -> Result<Vec<u8>> {
         ));
     }
     let mut message = format!("n,,\x01auth=Bearer {value}\x01");
-    for (key, val) in &token.extensions {
+    for (key, val) in token.extensions() {
         if key.is_empty() || key == "auth" || !key.bytes().all(|b| b.is_ascii_alphabetic()) {
             return Err(KafkaError::new(
                 ErrorKind::Authentication,
@@ -206,19 +113,6 @@ fn is_b64token(value: &str) -> bool {
         && body
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
-}
-
-fn json_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The client side of one OAUTHBEARER exchange.
@@ -274,6 +168,8 @@ impl Mechanism for OAuthBearer {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     struct Counting(std::sync::atomic::AtomicU32, Duration);
@@ -307,18 +203,8 @@ mod tests {
         assert!(client_message(&plain.clone().extension("auth", "x")).is_err());
         assert!(client_message(&plain.clone().extension("k1", "x")).is_err());
         assert!(client_message(&plain.extension("k", "\x01")).is_err());
-    }
-
-    #[test]
-    fn unsecured_token_claims() {
-        let token = OAuthBearerToken::unsecured("al\"ice", Duration::from_secs(60));
-        let parts: Vec<&str> = token.value().expose().split('.').collect();
-        assert_eq!(parts.len(), 3);
-        assert_eq!(parts[2], "");
-        assert_eq!(BASE64URL.decode(parts[0]).unwrap(), br#"{"alg":"none"}"#);
-        let claims = String::from_utf8(BASE64URL.decode(parts[1]).unwrap()).unwrap();
-        assert!(claims.contains(r#""sub":"al\"ice""#), "{claims}");
-        assert!(client_message(&token).is_ok());
+        let unsecured = OAuthBearerToken::unsecured("al\"ice", Duration::from_secs(60));
+        assert!(client_message(&unsecured).is_ok());
     }
 
     #[test]
