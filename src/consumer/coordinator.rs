@@ -91,7 +91,16 @@ impl GroupCoordinator {
             "group {group_id}: the {} group protocol",
             membership.protocol_name()
         );
-        Ok(GroupCoordinator {
+        Ok(Self::with_membership(config, group_id, membership))
+    }
+
+    /// The group of `config` with `membership`, its coordinator not found yet.
+    fn with_membership(
+        config: &ConsumerConfig,
+        group_id: &str,
+        membership: Box<dyn Membership>,
+    ) -> Self {
+        GroupCoordinator {
             group_id: group_id.to_owned(),
             group_instance_id: config.group_instance_id.clone(),
             discovery: Discovery::new(group_id, config.client.retry_backoff),
@@ -102,7 +111,7 @@ impl GroupCoordinator {
                 config.isolation_level == IsolationLevel::ReadCommitted,
                 config.client.retry_backoff,
             ),
-        })
+        }
     }
 
     /// The group id.
@@ -276,5 +285,329 @@ impl GroupCoordinator {
     /// Stops the background thread.
     pub fn close(&mut self) {
         self.membership.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeSet, VecDeque};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use parking_lot::Mutex;
+
+    use super::*;
+    use crate::config::{AssignmentStrategy, ClientConfig, OffsetReset};
+    use crate::consumer::discovery::CoordinatorNode;
+    use crate::consumer::membership::heartbeat::{HeartbeatEvent, Reporter};
+    use crate::error::{ErrorCode, ErrorKind, KafkaError};
+    use crate::net::BrokerAddress;
+    use crate::protocol::api::Request;
+    use crate::protocol::messages::JoinGroupRequest;
+
+    /// What a [`Scripted`] membership was told.
+    #[derive(Debug, Default)]
+    struct Log {
+        /// The events `poll` hands out, in order (then `None`).
+        script: VecDeque<Result<Option<GroupEvent>>>,
+        /// The event `handle_response` hands out.
+        on_response: Option<GroupEvent>,
+        deadlines: Vec<Instant>,
+        responses: Vec<i32>,
+        reconciled: Vec<Vec<TopicPartition>>,
+        lost_handled: usize,
+        subscription_changes: usize,
+        rebalances: usize,
+        polls_noted: usize,
+    }
+
+    /// A membership that plays a script: it owns responses with correlation id 77.
+    #[derive(Debug)]
+    struct Scripted(Arc<Mutex<Log>>);
+
+    const OWNED: i32 = 77;
+
+    impl Membership for Scripted {
+        fn protocol_name(&self) -> &'static str {
+            "scripted"
+        }
+        fn poll(
+            &mut self,
+            _io: GroupIo<'_>,
+            _subscriptions: &SubscriptionState,
+            deadline: Instant,
+        ) -> Result<Option<GroupEvent>> {
+            let mut log = self.0.lock();
+            log.deadlines.push(deadline);
+            log.script.pop_front().unwrap_or(Ok(None))
+        }
+        fn owns(&self, response: &Response) -> bool {
+            response.correlation_id == OWNED
+        }
+        fn handle_response(
+            &mut self,
+            response: Response,
+            _io: GroupIo<'_>,
+            _subscriptions: &SubscriptionState,
+        ) -> Result<Option<GroupEvent>> {
+            let mut log = self.0.lock();
+            log.responses.push(response.correlation_id);
+            Ok(log.on_response.take())
+        }
+        fn reconciled(
+            &mut self,
+            revoked: &[TopicPartition],
+            _client: &mut KafkaClient,
+            _subscriptions: &SubscriptionState,
+        ) {
+            self.0.lock().reconciled.push(revoked.to_vec());
+        }
+        fn lost_handled(&mut self) {
+            self.0.lock().lost_handled += 1;
+        }
+        fn subscription_changed(&mut self) {
+            self.0.lock().subscription_changes += 1;
+        }
+        fn enforce_rebalance(&mut self) {
+            self.0.lock().rebalances += 1;
+        }
+        fn identity(&self) -> Option<MemberIdentity> {
+            None
+        }
+        fn on_commit_error(&mut self, _code: ErrorCode) -> bool {
+            false
+        }
+        fn note_poll(&self) {
+            self.0.lock().polls_noted += 1;
+        }
+        fn leave(&mut self, _io: GroupIo<'_>, _reason: &str, _deadline: Instant) {}
+        fn close(&mut self) {}
+    }
+
+    fn config() -> ConsumerConfig {
+        ConsumerConfig::new("127.0.0.1:1").group_id("g")
+    }
+
+    fn client() -> KafkaClient {
+        KafkaClient::new(ClientConfig::new("127.0.0.1:1")).expect("client")
+    }
+
+    fn scripted() -> (GroupCoordinator, Arc<Mutex<Log>>) {
+        let log = Arc::new(Mutex::new(Log::default()));
+        let membership = Box::new(Scripted(Arc::clone(&log)));
+        (
+            GroupCoordinator::with_membership(&config(), "g", membership),
+            log,
+        )
+    }
+
+    fn tp(partition: i32) -> TopicPartition {
+        TopicPartition::new("t", partition)
+    }
+
+    fn response(correlation_id: i32) -> Response {
+        Response {
+            node_id: i32::MAX - 1,
+            correlation_id,
+            api_key: JoinGroupRequest::SUPPORT.key,
+            api_version: JoinGroupRequest::SUPPORT.max_version,
+            result: Err(KafkaError::connection("closed")),
+        }
+    }
+
+    /// A consumer subscribed to `t` owning `t-0` and `t-1`.
+    fn owning_two() -> SubscriptionState {
+        let mut subscriptions = SubscriptionState::new(OffsetReset::Latest, true);
+        subscriptions
+            .subscribe(BTreeSet::from(["t".to_owned()]))
+            .expect("subscribe");
+        subscriptions.set_assignment([tp(0), tp(1)]);
+        subscriptions
+    }
+
+    #[test]
+    fn poll_hands_out_the_membership_events_in_order_with_the_deadline() {
+        let (mut group, log) = scripted();
+        let assigned = BTreeSet::from([tp(0)]);
+        log.lock().script = VecDeque::from([
+            Ok(Some(GroupEvent::Revoke(vec![tp(1)]))),
+            Ok(Some(GroupEvent::Assign(assigned.clone()))),
+            Ok(Some(GroupEvent::Lost)),
+            Err(KafkaError::broker(
+                ErrorCode::GROUP_AUTHORIZATION_FAILED,
+                "JoinGroup",
+            )),
+        ]);
+        let mut client = client();
+        let subscriptions = owning_two();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut poll = || group.poll(&mut client, &subscriptions, deadline);
+        assert_eq!(
+            poll().expect("revoke"),
+            Some(GroupEvent::Revoke(vec![tp(1)]))
+        );
+        assert_eq!(poll().expect("assign"), Some(GroupEvent::Assign(assigned)));
+        assert_eq!(poll().expect("lost"), Some(GroupEvent::Lost));
+        let err = poll().expect_err("a fatal group error is returned");
+        assert_eq!(
+            err.kind(),
+            ErrorKind::Broker(ErrorCode::GROUP_AUTHORIZATION_FAILED)
+        );
+        assert_eq!(poll().expect("quiet"), None);
+        assert_eq!(log.lock().deadlines, vec![deadline; 5]);
+    }
+
+    #[test]
+    fn responses_go_to_the_part_that_sent_the_request() {
+        let (mut group, log) = scripted();
+        let mut client = client();
+        let subscriptions = owning_two();
+        assert!(!group.owns(&response(5)), "nobody sent it");
+        assert!(group.owns(&response(OWNED)));
+        log.lock().on_response = Some(GroupEvent::Assign(BTreeSet::from([tp(1)])));
+        let event = group
+            .handle_response(response(OWNED), &mut client, &subscriptions)
+            .expect("handled");
+        assert_eq!(event, Some(GroupEvent::Assign(BTreeSet::from([tp(1)]))));
+        assert_eq!(log.lock().responses, vec![OWNED]);
+    }
+
+    #[test]
+    fn the_consumer_acknowledgements_reach_the_membership() {
+        let (mut group, log) = scripted();
+        let mut client = client();
+        let subscriptions = owning_two();
+        group.reconciled(&[tp(1)], &mut client, &subscriptions);
+        group.lost_handled();
+        group.subscription_changed();
+        group.enforce_rebalance();
+        group.note_poll();
+        let log = log.lock();
+        assert_eq!(log.reconciled, vec![vec![tp(1)]]);
+        assert_eq!(
+            (
+                log.lost_handled,
+                log.subscription_changes,
+                log.rebalances,
+                log.polls_noted
+            ),
+            (1, 1, 1, 1)
+        );
+        assert!(!group.knows_coordinator());
+        assert_eq!(group.group_id(), "g");
+        assert_eq!(group.group_instance_id(), None);
+    }
+
+    /// A coordinator with the classic membership (its heartbeat thread idle) whose
+    /// coordinator is known, so that nothing is looked up, and a handle that reports
+    /// what the heartbeat thread would find.
+    fn classic(strategy: AssignmentStrategy) -> (GroupCoordinator, Reporter) {
+        let config = config().partition_assignment_strategy(&[strategy]);
+        let heartbeat = Heartbeat::spawn(
+            config.client.clone(),
+            HeartbeatSettings {
+                interval: config.heartbeat_interval,
+                session_timeout: config.session_timeout,
+                max_poll_interval: config.max_poll_interval,
+                retry_backoff: config.client.retry_backoff,
+                request_timeout: config.client.request_timeout,
+            },
+        )
+        .expect("heartbeat");
+        let reporter = heartbeat.reporter();
+        let membership = Box::new(Classic::new(
+            ClassicSettings {
+                group_id: "g".into(),
+                group_instance_id: None,
+                session_timeout: config.session_timeout,
+                rebalance_timeout: config.max_poll_interval,
+                strategies: config.partition_assignment_strategy.clone(),
+                retry_backoff: config.client.retry_backoff,
+                request_timeout: config.client.request_timeout,
+                rack: None,
+            },
+            heartbeat,
+        ));
+        let mut group = GroupCoordinator::with_membership(&config, "g", membership);
+        group.discovery.set_for_test(CoordinatorNode {
+            connection_id: i32::MAX - 1,
+            address: BrokerAddress {
+                host: "127.0.0.1".into(),
+                port: 1,
+            },
+        });
+        (group, reporter)
+    }
+
+    #[test]
+    fn a_fenced_member_loses_its_partitions_once() {
+        for code in [
+            ErrorCode::UNKNOWN_MEMBER_ID,
+            ErrorCode::ILLEGAL_GENERATION,
+            ErrorCode::FENCED_INSTANCE_ID,
+        ] {
+            let (mut group, heartbeat) = classic(AssignmentStrategy::Range);
+            let mut client = client();
+            let subscriptions = owning_two();
+            let deadline = Instant::now() + Duration::from_secs(1);
+            heartbeat.report(HeartbeatEvent::Fenced {
+                code,
+                reset_member: code != ErrorCode::ILLEGAL_GENERATION,
+            });
+            assert_eq!(
+                group
+                    .poll(&mut client, &subscriptions, deadline)
+                    .expect("poll"),
+                Some(GroupEvent::Lost),
+                "{code}"
+            );
+            assert_eq!(
+                group
+                    .poll(&mut client, &subscriptions, deadline)
+                    .expect("poll"),
+                None,
+                "nothing more until the loss is handled ({code})"
+            );
+            group.close();
+        }
+    }
+
+    #[test]
+    fn a_member_that_stopped_polling_loses_its_partitions() {
+        let (mut group, heartbeat) = classic(AssignmentStrategy::Range);
+        let mut client = client();
+        let subscriptions = owning_two();
+        let deadline = Instant::now() + Duration::from_secs(1);
+        heartbeat.report(HeartbeatEvent::PollTimeout);
+        assert_eq!(
+            group
+                .poll(&mut client, &subscriptions, deadline)
+                .expect("poll"),
+            Some(GroupEvent::Lost)
+        );
+        group.close();
+    }
+
+    #[test]
+    fn a_rebalance_makes_an_eager_member_give_up_its_partitions_before_rejoining() {
+        let (mut group, heartbeat) = classic(AssignmentStrategy::Range);
+        let mut client = client();
+        let subscriptions = owning_two();
+        let deadline = Instant::now() + Duration::from_secs(1);
+        heartbeat.report(HeartbeatEvent::RejoinNeeded);
+        assert_eq!(
+            group
+                .poll(&mut client, &subscriptions, deadline)
+                .expect("poll"),
+            Some(GroupEvent::Revoke(vec![tp(0), tp(1)]))
+        );
+        assert_eq!(
+            group
+                .poll(&mut client, &subscriptions, deadline)
+                .expect("poll"),
+            None,
+            "the revocation is handed out once"
+        );
+        group.close();
     }
 }

@@ -122,6 +122,13 @@ impl Heartbeat {
         self.shared.state.lock().last_poll = Instant::now();
     }
 
+    /// A handle that reports events as the thread would, for unit tests of the parts
+    /// that act on what the thread finds.
+    #[cfg(test)]
+    pub fn reporter(&self) -> Reporter {
+        Reporter(Arc::clone(&self.shared))
+    }
+
     /// What happened since the last call.
     pub fn take_events(&self) -> Vec<HeartbeatEvent> {
         std::mem::take(&mut self.shared.state.lock().events)
@@ -137,6 +144,19 @@ impl Heartbeat {
         }
         self.shared.wake.notify_all();
         self.thread.join();
+    }
+}
+
+/// Reports events in place of the heartbeat thread (unit tests).
+#[cfg(test)]
+#[derive(Debug, Clone)]
+pub(crate) struct Reporter(Arc<Shared>);
+
+#[cfg(test)]
+impl Reporter {
+    /// Reports `event`, as the thread does when it finds something out.
+    pub fn report(&self, event: HeartbeatEvent) {
+        self.0.state.lock().events.push(event);
     }
 }
 
