@@ -25,6 +25,7 @@ pub mod record;
 pub mod schema_registry;
 mod stats;
 mod time;
+mod wire;
 
 pub use admin::{ClusterDescription, KafkaAdminClient, NewTopic, TopicResult};
 pub use client::TopicPartition;

@@ -29,7 +29,7 @@
 use bytes::Bytes;
 
 use crate::error::{ErrorKind, KafkaError, Result};
-use crate::protocol::primitives::{varint_len, varlong_len, Reader, Write};
+use crate::wire::{varint_len, varlong_len, Reader, Write};
 
 use super::compression::Compression;
 use super::{Header, Record, TimestampType, DEFAULT_MAX_DECOMPRESSED_SIZE};

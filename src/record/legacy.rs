@@ -21,7 +21,7 @@
 use bytes::Bytes;
 
 use crate::error::{KafkaError, Result};
-use crate::protocol::primitives::Reader;
+use crate::wire::Reader;
 
 use super::batch::{Records, LOG_OVERHEAD};
 use super::compression::Compression;
