@@ -7,7 +7,7 @@
 //! always use header v0 so that a client can read them before it knows what the broker
 //! speaks.
 
-use super::api::ApiKey;
+use super::api_key::ApiKey;
 use super::primitives::{Reader, Write};
 use super::schema::read_tagged_fields;
 use crate::error::Result;

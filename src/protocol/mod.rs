@@ -4,6 +4,7 @@
 //! decoded from them, so everything is tested with golden bytes and fuzzed.
 
 pub mod api;
+pub mod api_key;
 pub mod header;
 pub mod primitives;
 pub mod schema;
@@ -152,5 +153,6 @@ pub mod messages {
     pub use super::offset_delete::*;
 }
 
-pub use api::{ApiKey, ApiSupport, Request};
+pub use api::{ApiSupport, Request};
+pub use api_key::ApiKey;
 pub use schema::{Ctx, Field, Uuid};
