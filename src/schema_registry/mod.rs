@@ -44,7 +44,10 @@
 
 pub(crate) mod cache;
 pub mod config;
+pub mod framing;
 mod http;
+pub mod serdes;
+pub mod subject;
 mod types;
 
 use std::sync::Arc;
