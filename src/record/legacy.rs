@@ -268,7 +268,7 @@ impl LegacyMessage {
 ))]
 mod tests {
     use super::*;
-    use crate::record::batches::{Batch, Batches};
+    use crate::record::set::{Batch, Batches};
 
     /// One legacy entry, written by hand from the documented layout.
     pub(crate) fn message(

@@ -32,9 +32,13 @@
 use bytes::Bytes;
 
 pub mod batch;
-pub mod batches;
 pub mod compression;
 pub mod legacy;
+pub mod set;
+
+/// The old name of [`set`].
+#[doc(hidden)]
+pub use set as batches;
 
 #[cfg(all(
     test,
@@ -49,9 +53,9 @@ pub use batch::{
     end_transaction_marker, set_base_offset, set_producer_state, with_producer_state,
     ControlRecord, ControlRecordType, RecordBatch, RecordBatchBuilder, Records,
 };
-pub use batches::{Batch, Batches};
 pub use compression::Compression;
 pub use legacy::LegacyMessage;
+pub use set::{Batch, Batches};
 
 /// The most a batch's records may decompress to unless the caller picks another limit
 /// (see [`RecordBatch::records_with_max_size`]): 256 MiB.

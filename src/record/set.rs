@@ -1,5 +1,7 @@
-//! Walking a fetched `records` blob: concatenated v2 batches and legacy message-set
-//! entries, told apart by the magic byte at offset 16 of each entry.
+//! Reading a record set, the `records` blob of a fetch response: concatenated v2
+//! batches and legacy message-set entries, told apart by the magic byte at offset 16 of
+//! each entry. [`Batch`] is one entry, [`Batches`] the iterator over them. (One v2
+//! batch alone is read and built in [`batch`](super::batch).)
 
 use bytes::Bytes;
 
