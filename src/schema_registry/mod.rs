@@ -42,6 +42,8 @@
 //! [`Arc`]: std::sync::Arc
 //! [`ErrorKind::SchemaRegistry`]: crate::ErrorKind::SchemaRegistry
 
+#[cfg(feature = "avro")]
+pub mod avro;
 pub(crate) mod cache;
 pub mod config;
 pub mod framing;
@@ -49,6 +51,8 @@ mod http;
 pub mod serdes;
 pub mod subject;
 mod types;
+#[cfg(feature = "avro")]
+mod writer_schemas;
 
 use std::sync::Arc;
 

@@ -1,0 +1,502 @@
+//! The schema registry serializers and deserializers end to end: records written by a
+//! `TypedProducer` through Kafka and read by a `TypedConsumer`, with the schemas in a
+//! real registry (the Apicurio Registry the harness starts, or the one
+//! `KAFKA_SCHEMA_REGISTRY_URL` names; tests/common/schema_registry.rs).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use common::schema_registry::{registry_url, unique_subject};
+use kafka_sync::consumer::{BytesDeserializer, Deserializer, StringDeserializer};
+use kafka_sync::producer::{Serializer, StringSerializer, TypedProducer};
+use kafka_sync::schema_registry::framing;
+use kafka_sync::schema_registry::serdes::SerdeConfig;
+use kafka_sync::schema_registry::subject::SubjectNameStrategy;
+use kafka_sync::schema_registry::{
+    error_code, error_codes, Schema, SchemaRegistryClient, SchemaRegistryConfig,
+};
+use kafka_sync::{
+    ConsumerConfig, ErrorKind, KafkaConsumer, OffsetReset, ProducerConfig, TopicPartition,
+    TypedConsumer,
+};
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn registry() -> Arc<SchemaRegistryClient> {
+    let config = SchemaRegistryConfig::new(&registry_url())
+        .timeout(Duration::from_secs(20))
+        .max_retries(1)
+        .retry_backoff(Duration::from_millis(50), Duration::from_millis(100));
+    Arc::new(SchemaRegistryClient::new(config).expect("registry client"))
+}
+
+/// A topic of one partition of this test's own.
+fn topic(prefix: &str) -> String {
+    let topic = common::unique_topic(prefix);
+    common::create_topic(&topic, 1);
+    topic
+}
+
+fn producer<K: ?Sized, V: ?Sized>(
+    key: impl Serializer<K> + 'static,
+    value: impl Serializer<V> + 'static,
+) -> TypedProducer<K, V> {
+    TypedProducer::new(ProducerConfig::new(&common::bootstrap()), key, value).expect("producer")
+}
+
+fn consumer_of(topic: &str) -> KafkaConsumer {
+    let mut consumer = KafkaConsumer::new(
+        ConsumerConfig::new(&common::bootstrap()).auto_offset_reset(OffsetReset::Earliest),
+    )
+    .expect("consumer");
+    consumer
+        .assign(&[TopicPartition::new(topic, 0)])
+        .expect("assign");
+    consumer
+}
+
+/// The first `count` records of partition 0 of `topic`, decoded: (key, value).
+fn read<KD: Deserializer, VD: Deserializer>(
+    topic: &str,
+    count: usize,
+    key: KD,
+    value: VD,
+) -> Vec<(KD::Output, VD::Output)> {
+    let mut consumer = TypedConsumer::from_consumer(consumer_of(topic), key, value);
+    let deadline = Instant::now() + TIMEOUT;
+    let mut records = Vec::new();
+    while records.len() < count {
+        assert!(
+            Instant::now() < deadline,
+            "read {} of {count} records of {topic}",
+            records.len()
+        );
+        let polled = consumer
+            .poll(Duration::from_millis(500))
+            .expect("poll and decode");
+        records.extend(polled.into_iter().map(|r| (r.key, r.value)));
+    }
+    records.truncate(count);
+    records
+}
+
+/// The raw value bytes of the first `count` records of `topic`.
+fn raw_values(topic: &str, count: usize) -> Vec<Bytes> {
+    read(topic, count, BytesDeserializer, BytesDeserializer)
+        .into_iter()
+        .map(|(_, v)| v.expect("a value"))
+        .collect()
+}
+
+fn send_all<K: ?Sized, V: ?Sized>(
+    producer: &TypedProducer<K, V>,
+    topic: &str,
+    records: &[(Option<&K>, Option<&V>)],
+) {
+    let futures: Vec<_> = records
+        .iter()
+        .map(|(k, v)| producer.send(topic, *k, *v).expect("send"))
+        .collect();
+    for future in futures {
+        future.get(TIMEOUT).expect("delivered");
+    }
+}
+
+#[cfg(feature = "avro")]
+mod avro {
+    use super::*;
+    use apache_avro::types::Value;
+    use kafka_sync::schema_registry::avro::{
+        AvroDeserializer, AvroSerializer, AvroValueDeserializer, AvroValueSerializer,
+    };
+    use serde::{Deserialize, Serialize};
+
+    fn user_v1(namespace: &str) -> Schema {
+        Schema::avro(format!(
+            r#"{{"type":"record","name":"User","namespace":"{namespace}","fields":[
+                {{"name":"name","type":"string"}},
+                {{"name":"age","type":"int"}},
+                {{"name":"email","type":["null","string"],"default":null}}]}}"#
+        ))
+    }
+
+    /// v1 and a field with a default: backward compatible.
+    fn user_v2(namespace: &str) -> Schema {
+        Schema::avro(format!(
+            r#"{{"type":"record","name":"User","namespace":"{namespace}","fields":[
+                {{"name":"name","type":"string"}},
+                {{"name":"age","type":"int"}},
+                {{"name":"email","type":["null","string"],"default":null}},
+                {{"name":"country","type":"string","default":"unknown"}}]}}"#
+        ))
+    }
+
+    #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+    struct User {
+        name: String,
+        age: i32,
+        email: Option<String>,
+    }
+
+    #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+    struct UserV2 {
+        name: String,
+        age: i32,
+        email: Option<String>,
+        country: String,
+    }
+
+    fn ada() -> User {
+        User {
+            name: "Ada".into(),
+            age: 36,
+            email: Some("ada@example.com".into()),
+        }
+    }
+
+    fn grace() -> User {
+        User {
+            name: "Grace".into(),
+            age: 85,
+            email: None,
+        }
+    }
+
+    #[test]
+    fn serde_values_go_through_kafka_and_back() {
+        let topic = topic("avro-serde");
+        let registry = registry();
+        let serializer =
+            AvroSerializer::new(Arc::clone(&registry), user_v1("test"), SerdeConfig::value())
+                .expect("serializer");
+        let producer = producer::<str, User>(StringSerializer, serializer);
+        let (ada, grace) = (ada(), grace());
+        send_all(
+            &producer,
+            &topic,
+            &[
+                (Some("a"), Some(&ada)),
+                (Some("g"), Some(&grace)),
+                (Some("gone"), None),
+            ],
+        );
+
+        let deserializer =
+            AvroDeserializer::<User>::new(Arc::clone(&registry), SerdeConfig::value());
+        let records = read(&topic, 3, StringDeserializer, deserializer);
+        assert_eq!(
+            records,
+            [
+                (Some("a".to_owned()), Some(ada)),
+                (Some("g".to_owned()), Some(grace)),
+                (Some("gone".to_owned()), None),
+            ]
+        );
+
+        // The wire format: magic 0, the id registered under <topic>-value, then Avro.
+        let registered = registry
+            .get_latest_version(&format!("{topic}-value"))
+            .expect("the serializer registered the schema");
+        let raw = raw_values(&topic, 2);
+        assert_eq!(raw[1][0], framing::MAGIC_BYTE);
+        assert_eq!(raw[1][1..5], registered.id.to_be_bytes());
+        // "Grace" (length 5, zig-zag 10), 85 (zig-zag 170: 0xaa 0x01), union branch 0.
+        assert_eq!(
+            raw[1][5..],
+            [10, b'G', b'r', b'a', b'c', b'e', 0xaa, 0x01, 0][..]
+        );
+    }
+
+    #[test]
+    fn avro_values_as_keys_and_values() {
+        let topic = topic("avro-value");
+        let registry = registry();
+        let key_schema = Schema::avro(
+            r#"{"type":"record","name":"Key","namespace":"test","fields":[{"name":"id","type":"long"}]}"#,
+        );
+        let key_serializer =
+            AvroValueSerializer::new(Arc::clone(&registry), key_schema, SerdeConfig::key())
+                .expect("key serializer");
+        let value_serializer =
+            AvroValueSerializer::new(Arc::clone(&registry), user_v1("test"), SerdeConfig::value())
+                .expect("value serializer");
+        let producer = producer::<Value, Value>(key_serializer, value_serializer);
+        let key = Value::Record(vec![("id".into(), Value::Long(7))]);
+        // A value without the defaulted field: the writer fills it in.
+        let value = Value::Record(vec![
+            ("name".into(), Value::String("Ada".into())),
+            ("age".into(), Value::Int(36)),
+        ]);
+        send_all(&producer, &topic, &[(Some(&key), Some(&value))]);
+
+        // Keys register under <topic>-key, values under <topic>-value.
+        assert!(registry.get_latest_version(&format!("{topic}-key")).is_ok());
+        assert!(registry
+            .get_latest_version(&format!("{topic}-value"))
+            .is_ok());
+
+        let records = read(
+            &topic,
+            1,
+            AvroValueDeserializer::new(Arc::clone(&registry), SerdeConfig::key()),
+            AvroValueDeserializer::new(Arc::clone(&registry), SerdeConfig::value()),
+        );
+        assert_eq!(records[0].0, Some(key.clone()));
+        assert_eq!(
+            records[0].1,
+            Some(Value::Record(vec![
+                ("name".into(), Value::String("Ada".into())),
+                ("age".into(), Value::Int(36)),
+                ("email".into(), Value::Union(0, Box::new(Value::Null))),
+            ]))
+        );
+
+        // A value that does not fit the schema is an error before anything is sent.
+        let bad = Value::Record(vec![("name".into(), Value::Int(1))]);
+        let err = producer.send(&topic, Some(&key), Some(&bad)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Serialization);
+        assert!(
+            err.to_string().contains("does not fit the Avro schema"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_reader_schema_reads_old_records_with_the_new_fields_defaults() {
+        let topic = topic("avro-evolution");
+        let registry = registry();
+        // Writer v1 writes first; then a producer on v2 writes under the same subject
+        // (backward compatible: the new field has a default).
+        let v1 = producer::<str, User>(
+            StringSerializer,
+            AvroSerializer::new(Arc::clone(&registry), user_v1("test"), SerdeConfig::value())
+                .expect("v1 serializer"),
+        );
+        send_all(&v1, &topic, &[(Some("old"), Some(&ada()))]);
+        let v2 = producer::<str, UserV2>(
+            StringSerializer,
+            AvroSerializer::new(Arc::clone(&registry), user_v2("test"), SerdeConfig::value())
+                .expect("v2 serializer"),
+        );
+        let new = UserV2 {
+            name: "Linus".into(),
+            age: 55,
+            email: None,
+            country: "FI".into(),
+        };
+        send_all(&v2, &topic, &[(Some("new"), Some(&new))]);
+        assert_eq!(
+            registry
+                .get_versions(&format!("{topic}-value"))
+                .expect("versions")
+                .len(),
+            2
+        );
+
+        let reader = AvroDeserializer::<UserV2>::new(Arc::clone(&registry), SerdeConfig::value())
+            .with_reader_schema(&user_v2("test"))
+            .expect("reader schema");
+        let records = read(&topic, 2, StringDeserializer, reader);
+        let old = ada();
+        assert_eq!(
+            records[0].1,
+            Some(UserV2 {
+                name: old.name,
+                age: old.age,
+                email: old.email,
+                country: "unknown".into(),
+            })
+        );
+        assert_eq!(records[1].1, Some(new));
+
+        // Without a reader schema the v1 record does not fit the v2 type.
+        let plain = AvroDeserializer::<UserV2>::new(Arc::clone(&registry), SerdeConfig::value());
+        let raw = raw_values(&topic, 1);
+        let err = plain.deserialize(&topic, Some(&raw[0])).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Serialization);
+        assert!(err.to_string().contains("does not fit"), "{err}");
+    }
+
+    #[test]
+    fn without_auto_register_an_unregistered_schema_is_a_clear_error() {
+        let topic = topic("avro-no-register");
+        let registry = registry();
+        let config = SerdeConfig::value().auto_register_schemas(false);
+        let serializer = AvroSerializer::new(Arc::clone(&registry), user_v1("test"), config)
+            .expect("serializer");
+        let producer = producer::<str, User>(StringSerializer, serializer);
+        let err = producer.send(&topic, None, Some(&ada())).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Serialization, "{err}");
+        let text = err.to_string();
+        assert!(text.contains("auto.register.schemas is off"), "{text}");
+        assert!(text.contains(&format!("`{topic}-value`")), "{text}");
+        let subject = format!("{topic}-value");
+        assert!(
+            registry.get_latest_version(&subject).is_err(),
+            "nothing was registered"
+        );
+
+        // Once registered by someone else, the serializer looks it up and writes.
+        let id = registry
+            .register(&subject, &user_v1("test"))
+            .expect("register");
+        send_all(&producer, &topic, &[(None, Some(&ada()))]);
+        let raw = raw_values(&topic, 1);
+        assert_eq!(framing::read_header(&raw[0]).expect("header").0, id);
+    }
+
+    #[test]
+    fn use_latest_version_writes_with_the_subjects_latest_schema() {
+        let topic = topic("avro-latest");
+        let registry = registry();
+        let subject = format!("{topic}-value");
+        registry.register(&subject, &user_v1("test")).expect("v1");
+        let latest = registry.register(&subject, &user_v2("test")).expect("v2");
+
+        // The serializer's own schema is v1; it writes with v2 (filling the default).
+        let config = SerdeConfig::value()
+            .auto_register_schemas(false)
+            .use_latest_version(true);
+        let serializer = AvroSerializer::new(Arc::clone(&registry), user_v1("test"), config)
+            .expect("serializer");
+        let producer = producer::<str, User>(StringSerializer, serializer);
+        send_all(&producer, &topic, &[(None, Some(&ada()))]);
+
+        let raw = raw_values(&topic, 1);
+        assert_eq!(framing::read_header(&raw[0]).expect("header").0, latest);
+        let records = read(
+            &topic,
+            1,
+            StringDeserializer,
+            AvroDeserializer::<UserV2>::new(Arc::clone(&registry), SerdeConfig::value()),
+        );
+        assert_eq!(
+            records[0].1.as_ref().map(|u| u.country.as_str()),
+            Some("unknown")
+        );
+
+        // use.latest.version on the reader side: v1 data read into the latest (v2).
+        let v1_id = registry
+            .lookup(&subject, &user_v1("test"))
+            .expect("v1 id")
+            .id;
+        let mut framed = Vec::new();
+        framing::write_header(&mut framed, v1_id);
+        framed.extend_from_slice(&[6, b'A', b'd', b'a', 72, 0]);
+        let reader = AvroDeserializer::<UserV2>::new(
+            Arc::clone(&registry),
+            SerdeConfig::value().use_latest_version(true),
+        );
+        let user = reader
+            .deserialize(&topic, Some(&Bytes::from(framed)))
+            .expect("read into the latest")
+            .expect("a value");
+        assert_eq!(user.country, "unknown");
+
+        // Both options at once are refused, as in confluent-kafka-python.
+        let both = SerdeConfig::value().use_latest_version(true);
+        let err = AvroSerializer::new(Arc::clone(&registry), user_v1("test"), both).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+    }
+
+    #[test]
+    fn record_name_strategies_use_the_avro_full_name() {
+        let topic = topic("avro-record-name");
+        let registry = registry();
+        // A namespace of this run's own, as the subject is the record's name.
+        let namespace = unique_subject("ns").replace('-', "_");
+        let full_name = format!("{namespace}.User");
+        for strategy in [
+            SubjectNameStrategy::RecordName,
+            SubjectNameStrategy::TopicRecordName,
+        ] {
+            let config = SerdeConfig::value().subject_name_strategy(strategy);
+            let serializer =
+                AvroSerializer::new(Arc::clone(&registry), user_v1(&namespace), config)
+                    .expect("serializer");
+            let producer = producer::<str, User>(StringSerializer, serializer);
+            send_all(&producer, &topic, &[(None, Some(&grace()))]);
+        }
+        let by_record = registry
+            .get_latest_version(&full_name)
+            .expect("RecordName subject");
+        let by_topic_record = registry
+            .get_latest_version(&format!("{topic}-{full_name}"))
+            .expect("TopicRecordName subject");
+        let raw = raw_values(&topic, 2);
+        assert_eq!(
+            framing::read_header(&raw[0]).expect("header").0,
+            by_record.id
+        );
+        assert_eq!(
+            framing::read_header(&raw[1]).expect("header").0,
+            by_topic_record.id
+        );
+        assert!(registry
+            .get_latest_version(&format!("{topic}-value"))
+            .is_err());
+
+        // A primitive schema has no name for those strategies.
+        let config = SerdeConfig::value().subject_name_strategy(SubjectNameStrategy::RecordName);
+        let err = AvroSerializer::new(Arc::clone(&registry), Schema::avro(r#""string""#), config)
+            .unwrap_err();
+        assert!(err.to_string().contains("named Avro schema"), "{err}");
+    }
+
+    #[test]
+    fn malformed_payloads_are_clear_errors() {
+        let registry = registry();
+        let deserializer =
+            AvroDeserializer::<User>::new(Arc::clone(&registry), SerdeConfig::value());
+        let topic = "not-used";
+        let check = |data: &[u8], expect: &str| {
+            let err = deserializer
+                .deserialize(topic, Some(&Bytes::copy_from_slice(data)))
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Serialization, "{err}");
+            assert!(err.to_string().contains(expect), "{expect}: {err}");
+        };
+        check(b"{\"name\":\"json\"}", "magic byte");
+        check(&[0, 0, 0], "shorter than the 5-byte");
+        check(&[], "empty payload");
+
+        // An unknown schema id: the registry's answer, named.
+        let err = deserializer
+            .deserialize(
+                topic,
+                Some(&Bytes::from_static(&[0, 0x7f, 0xff, 0xff, 0xf0, 2])),
+            )
+            .unwrap_err();
+        assert_eq!(
+            error_code(&err),
+            Some(error_codes::SCHEMA_NOT_FOUND),
+            "{err}"
+        );
+        assert!(err.to_string().contains("2147483632"), "{err}");
+
+        // Truncated payloads of a real schema id: every cut is an error.
+        let subject = unique_subject("avro-truncated");
+        let id = registry
+            .register(&subject, &user_v1("test"))
+            .expect("register");
+        let mut framed = Vec::new();
+        framing::write_header(&mut framed, id);
+        // name "Ada", age 36, email "a@b"
+        framed.extend_from_slice(&[6, b'A', b'd', b'a', 72, 2, 6, b'a', b'@', b'b']);
+        let whole = deserializer
+            .deserialize(topic, Some(&Bytes::copy_from_slice(&framed)))
+            .expect("the whole payload")
+            .expect("a value");
+        assert_eq!(whole.email.as_deref(), Some("a@b"));
+        for len in 5..framed.len() {
+            check(&framed[..len], "do not decode");
+        }
+        // A string claiming about 2^62 bytes.
+        let mut hostile = framed[..5].to_vec();
+        hostile.extend_from_slice(&[0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
+        check(&hostile, "do not decode");
+    }
+}
