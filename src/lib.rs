@@ -16,6 +16,8 @@ pub mod fuzzing;
 /// The guide: chapters on using the crate, with compiled examples.
 pub mod guide;
 mod hash;
+#[cfg(test)]
+mod layers;
 pub mod net;
 mod partitioner;
 pub mod producer;
