@@ -500,3 +500,178 @@ mod avro {
         check(&hostile, "do not decode");
     }
 }
+
+#[cfg(feature = "json-schema")]
+mod json {
+    use super::*;
+    use kafka_sync::schema_registry::json::{JsonDeserializer, JsonSerializer};
+    use serde::{Deserialize, Serialize};
+
+    fn order_schema() -> Schema {
+        Schema::json(
+            r#"{"$schema":"http://json-schema.org/draft-07/schema#","title":"Order",
+                "type":"object",
+                "properties":{"id":{"type":"integer","minimum":1},"item":{"type":"string"}},
+                "required":["id","item"]}"#,
+        )
+    }
+
+    #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+    struct Order {
+        id: i64,
+        item: String,
+    }
+
+    /// Serializes into an `Order` shape whatever it holds, valid or not.
+    #[derive(Serialize)]
+    struct Loose {
+        id: i64,
+        item: Option<String>,
+    }
+
+    #[test]
+    fn valid_values_pass_validation_both_ways() {
+        let topic = topic("json-valid");
+        let registry = registry();
+        let serializer = JsonSerializer::new(
+            Arc::clone(&registry),
+            order_schema(),
+            SerdeConfig::value(),
+            true,
+        )
+        .expect("serializer");
+        let producer = producer::<str, Order>(StringSerializer, serializer);
+        let order = Order {
+            id: 7,
+            item: "tea".into(),
+        };
+        send_all(
+            &producer,
+            &topic,
+            &[(Some("k"), Some(&order)), (Some("t"), None)],
+        );
+
+        let registered = registry
+            .get_latest_version(&format!("{topic}-value"))
+            .expect("registered");
+        assert_eq!(
+            registered.schema.schema_type,
+            kafka_sync::schema_registry::SchemaType::Json
+        );
+        let raw = raw_values(&topic, 1);
+        assert_eq!(
+            framing::read_header(&raw[0]).expect("header"),
+            (registered.id, &br#"{"id":7,"item":"tea"}"#[..])
+        );
+
+        let records = read(
+            &topic,
+            2,
+            StringDeserializer,
+            JsonDeserializer::<Order>::new(Arc::clone(&registry), SerdeConfig::value(), true),
+        );
+        assert_eq!(records[0].1, Some(order));
+        assert_eq!(records[1].1, None);
+        let any = read(
+            &topic,
+            1,
+            StringDeserializer,
+            JsonDeserializer::<serde_json::Value>::new(
+                Arc::clone(&registry),
+                SerdeConfig::value(),
+                false,
+            ),
+        );
+        assert_eq!(any[0].1, Some(serde_json::json!({"id": 7, "item": "tea"})));
+    }
+
+    #[test]
+    fn invalid_values_are_refused_when_validating() {
+        let topic = topic("json-invalid");
+        let registry = registry();
+        let validating = JsonSerializer::new(
+            Arc::clone(&registry),
+            order_schema(),
+            SerdeConfig::value(),
+            true,
+        )
+        .expect("serializer");
+        let strict = producer::<str, Loose>(StringSerializer, validating);
+        let bad = Loose { id: 0, item: None };
+        let err = strict.send(&topic, None, Some(&bad)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Serialization);
+        let text = err.to_string();
+        assert!(text.contains("does not match the JSON Schema"), "{text}");
+        assert!(text.contains("at /id"), "{text}");
+        assert!(text.contains("at /item"), "{text}");
+
+        // Without validation it is written, and a validating reader refuses it
+        // (staying at the record), while a non-validating one reads it.
+        let lax = JsonSerializer::new(
+            Arc::clone(&registry),
+            order_schema(),
+            SerdeConfig::value(),
+            false,
+        )
+        .expect("serializer");
+        let lax = producer::<str, Loose>(StringSerializer, lax);
+        send_all(&lax, &topic, &[(None, Some(&bad))]);
+        let mut consumer = TypedConsumer::from_consumer(
+            consumer_of(&topic),
+            StringDeserializer,
+            JsonDeserializer::<serde_json::Value>::new(
+                Arc::clone(&registry),
+                SerdeConfig::value(),
+                true,
+            ),
+        );
+        let deadline = Instant::now() + TIMEOUT;
+        let err = loop {
+            assert!(Instant::now() < deadline, "no validation error");
+            match consumer.poll(Duration::from_millis(500)) {
+                Ok(records) => assert!(records.is_empty(), "an invalid record was read"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(err.kind(), ErrorKind::Serialization);
+        assert!(
+            err.to_string().contains("does not match its schema"),
+            "{err}"
+        );
+        let records = read(
+            &topic,
+            1,
+            StringDeserializer,
+            JsonDeserializer::<serde_json::Value>::new(
+                Arc::clone(&registry),
+                SerdeConfig::value(),
+                false,
+            ),
+        );
+        assert_eq!(
+            records[0].1,
+            Some(serde_json::json!({"id": 0, "item": null}))
+        );
+
+        // Not JSON after the header, and a non-JSON schema for a JSON serializer.
+        let reader =
+            JsonDeserializer::<Order>::new(Arc::clone(&registry), SerdeConfig::value(), false);
+        let err = reader
+            .deserialize(
+                &topic,
+                Some(&Bytes::from_static(b"\x00\x00\x00\x00\x01{\"id\":")),
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("are not the expected JSON"),
+            "{err}"
+        );
+        assert!(JsonSerializer::new(
+            Arc::clone(&registry),
+            Schema::avro("\"string\""),
+            SerdeConfig::value(),
+            true
+        )
+        .is_err());
+    }
+}

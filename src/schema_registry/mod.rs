@@ -48,10 +48,12 @@ pub(crate) mod cache;
 pub mod config;
 pub mod framing;
 mod http;
+#[cfg(feature = "json-schema")]
+pub mod json;
 pub mod serdes;
 pub mod subject;
 mod types;
-#[cfg(feature = "avro")]
+#[cfg(any(feature = "avro", feature = "json-schema"))]
 mod writer_schemas;
 
 use std::sync::Arc;
