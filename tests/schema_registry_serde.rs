@@ -675,3 +675,197 @@ mod json {
         .is_err());
     }
 }
+
+#[cfg(feature = "protobuf")]
+mod protobuf {
+    use super::*;
+    use kafka_sync::schema_registry::protobuf::{ProtobufDeserializer, ProtobufSerializer};
+
+    /// Three message types: Order is [0], Customer [1], Customer.Address [1, 0].
+    fn shop_proto() -> Schema {
+        Schema::protobuf(
+            r#"syntax = "proto3";
+package shop;
+
+message Order {
+  int64 id = 1;
+  string item = 2;
+  repeated int32 quantities = 3;
+}
+
+message Customer {
+  message Address {
+    string city = 1;
+  }
+  string name = 1;
+  Address address = 2;
+}
+"#,
+        )
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Order {
+        #[prost(int64, tag = "1")]
+        id: i64,
+        #[prost(string, tag = "2")]
+        item: String,
+        #[prost(int32, repeated, tag = "3")]
+        quantities: Vec<i32>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Address {
+        #[prost(string, tag = "1")]
+        city: String,
+    }
+
+    #[test]
+    fn messages_go_through_kafka_with_their_message_indexes() {
+        let topic = topic("proto");
+        let registry = registry();
+        let orders = producer::<str, Order>(
+            StringSerializer,
+            ProtobufSerializer::new(
+                Arc::clone(&registry),
+                shop_proto(),
+                &[0],
+                SerdeConfig::value(),
+            )
+            .expect("serializer"),
+        );
+        let order = Order {
+            id: 42,
+            item: "tea".into(),
+            quantities: vec![1, 2, 3],
+        };
+        send_all(
+            &orders,
+            &topic,
+            &[(Some("o"), Some(&order)), (Some("t"), None)],
+        );
+        let addresses = producer::<str, Address>(
+            StringSerializer,
+            ProtobufSerializer::new(
+                Arc::clone(&registry),
+                shop_proto(),
+                &[1, 0],
+                SerdeConfig::value(),
+            )
+            .expect("serializer"),
+        );
+        let address = Address {
+            city: "Oslo".into(),
+        };
+        send_all(&addresses, &topic, &[(Some("a"), Some(&address))]);
+
+        let registered = registry
+            .get_latest_version(&format!("{topic}-value"))
+            .expect("registered");
+        assert_eq!(
+            registered.schema.schema_type,
+            kafka_sync::schema_registry::SchemaType::Protobuf
+        );
+        let raw = read(&topic, 3, BytesDeserializer, BytesDeserializer);
+        let first = raw[0].1.as_ref().expect("a value");
+        let (id, rest) = framing::read_header(first).expect("header");
+        assert_eq!(id, registered.id);
+        assert_eq!(rest[0], 0, "[0] is the single byte 0");
+        assert_eq!(&rest[1..], prost::Message::encode_to_vec(&order));
+        let third = raw[2].1.as_ref().expect("a value");
+        assert_eq!(&third[5..8], [4, 2, 0], "[1, 0]: count 2, then 1 and 0");
+
+        // Orders read as orders; the address record is another message type.
+        let mut consumer = TypedConsumer::from_consumer(
+            consumer_of(&topic),
+            StringDeserializer,
+            ProtobufDeserializer::<Order>::new(Arc::clone(&registry), &[0], SerdeConfig::value()),
+        );
+        let deadline = Instant::now() + TIMEOUT;
+        let mut read_orders = Vec::new();
+        let err = loop {
+            assert!(Instant::now() < deadline, "no error for the address record");
+            match consumer.poll(Duration::from_millis(500)) {
+                Ok(records) => read_orders.extend(records.into_iter().map(|r| r.value)),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(read_orders, [Some(order.clone()), None]);
+        assert_eq!(err.kind(), ErrorKind::Serialization);
+        assert!(err.to_string().contains("message [1, 0]"), "{err}");
+
+        let addresses = ProtobufDeserializer::<Address>::new(
+            Arc::clone(&registry),
+            &[1, 0],
+            SerdeConfig::value(),
+        );
+        let bytes = raw[2].1.clone().expect("a value");
+        assert_eq!(
+            addresses
+                .deserialize(&topic, Some(&bytes))
+                .expect("an address"),
+            Some(address)
+        );
+    }
+
+    #[test]
+    fn malformed_protobuf_payloads_are_clear_errors() {
+        let registry = registry();
+        let subject = unique_subject("proto-malformed");
+        let id = registry
+            .register(&subject, &shop_proto())
+            .expect("register");
+        let reader =
+            ProtobufDeserializer::<Order>::new(Arc::clone(&registry), &[0], SerdeConfig::value());
+        let check = |data: Vec<u8>, expect: &str| {
+            let err = reader
+                .deserialize("t", Some(&Bytes::from(data)))
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Serialization, "{err}");
+            assert!(err.to_string().contains(expect), "{expect}: {err}");
+        };
+        let framed = |indexes: &[u8], message: &[u8]| {
+            let mut out = Vec::new();
+            framing::write_header(&mut out, id);
+            out.extend_from_slice(indexes);
+            out.extend_from_slice(message);
+            out
+        };
+        let order = prost::Message::encode_to_vec(&Order {
+            id: 1,
+            item: "a long enough item".into(),
+            quantities: vec![5],
+        });
+        // A cut message, a huge index count, a truncated index varint.
+        check(framed(&[0], &order[..order.len() - 5]), "do not decode");
+        check(
+            framed(&[0xfe, 0xff, 0xff, 0xff, 0x0f], &[2]),
+            "message indexes announced",
+        );
+        check(framed(&[2, 0x80], &[]), "truncated");
+        check(vec![1, 0, 0, 0, 1, 0], "magic byte 1");
+        // A schema id that is an Avro schema.
+        let avro = registry
+            .register(&unique_subject("proto-avro"), &Schema::avro(r#""string""#))
+            .expect("register");
+        let mut out = Vec::new();
+        framing::write_header(&mut out, avro);
+        out.push(0);
+        check(out, "not Protobuf");
+        // Not a Protobuf schema for a serializer.
+        assert!(ProtobufSerializer::new(
+            Arc::clone(&registry),
+            Schema::avro("\"string\""),
+            &[0],
+            SerdeConfig::value()
+        )
+        .is_err());
+        assert!(ProtobufSerializer::new(
+            Arc::clone(&registry),
+            shop_proto(),
+            &[-1],
+            SerdeConfig::value()
+        )
+        .is_err());
+    }
+}

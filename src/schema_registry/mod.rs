@@ -50,10 +50,12 @@ pub mod framing;
 mod http;
 #[cfg(feature = "json-schema")]
 pub mod json;
+#[cfg(feature = "protobuf")]
+pub mod protobuf;
 pub mod serdes;
 pub mod subject;
 mod types;
-#[cfg(any(feature = "avro", feature = "json-schema"))]
+#[cfg(any(feature = "avro", feature = "json-schema", feature = "protobuf"))]
 mod writer_schemas;
 
 use std::sync::Arc;
