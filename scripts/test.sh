@@ -58,9 +58,10 @@ run_tests() {
 }
 
 # The optional features every step below builds with: one set, so that the steps share
-# one build of the library and its test binaries. Their tests (tests/schema_registry.rs,
-# on a local Apicurio Registry or KAFKA_SCHEMA_REGISTRY_URL) ride along in the main step.
-features="schema-registry"
+# one build of the library and its test binaries. Their tests (tests/schema_registry.rs
+# and the Avro, JSON Schema and Protobuf serializers' tests/schema_registry_serde.rs, on
+# a local Apicurio Registry or KAFKA_SCHEMA_REGISTRY_URL) ride along in the main step.
+features="schema-registry,avro,json-schema,protobuf"
 
 echo "== tests on Apache Kafka${KAFKA_BOOTSTRAP:+ (external broker $KAFKA_BOOTSTRAP)}, and the schema registry client's"
 run_tests --all-targets --features "$features" --no-fail-fast
