@@ -9,7 +9,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${KAFKA_SYNC_VENV:-$root/.cache/venv}"
 py="$venv/bin/python"
 
-if [ -x "$py" ] && "$py" -c 'import confluent_kafka, kafka, lz4, zstandard, cramjam, snappy' >/dev/null 2>&1; then
+if [ -x "$py" ] && "$py" -c 'import confluent_kafka, kafka, lz4, zstandard, cramjam, snappy, fastavro, confluent_kafka.schema_registry.avro' >/dev/null 2>&1; then
   echo "$py"
   exit 0
 fi
@@ -17,6 +17,6 @@ fi
 mkdir -p "$(dirname "$venv")"
 python3 -m venv "$venv" >&2
 "$py" -m pip install --quiet --upgrade pip >&2
-"$py" -m pip install --quiet 'confluent-kafka>=2,<3' 'kafka-python>=2' 'lz4' 'zstandard' 'cramjam' 'python-snappy' >&2
-"$py" -c 'import confluent_kafka, kafka, lz4, zstandard, cramjam, snappy' >&2
+"$py" -m pip install --quiet 'confluent-kafka[avro,schemaregistry]>=2,<3' 'kafka-python>=2' 'lz4' 'zstandard' 'cramjam' 'python-snappy' >&2
+"$py" -c 'import confluent_kafka, kafka, lz4, zstandard, cramjam, snappy, fastavro, confluent_kafka.schema_registry.avro' >&2
 echo "$py"

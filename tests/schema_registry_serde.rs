@@ -869,3 +869,135 @@ message Customer {
         .is_err());
     }
 }
+
+/// The wire bytes against confluent-kafka-python's own Avro serializers
+/// (tests/support/schema_registry_avro.py, in the venv of scripts/setup-python.sh).
+#[cfg(feature = "avro")]
+mod interop {
+    use super::*;
+    use kafka_sync::schema_registry::avro::{AvroDeserializer, AvroSerializer};
+    use serde::{Deserialize, Serialize};
+    use std::process::Command;
+
+    const SCHEMA: &str = r#"{"type":"record","name":"Payment","namespace":"interop","fields":[
+        {"name":"id","type":"string"},
+        {"name":"amount","type":"double"},
+        {"name":"count","type":"long"},
+        {"name":"note","type":["null","string"],"default":null},
+        {"name":"tags","type":{"type":"array","items":"string"}},
+        {"name":"kind","type":{"type":"enum","name":"Kind","symbols":["CARD","CASH"]}}]}"#;
+
+    #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+    enum Kind {
+        #[serde(rename = "CARD")]
+        Card,
+        #[serde(rename = "CASH")]
+        Cash,
+    }
+
+    #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+    struct Payment {
+        id: String,
+        amount: f64,
+        count: i64,
+        note: Option<String>,
+        tags: Vec<String>,
+        kind: Kind,
+    }
+
+    fn payments() -> Vec<Payment> {
+        vec![
+            Payment {
+                id: "p1".into(),
+                amount: 12.5,
+                count: 3,
+                note: Some("fast".into()),
+                tags: vec!["a".into(), "b".into()],
+                kind: Kind::Card,
+            },
+            Payment {
+                id: "p2".into(),
+                amount: -0.25,
+                count: 1 << 40,
+                note: None,
+                tags: vec![],
+                kind: Kind::Cash,
+            },
+        ]
+    }
+
+    fn python(args: &[&str]) -> String {
+        let script = common::project_root().join("tests/support/schema_registry_avro.py");
+        let output = Command::new(common::mock::python())
+            .arg(script)
+            .args(args)
+            .output()
+            .expect("run tests/support/schema_registry_avro.py");
+        assert!(
+            output.status.success(),
+            "schema_registry_avro.py {:?} failed:\n{}",
+            &args[..1],
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("UTF-8")
+    }
+
+    #[test]
+    fn we_read_what_confluent_kafka_python_writes() {
+        let topic = topic("avro-from-python");
+        let records: Vec<(String, Payment)> =
+            payments().into_iter().map(|p| (p.id.clone(), p)).collect();
+        let json = serde_json::to_string(&records).expect("JSON");
+        python(&[
+            "produce",
+            &common::bootstrap(),
+            &registry_url(),
+            &topic,
+            SCHEMA,
+            &json,
+        ]);
+
+        let registry = registry();
+        let read = read(
+            &topic,
+            2,
+            StringDeserializer,
+            AvroDeserializer::<Payment>::new(registry, SerdeConfig::value()),
+        );
+        let expected: Vec<(Option<String>, Option<Payment>)> = records
+            .into_iter()
+            .map(|(k, v)| (Some(k), Some(v)))
+            .collect();
+        assert_eq!(read, expected);
+    }
+
+    #[test]
+    fn confluent_kafka_python_reads_what_we_write() {
+        let topic = topic("avro-to-python");
+        let serializer =
+            AvroSerializer::new(registry(), Schema::avro(SCHEMA), SerdeConfig::value())
+                .expect("serializer");
+        let producer = producer::<str, Payment>(StringSerializer, serializer);
+        let payments = payments();
+        let records: Vec<(Option<&str>, Option<&Payment>)> = payments
+            .iter()
+            .map(|p| (Some(p.id.as_str()), Some(p)))
+            .collect();
+        send_all(&producer, &topic, &records);
+
+        let out = python(&[
+            "consume",
+            &common::bootstrap(),
+            &registry_url(),
+            &topic,
+            "2",
+        ]);
+        let read: Vec<(String, Payment)> = out
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a [key, value] line"))
+            .collect();
+        let expected: Vec<(String, Payment)> =
+            payments.into_iter().map(|p| (p.id.clone(), p)).collect();
+        assert_eq!(read, expected);
+    }
+}

@@ -1,5 +1,5 @@
 //! Avro serializers and deserializers on a schema registry (feature `avro`, on the
-//! `apache-avro` crate), in the Confluent wire format ([`framing`](super::framing)).
+//! `apache-avro` crate), in the Confluent wire format ([`framing`]).
 //!
 //! - [`AvroSerializer`] writes any `serde::Serialize` value with a writer schema given
 //!   once (parsed once); [`AvroValueSerializer`] writes `apache_avro::types::Value`s.

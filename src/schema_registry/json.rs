@@ -1,6 +1,6 @@
 //! JSON Schema serializers and deserializers on a schema registry (feature
 //! `json-schema`): `serde` values written as JSON in the Confluent wire format
-//! ([`framing`](super::framing)), validated against the schema when asked (with the
+//! ([`framing`]), validated against the schema when asked (with the
 //! `jsonschema` crate).
 //!
 //! - [`JsonSerializer`] writes any `serde::Serialize` value. Its schema is registered

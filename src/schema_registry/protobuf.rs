@@ -1,6 +1,6 @@
 //! Protobuf serializers and deserializers on a schema registry (feature `protobuf`,
 //! on `prost`), in the Confluent wire format: the header, the message indexes, then
-//! the message ([`framing`](super::framing)).
+//! the message ([`framing`]).
 //!
 //! The crate does not parse `.proto` files: the serializer is given the schema's text
 //! (registered as it is, with its references) and the *message index path* of the

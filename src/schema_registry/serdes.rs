@@ -77,7 +77,7 @@ impl SerdeConfig {
     }
 
     /// Sets an option by its confluent-kafka-python name. An unknown key or a value that
-    /// does not parse is an [`ErrorKind::Config`] error naming the key.
+    /// does not parse is an [`ErrorKind::Config`](crate::ErrorKind::Config) error naming the key.
     pub fn set(self, key: &str, value: &str) -> Result<Self> {
         let flag = || match value.trim().to_ascii_lowercase().as_str() {
             "true" => Ok(true),
