@@ -102,6 +102,7 @@ fn same_json(a: &str, b: &str) -> bool {
 
 #[test]
 fn register_returns_an_id_that_get_by_id_resolves() {
+    let _turn = common::schema_registry::serial();
     let _level = shared_level();
     let registry = client();
     let subject = unique_subject("register");
@@ -133,6 +134,7 @@ fn register_returns_an_id_that_get_by_id_resolves() {
 
 #[test]
 fn json_and_protobuf_schemas_keep_their_type() {
+    let _turn = common::schema_registry::serial();
     let registry = client();
     let json = Schema::json(
         r#"{"$schema":"http://json-schema.org/draft-07/schema#","type":"object",
@@ -165,6 +167,7 @@ fn json_and_protobuf_schemas_keep_their_type() {
 
 #[test]
 fn references_are_registered_and_read_back() {
+    let _turn = common::schema_registry::serial();
     let registry = client();
     let address_subject = unique_subject("address");
     let address = Schema::avro(
@@ -192,6 +195,7 @@ fn references_are_registered_and_read_back() {
 
 #[test]
 fn versions_are_listed_and_read_one_by_one() {
+    let _turn = common::schema_registry::serial();
     let _level = shared_level();
     let registry = client();
     let subject = unique_subject("versions");
@@ -214,6 +218,7 @@ fn versions_are_listed_and_read_one_by_one() {
 
 #[test]
 fn lookup_finds_a_registered_schema_and_not_another() {
+    let _turn = common::schema_registry::serial();
     let _level = shared_level();
     let registry = client();
     let subject = unique_subject("lookup");
@@ -233,6 +238,7 @@ fn lookup_finds_a_registered_schema_and_not_another() {
 
 #[test]
 fn unknown_subjects_versions_and_ids_are_clear_errors() {
+    let _turn = common::schema_registry::serial();
     let registry = client();
     let missing = unique_subject("missing");
     let (status, code, text) = registry_code(registry.get_versions(&missing));
@@ -275,6 +281,7 @@ fn unknown_subjects_versions_and_ids_are_clear_errors() {
 
 #[test]
 fn an_invalid_schema_is_refused_with_42201() {
+    let _turn = common::schema_registry::serial();
     let registry = client();
     let subject = unique_subject("invalid");
     let (status, code, text) =
@@ -284,6 +291,7 @@ fn an_invalid_schema_is_refused_with_42201() {
 
 #[test]
 fn backward_compatibility_takes_an_optional_field_and_refuses_a_required_one() {
+    let _turn = common::schema_registry::serial();
     let _level = shared_level();
     let registry = client();
     let subject = unique_subject("backward");
@@ -336,6 +344,7 @@ fn backward_compatibility_takes_an_optional_field_and_refuses_a_required_one() {
 
 #[test]
 fn forward_compatibility_refuses_a_removed_required_field() {
+    let _turn = common::schema_registry::serial();
     let _level = shared_level();
     let registry = client();
     let subject = unique_subject("forward");
@@ -369,6 +378,7 @@ fn forward_compatibility_refuses_a_removed_required_field() {
 
 #[test]
 fn the_registry_default_level_is_read_and_set() {
+    let _turn = common::schema_registry::serial();
     let _alone = LEVEL.write().unwrap_or_else(|e| e.into_inner());
     let registry = client();
     let before = registry.get_compatibility(None).unwrap();
@@ -387,6 +397,7 @@ fn the_registry_default_level_is_read_and_set() {
 
 #[test]
 fn subjects_and_versions_are_deleted_softly_then_for_good() {
+    let _turn = common::schema_registry::serial();
     let _level = shared_level();
     let registry = client();
     let subject = unique_subject("delete");
@@ -445,6 +456,7 @@ fn subjects_and_versions_are_deleted_softly_then_for_good() {
 
 #[test]
 fn one_client_serves_many_threads() {
+    let _turn = common::schema_registry::serial();
     let _level = shared_level();
     let subject = unique_subject("threads");
     let schemas: Vec<Schema> = (0..4)
@@ -501,6 +513,7 @@ fn one_client_serves_many_threads() {
 
 #[test]
 fn caches_answer_without_the_registry_and_stay_bounded() {
+    let _turn = common::schema_registry::serial();
     let mut own = LocalRegistry::start(RegistrySecurity::Open);
     let registry = SchemaRegistryClient::new(quick_config(&own.url()).cache_capacity(2)).unwrap();
     let subject = unique_subject("cache");
@@ -535,6 +548,7 @@ fn caches_answer_without_the_registry_and_stay_bounded() {
 
 #[test]
 fn an_unreachable_url_is_passed_over_for_the_next_one() {
+    let _turn = common::schema_registry::serial();
     let dead = common::free_port();
     let urls = format!("http://127.0.0.1:{dead},{}", registry_url());
     let registry = client_for(&urls);
@@ -545,6 +559,7 @@ fn an_unreachable_url_is_passed_over_for_the_next_one() {
 
 #[test]
 fn basic_auth_is_sent_and_bad_credentials_are_refused() {
+    let _turn = common::schema_registry::serial();
     let own = LocalRegistry::start(RegistrySecurity::BasicAuth(
         "registry-user".into(),
         "registry-secret".into(),
@@ -588,6 +603,7 @@ fn basic_auth_is_sent_and_bad_credentials_are_refused() {
 
 #[test]
 fn tls_needs_the_registry_ca() {
+    let _turn = common::schema_registry::serial();
     let own = LocalRegistry::start(RegistrySecurity::Tls);
     let url = own.url();
     assert!(url.starts_with("https://"), "{url}");
@@ -604,6 +620,7 @@ fn tls_needs_the_registry_ca() {
 
 #[test]
 fn mutual_tls_sends_the_client_certificate() {
+    let _turn = common::schema_registry::serial();
     let own = LocalRegistry::start(RegistrySecurity::MutualTls);
     let url = own.url();
     let (certificate, key) = own.client_certificate();

@@ -167,6 +167,7 @@ mod avro {
 
     #[test]
     fn serde_values_go_through_kafka_and_back() {
+        let _turn = crate::common::schema_registry::serial();
         let topic = topic("avro-serde");
         let registry = registry();
         let serializer =
@@ -212,6 +213,7 @@ mod avro {
 
     #[test]
     fn avro_values_as_keys_and_values() {
+        let _turn = crate::common::schema_registry::serial();
         let topic = topic("avro-value");
         let registry = registry();
         let key_schema = Schema::avro(
@@ -266,6 +268,7 @@ mod avro {
 
     #[test]
     fn a_reader_schema_reads_old_records_with_the_new_fields_defaults() {
+        let _turn = crate::common::schema_registry::serial();
         let topic = topic("avro-evolution");
         let registry = registry();
         // Writer v1 writes first; then a producer on v2 writes under the same subject
@@ -322,6 +325,7 @@ mod avro {
 
     #[test]
     fn without_auto_register_an_unregistered_schema_is_a_clear_error() {
+        let _turn = crate::common::schema_registry::serial();
         let topic = topic("avro-no-register");
         let registry = registry();
         let config = SerdeConfig::value().auto_register_schemas(false);
@@ -350,6 +354,7 @@ mod avro {
 
     #[test]
     fn use_latest_version_writes_with_the_subjects_latest_schema() {
+        let _turn = crate::common::schema_registry::serial();
         let topic = topic("avro-latest");
         let registry = registry();
         let subject = format!("{topic}-value");
@@ -404,6 +409,7 @@ mod avro {
 
     #[test]
     fn record_name_strategies_use_the_avro_full_name() {
+        let _turn = crate::common::schema_registry::serial();
         let topic = topic("avro-record-name");
         let registry = registry();
         // A namespace of this run's own, as the subject is the record's name.
@@ -448,6 +454,7 @@ mod avro {
 
     #[test]
     fn malformed_payloads_are_clear_errors() {
+        let _turn = crate::common::schema_registry::serial();
         let registry = registry();
         let deserializer =
             AvroDeserializer::<User>::new(Arc::clone(&registry), SerdeConfig::value());
@@ -531,6 +538,7 @@ mod json {
 
     #[test]
     fn valid_values_pass_validation_both_ways() {
+        let _turn = crate::common::schema_registry::serial();
         let topic = topic("json-valid");
         let registry = registry();
         let serializer = JsonSerializer::new(
@@ -587,6 +595,7 @@ mod json {
 
     #[test]
     fn invalid_values_are_refused_when_validating() {
+        let _turn = crate::common::schema_registry::serial();
         let topic = topic("json-invalid");
         let registry = registry();
         let validating = JsonSerializer::new(
@@ -722,6 +731,7 @@ message Customer {
 
     #[test]
     fn messages_go_through_kafka_with_their_message_indexes() {
+        let _turn = crate::common::schema_registry::serial();
         let topic = topic("proto");
         let registry = registry();
         let orders = producer::<str, Order>(
@@ -810,6 +820,7 @@ message Customer {
 
     #[test]
     fn malformed_protobuf_payloads_are_clear_errors() {
+        let _turn = crate::common::schema_registry::serial();
         let registry = registry();
         let subject = unique_subject("proto-malformed");
         let id = registry
@@ -944,6 +955,7 @@ mod interop {
 
     #[test]
     fn we_read_what_confluent_kafka_python_writes() {
+        let _turn = crate::common::schema_registry::serial();
         let topic = topic("avro-from-python");
         let records: Vec<(String, Payment)> =
             payments().into_iter().map(|p| (p.id.clone(), p)).collect();
@@ -973,6 +985,7 @@ mod interop {
 
     #[test]
     fn confluent_kafka_python_reads_what_we_write() {
+        let _turn = crate::common::schema_registry::serial();
         let topic = topic("avro-to-python");
         let serializer =
             AvroSerializer::new(registry(), Schema::avro(SCHEMA), SerdeConfig::value())

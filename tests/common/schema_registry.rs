@@ -58,6 +58,16 @@ pub fn registry_url() -> String {
     }
 }
 
+/// Makes the tests of one binary take turns with the registry. Apicurio 2.4's
+/// in-memory storage does not take concurrent schema registrations: one waits on a
+/// table lock until it fails with HTTP 500, and its retry then finds the schema half
+/// written ("artifact already exists", HTTP 409). Each test holds the guard for its
+/// whole run.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The registry named by `KAFKA_SCHEMA_REGISTRY_URL`, if any.
 pub fn external_registry_url() -> Option<String> {
     std::env::var("KAFKA_SCHEMA_REGISTRY_URL")
