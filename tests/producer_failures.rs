@@ -250,6 +250,28 @@ fn idempotent_delivery_survives_a_broker_restart_without_duplicates() {
             while producer.metrics().records_sent < killed_after && Instant::now() < deadline {
                 std::thread::yield_now();
             }
+            // Stop the broker first (SIGSTOP): requests sent to it then stay
+            // unanswered, so once some are in flight the kill surely catches them on
+            // their way, whatever the timing of the sending thread.
+            cluster.pause(1);
+            common::wait_until(
+                "requests in flight to the stopped broker",
+                Duration::from_secs(30),
+                Duration::from_millis(5),
+                || {
+                    let in_flight: usize = producer
+                        .statistics()
+                        .brokers
+                        .values()
+                        .map(|b| b.in_flight)
+                        .sum();
+                    if in_flight > 0 {
+                        Ok(())
+                    } else {
+                        Err("none in flight".to_owned())
+                    }
+                },
+            );
             cluster.kill(1);
             cluster.start_node(1);
             restarted.store(true, std::sync::atomic::Ordering::SeqCst);
