@@ -20,7 +20,10 @@ use crate::error::{ErrorKind, KafkaError, Result};
 /// Turns a `T` into bytes for a record of `topic`.
 pub trait Serializer<T: ?Sized>: Send + Sync {
     /// Appends the serialized `value` to `out` (which is empty when called).
-    /// Errors should be [`ErrorKind::Serialization`].
+    /// Errors should be [`ErrorKind::Serialization`]; [`TypedProducer`] passes them on
+    /// with their kind (a schema registry's errors stay
+    /// [`ErrorKind::SchemaRegistry`], with its error code), naming the key or value
+    /// and the topic in the message.
     fn serialize(&self, topic: &str, value: &T, out: &mut Vec<u8>) -> Result<()>;
 }
 
@@ -158,15 +161,10 @@ impl<K: ?Sized, V: ?Sized> TypedProducer<K, V> {
     }
 }
 
+/// The serializer's error, with its kind kept (so that a registry's error code or a
+/// retriable kind stays visible), naming what was serialized and for which topic.
 fn serialization_error(e: KafkaError, what: &str, topic: &str) -> KafkaError {
-    if e.kind() == ErrorKind::Serialization {
-        e.context(format!("serializing the {what} of a record for `{topic}`"))
-    } else {
-        KafkaError::new(
-            ErrorKind::Serialization,
-            format!("serializing the {what} of a record for `{topic}`: {e}"),
-        )
-    }
+    e.context(format!("serializing the {what} of a record for `{topic}`"))
 }
 
 #[cfg(test)]
@@ -187,17 +185,22 @@ mod tests {
     }
 
     #[test]
-    fn serializer_errors_are_serialization_errors() {
-        struct Fails;
-        impl Serializer<str> for Fails {
-            fn serialize(&self, _: &str, _: &str, _: &mut Vec<u8>) -> Result<()> {
-                Err(KafkaError::invalid_argument("no"))
-            }
-        }
-        let err = serialization_error(KafkaError::invalid_argument("no"), "key", "t");
+    fn serializer_errors_keep_their_kind_and_name_the_field() {
+        let err = serialization_error(
+            KafkaError::new(ErrorKind::Serialization, "not an i32"),
+            "key",
+            "t",
+        );
         assert_eq!(err.kind(), ErrorKind::Serialization);
-        assert!(err.to_string().contains("key"));
-        let mut out = Vec::new();
-        assert!(Fails.serialize("t", "x", &mut out).is_err());
+        assert!(err.to_string().contains("the key of a record for `t`"));
+
+        let registry = ErrorKind::SchemaRegistry {
+            status: 404,
+            code: 40401,
+        };
+        let err = serialization_error(KafkaError::new(registry, "subject not found"), "value", "t");
+        assert_eq!(err.kind(), registry);
+        assert!(err.to_string().contains("the value of a record for `t`"));
+        assert!(err.to_string().contains("subject not found"));
     }
 }
