@@ -57,6 +57,7 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use apache_avro::schema::ResolvedSchema;
 use apache_avro::types::Value;
 use apache_avro::Schema as AvroSchema;
 use bytes::Bytes;
@@ -64,6 +65,7 @@ use parking_lot::Mutex;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::avro_bounds;
 use super::cache::BoundedCache;
 use super::framing;
 use super::serdes::SerdeConfig;
@@ -112,6 +114,13 @@ impl ParsedAvro {
         payload: &[u8],
         reader: Option<&ParsedAvro>,
     ) -> std::result::Result<Value, String> {
+        let resolved = if self.schemata.is_empty() {
+            ResolvedSchema::try_from(&self.schema)
+        } else {
+            ResolvedSchema::try_from(self.schemata())
+        }
+        .map_err(|e| e.to_string())?;
+        avro_bounds::check(&self.schema, resolved.get_names(), payload)?;
         let mut input = Input {
             rest: payload,
             overran: false,
@@ -609,6 +618,17 @@ mod tests {
         assert!(schema.decode(&hostile, None).is_err());
         // A varint that never ends.
         assert!(schema.decode(&[0xff; 32], None).is_err());
+        // A string of 284 MB, and an array of a billion longs, in a few bytes: refused
+        // before apache-avro allocates for them (avro_bounds).
+        let err = schema
+            .decode(&[0x80, 0xb0, 0xc3, 0x8f, 0x02, 0], None)
+            .unwrap_err();
+        assert!(err.contains("claims"), "{err}");
+        let longs = parsed(r#"{"type":"array","items":"long"}"#);
+        let err = longs
+            .decode(&[0x80, 0xd0, 0xac, 0xf3, 0x07, 2, 0], None)
+            .unwrap_err();
+        assert!(err.contains("block claims"), "{err}");
     }
 
     #[test]

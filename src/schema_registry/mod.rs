@@ -44,6 +44,8 @@
 
 #[cfg(feature = "avro")]
 pub mod avro;
+#[cfg(feature = "avro")]
+mod avro_bounds;
 pub(crate) mod cache;
 pub mod config;
 pub mod framing;
