@@ -6,6 +6,9 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use super::settings::{
+    config_struct, parse_i32, parse_list, parse_optional_text, parse_trimmed, parse_value,
+};
 use super::{
     parse_bool, parse_ms, parse_size, read_properties, ClientConfig, ClientKind, UnusedKeys,
 };
@@ -192,127 +195,117 @@ impl FromStr for AssignmentStrategy {
     }
 }
 
-/// Configuration of a [`KafkaConsumer`](crate::KafkaConsumer).
-///
-/// ```
-/// use std::time::Duration;
-/// use kafka_sync::{ConsumerConfig, OffsetReset};
-///
-/// let config = ConsumerConfig::new("127.0.0.1:9092")
-///     .group_id("billing")
-///     .auto_offset_reset(OffsetReset::Earliest)
-///     .session_timeout(Duration::from_secs(10))
-///     .set("max.poll.records", "1000")?;
-/// assert_eq!(config.max_poll_records, 1000);
-/// assert!(ConsumerConfig::new("h:1").set("max.poll.records", "many").is_err());
-/// # Ok::<(), kafka_sync::KafkaError>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct ConsumerConfig {
-    /// Settings shared by all clients (bootstrap servers, client id, timeouts...).
-    pub client: ClientConfig,
-    /// `group.id`: the consumer group to join for `subscribe()` and to commit offsets
-    /// to. Default none: only `assign()` works, and nothing is committed.
-    pub group_id: Option<String>,
-    /// `group.instance.id`: a stable member identity for static membership (KIP-345):
-    /// a restart within the session timeout gets its partitions back without a
-    /// rebalance. Default none.
-    pub group_instance_id: Option<String>,
-    /// `group.protocol`: the classic group protocol or KIP-848's consumer protocol.
-    /// Default [`GroupProtocol::Classic`].
-    pub group_protocol: GroupProtocol,
-    /// `group.remote.assignor`: with the consumer protocol, the broker-side assignor to
-    /// use (`uniform` or `range` on Apache Kafka); `None` (the default) leaves the
-    /// choice to the broker (its first `group.consumer.assignors`).
-    pub group_remote_assignor: Option<String>,
-    /// `auto.offset.reset`: default [`OffsetReset::Latest`].
-    pub auto_offset_reset: OffsetReset,
-    /// `enable.auto.commit`: commit the positions in the background of `poll()` every
-    /// `auto_commit_interval`, before a rebalance and on close. Default true (only in
-    /// effect with a group id).
-    pub enable_auto_commit: bool,
-    /// `auto.commit.interval.ms`: default 5 s.
-    pub auto_commit_interval: Duration,
-    /// `fetch.min.bytes`: the least data a fetch answer should hold; the broker waits up
-    /// to `fetch_max_wait` for it. Default 1.
-    pub fetch_min_bytes: i32,
-    /// `fetch.max.bytes`: the most data one fetch answer should hold. Default 50 MiB.
-    pub fetch_max_bytes: i32,
-    /// `fetch.max.wait.ms`: how long the broker may hold a fetch for `fetch_min_bytes`.
-    /// Default 500 ms.
-    pub fetch_max_wait: Duration,
-    /// `max.partition.fetch.bytes`: the most data per partition in one fetch answer.
-    /// Default 1 MiB.
-    pub max_partition_fetch_bytes: i32,
-    /// `max.poll.records`: the most records one `poll()` returns. Default 500.
-    pub max_poll_records: usize,
-    /// `max.poll.interval.ms`: a group member that does not call `poll()` for this long
-    /// leaves the group so that others take its partitions. Also the rebalance timeout.
-    /// Default 5 min.
-    pub max_poll_interval: Duration,
-    /// `session.timeout.ms`: the coordinator drops a member it has not heard from for
-    /// this long. Default 45 s (the Java client's since Kafka 3.0; kafka-python uses 10 s).
-    pub session_timeout: Duration,
-    /// `heartbeat.interval.ms`: how often the heartbeat thread tells the coordinator the
-    /// member is alive. Must be less than the session timeout. Default 3 s.
-    pub heartbeat_interval: Duration,
-    /// `partition.assignment.strategy`: the assignors this member offers, preferred
-    /// first; the group uses the first one every member supports. Default range, then
-    /// roundrobin (kafka-python's default).
-    pub partition_assignment_strategy: Vec<AssignmentStrategy>,
-    /// `isolation.level`: default [`IsolationLevel::ReadUncommitted`].
-    pub isolation_level: IsolationLevel,
-    /// `check.crcs`: verify the CRC of every fetched batch. Default true.
-    pub check_crcs: bool,
-    /// `exclude.internal.topics`: pattern subscriptions never match internal topics
-    /// such as `__consumer_offsets`. Default true.
-    pub exclude_internal_topics: bool,
-    /// `allow.auto.create.topics`: let brokers that are configured to do so create a
-    /// subscribed topic that does not exist. Default true.
-    pub allow_auto_create_topics: bool,
-    /// `client.rack`: the rack of this consumer, sent with fetches. Default empty.
-    pub client_rack: String,
-    /// `default.api.timeout.ms`: the timeout of blocking calls that take none
-    /// (`committed`, `position`, `beginning_offsets`, `commit`, `close`...). Default 60 s.
-    pub default_api_timeout: Duration,
-    /// Keys accepted but not used (see the [module documentation](super)).
-    unused: UnusedKeys,
+config_struct! {
+    /// Configuration of a [`KafkaConsumer`](crate::KafkaConsumer).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kafka_sync::{ConsumerConfig, OffsetReset};
+    ///
+    /// let config = ConsumerConfig::new("127.0.0.1:9092")
+    ///     .group_id("billing")
+    ///     .auto_offset_reset(OffsetReset::Earliest)
+    ///     .session_timeout(Duration::from_secs(10))
+    ///     .set("max.poll.records", "1000")?;
+    /// assert_eq!(config.max_poll_records, 1000);
+    /// assert!(ConsumerConfig::new("h:1").set("max.poll.records", "many").is_err());
+    /// # Ok::<(), kafka_sync::KafkaError>(())
+    /// ```
+    #[derive(Debug, Clone)]
+    pub struct ConsumerConfig {
+        fn new(bootstrap_servers);
+        fields {
+            /// Settings shared by all clients (bootstrap servers, client id, timeouts...).
+            pub client: ClientConfig = ClientConfig::new(bootstrap_servers);
+            /// Keys accepted but not used (see the [module documentation](super)).
+            unused: UnusedKeys = UnusedKeys::default();
+        }
+        settings {
+            /// `group.id`: the consumer group to join for `subscribe()` and to commit
+            /// offsets to. Default none: only `assign()` works, and nothing is committed.
+            group_id: Option<String> = None, "group.id" => parse_optional_text, setter some;
+            /// `group.instance.id`: a stable member identity for static membership
+            /// (KIP-345): a restart within the session timeout gets its partitions back
+            /// without a rebalance. Default none.
+            group_instance_id: Option<String> = None, "group.instance.id" => parse_optional_text, setter some;
+            /// `group.protocol`: the classic group protocol or KIP-848's consumer
+            /// protocol. Default [`GroupProtocol::Classic`].
+            ///
+            /// ```
+            /// use kafka_sync::{ConsumerConfig, GroupProtocol};
+            ///
+            /// let config = ConsumerConfig::new("127.0.0.1:9092")
+            ///     .group_id("billing")
+            ///     .group_protocol(GroupProtocol::Consumer);
+            /// assert_eq!(config.group_protocol, GroupProtocol::Consumer);
+            /// ```
+            group_protocol: GroupProtocol = GroupProtocol::Classic, "group.protocol" => parse_value, setter;
+            /// `group.remote.assignor`: with the consumer protocol, the broker-side
+            /// assignor to use (`uniform` or `range` on Apache Kafka); `None` (the
+            /// default) leaves the choice to the broker (its first
+            /// `group.consumer.assignors`).
+            group_remote_assignor: Option<String> = None, "group.remote.assignor" => parse_optional_text, setter some;
+            /// `auto.offset.reset`: default [`OffsetReset::Latest`].
+            auto_offset_reset: OffsetReset = OffsetReset::Latest, "auto.offset.reset" => parse_value, setter;
+            /// `enable.auto.commit`: commit the positions in the background of `poll()`
+            /// every `auto_commit_interval`, before a rebalance and on close. Default
+            /// true (only in effect with a group id).
+            enable_auto_commit: bool = true, "enable.auto.commit" => parse_bool, setter;
+            /// `auto.commit.interval.ms`: default 5 s.
+            auto_commit_interval: Duration = Duration::from_secs(5), "auto.commit.interval.ms" => parse_ms, setter;
+            /// `fetch.min.bytes`: the least data a fetch answer should hold; the broker
+            /// waits up to `fetch_max_wait` for it. Default 1.
+            fetch_min_bytes: i32 = 1, "fetch.min.bytes" => parse_i32, setter;
+            /// `fetch.max.bytes`: the most data one fetch answer should hold. Default
+            /// 50 MiB.
+            fetch_max_bytes: i32 = 50 * 1024 * 1024, "fetch.max.bytes" => parse_i32, setter;
+            /// `fetch.max.wait.ms`: how long the broker may hold a fetch for
+            /// `fetch_min_bytes`. Default 500 ms.
+            fetch_max_wait: Duration = Duration::from_millis(500), "fetch.max.wait.ms" => parse_ms, setter;
+            /// `max.partition.fetch.bytes`: the most data per partition in one fetch
+            /// answer. Default 1 MiB.
+            max_partition_fetch_bytes: i32 = 1024 * 1024, "max.partition.fetch.bytes" => parse_i32, setter;
+            /// `max.poll.records`: the most records one `poll()` returns. Default 500.
+            max_poll_records: usize = 500, "max.poll.records" => parse_size, setter;
+            /// `max.poll.interval.ms`: a group member that does not call `poll()` for
+            /// this long leaves the group so that others take its partitions. Also the
+            /// rebalance timeout. Default 5 min.
+            max_poll_interval: Duration = Duration::from_secs(300), "max.poll.interval.ms" => parse_ms, setter;
+            /// `session.timeout.ms`: the coordinator drops a member it has not heard from
+            /// for this long. Default 45 s (the Java client's since Kafka 3.0;
+            /// kafka-python uses 10 s).
+            session_timeout: Duration = Duration::from_secs(45), "session.timeout.ms" => parse_ms, setter;
+            /// `heartbeat.interval.ms`: how often the heartbeat thread tells the
+            /// coordinator the member is alive. Must be less than the session timeout.
+            /// Default 3 s.
+            heartbeat_interval: Duration = Duration::from_secs(3), "heartbeat.interval.ms" => parse_ms, setter;
+            /// `partition.assignment.strategy`: the assignors this member offers,
+            /// preferred first; the group uses the first one every member supports.
+            /// Default range, then roundrobin (kafka-python's default).
+            partition_assignment_strategy: Vec<AssignmentStrategy> =
+                vec![AssignmentStrategy::Range, AssignmentStrategy::RoundRobin],
+                "partition.assignment.strategy" => parse_list;
+            /// `isolation.level`: default [`IsolationLevel::ReadUncommitted`].
+            isolation_level: IsolationLevel = IsolationLevel::ReadUncommitted, "isolation.level" => parse_value, setter;
+            /// `check.crcs`: verify the CRC of every fetched batch. Default true.
+            check_crcs: bool = true, "check.crcs" => parse_bool, setter;
+            /// `exclude.internal.topics`: pattern subscriptions never match internal
+            /// topics such as `__consumer_offsets`. Default true.
+            exclude_internal_topics: bool = true, "exclude.internal.topics" => parse_bool;
+            /// `allow.auto.create.topics`: let brokers that are configured to do so
+            /// create a subscribed topic that does not exist. Default true.
+            allow_auto_create_topics: bool = true, "allow.auto.create.topics" => parse_bool;
+            /// `client.rack`: the rack of this consumer, sent with fetches. Default empty.
+            client_rack: String = String::new(), "client.rack" => parse_trimmed;
+            /// `default.api.timeout.ms`: the timeout of blocking calls that take none
+            /// (`committed`, `position`, `beginning_offsets`, `commit`, `close`...).
+            /// Default 60 s.
+            default_api_timeout: Duration = Duration::from_secs(60), "default.api.timeout.ms" => parse_ms, setter;
+        }
+    }
 }
 
 impl ConsumerConfig {
-    /// Defaults with the given bootstrap servers (comma-separated `host:port`).
-    pub fn new(bootstrap_servers: &str) -> Self {
-        ConsumerConfig {
-            client: ClientConfig::new(bootstrap_servers),
-            group_id: None,
-            group_instance_id: None,
-            group_protocol: GroupProtocol::Classic,
-            group_remote_assignor: None,
-            auto_offset_reset: OffsetReset::Latest,
-            enable_auto_commit: true,
-            auto_commit_interval: Duration::from_secs(5),
-            fetch_min_bytes: 1,
-            fetch_max_bytes: 50 * 1024 * 1024,
-            fetch_max_wait: Duration::from_millis(500),
-            max_partition_fetch_bytes: 1024 * 1024,
-            max_poll_records: 500,
-            max_poll_interval: Duration::from_secs(300),
-            session_timeout: Duration::from_secs(45),
-            heartbeat_interval: Duration::from_secs(3),
-            partition_assignment_strategy: vec![
-                AssignmentStrategy::Range,
-                AssignmentStrategy::RoundRobin,
-            ],
-            isolation_level: IsolationLevel::ReadUncommitted,
-            check_crcs: true,
-            exclude_internal_topics: true,
-            allow_auto_create_topics: true,
-            client_rack: String::new(),
-            default_api_timeout: Duration::from_secs(60),
-            unused: UnusedKeys::default(),
-        }
-    }
-
     /// The keys given to [`set`](Self::set) or [`from_properties`](Self::from_properties)
     /// that this config accepted without using them, in the order first given: keys of
     /// the Java producer and admin client, and Java consumer keys kafka-sync does not
@@ -332,120 +325,9 @@ impl ConsumerConfig {
         self
     }
 
-    /// `group.id`.
-    pub fn group_id(mut self, group_id: impl Into<String>) -> Self {
-        self.group_id = Some(group_id.into());
-        self
-    }
-
-    /// `group.instance.id` (static membership).
-    pub fn group_instance_id(mut self, id: impl Into<String>) -> Self {
-        self.group_instance_id = Some(id.into());
-        self
-    }
-
-    /// `group.protocol`.
-    ///
-    /// ```
-    /// use kafka_sync::{ConsumerConfig, GroupProtocol};
-    ///
-    /// let config = ConsumerConfig::new("127.0.0.1:9092")
-    ///     .group_id("billing")
-    ///     .group_protocol(GroupProtocol::Consumer);
-    /// assert_eq!(config.group_protocol, GroupProtocol::Consumer);
-    /// ```
-    pub fn group_protocol(mut self, protocol: GroupProtocol) -> Self {
-        self.group_protocol = protocol;
-        self
-    }
-
-    /// `group.remote.assignor` (consumer protocol only): `uniform` or `range`.
-    pub fn group_remote_assignor(mut self, assignor: impl Into<String>) -> Self {
-        self.group_remote_assignor = Some(assignor.into());
-        self
-    }
-
-    /// `auto.offset.reset`.
-    pub fn auto_offset_reset(mut self, reset: OffsetReset) -> Self {
-        self.auto_offset_reset = reset;
-        self
-    }
-
-    /// `enable.auto.commit`.
-    pub fn enable_auto_commit(mut self, enable: bool) -> Self {
-        self.enable_auto_commit = enable;
-        self
-    }
-
-    /// `auto.commit.interval.ms`.
-    pub fn auto_commit_interval(mut self, interval: Duration) -> Self {
-        self.auto_commit_interval = interval;
-        self
-    }
-
-    /// `fetch.min.bytes`.
-    pub fn fetch_min_bytes(mut self, bytes: i32) -> Self {
-        self.fetch_min_bytes = bytes;
-        self
-    }
-
-    /// `fetch.max.bytes`.
-    pub fn fetch_max_bytes(mut self, bytes: i32) -> Self {
-        self.fetch_max_bytes = bytes;
-        self
-    }
-
-    /// `fetch.max.wait.ms`.
-    pub fn fetch_max_wait(mut self, wait: Duration) -> Self {
-        self.fetch_max_wait = wait;
-        self
-    }
-
-    /// `max.partition.fetch.bytes`.
-    pub fn max_partition_fetch_bytes(mut self, bytes: i32) -> Self {
-        self.max_partition_fetch_bytes = bytes;
-        self
-    }
-
-    /// `max.poll.records`.
-    pub fn max_poll_records(mut self, records: usize) -> Self {
-        self.max_poll_records = records;
-        self
-    }
-
-    /// `max.poll.interval.ms`.
-    pub fn max_poll_interval(mut self, interval: Duration) -> Self {
-        self.max_poll_interval = interval;
-        self
-    }
-
-    /// `session.timeout.ms`.
-    pub fn session_timeout(mut self, timeout: Duration) -> Self {
-        self.session_timeout = timeout;
-        self
-    }
-
-    /// `heartbeat.interval.ms`.
-    pub fn heartbeat_interval(mut self, interval: Duration) -> Self {
-        self.heartbeat_interval = interval;
-        self
-    }
-
     /// `partition.assignment.strategy`, preferred first.
     pub fn partition_assignment_strategy(mut self, strategies: &[AssignmentStrategy]) -> Self {
         self.partition_assignment_strategy = strategies.to_vec();
-        self
-    }
-
-    /// `isolation.level`.
-    pub fn isolation_level(mut self, level: IsolationLevel) -> Self {
-        self.isolation_level = level;
-        self
-    }
-
-    /// `check.crcs`.
-    pub fn check_crcs(mut self, check: bool) -> Self {
-        self.check_crcs = check;
         self
     }
 
@@ -462,55 +344,13 @@ impl ConsumerConfig {
         self
     }
 
-    /// `default.api.timeout.ms`.
-    pub fn default_api_timeout(mut self, timeout: Duration) -> Self {
-        self.default_api_timeout = timeout;
-        self
-    }
-
     /// Sets a setting by its Java property name. Keys of the other Java clients, and
     /// Java consumer keys kafka-sync does not implement, are accepted and listed by
     /// [`unused_keys`](Self::unused_keys); other unknown keys and bad values are errors
     /// naming the key.
     pub fn set(mut self, key: &str, value: &str) -> Result<Self> {
-        if self.client.set(key, value)? {
-            return Ok(self);
-        }
-        let optional = |v: &str| {
-            let v = v.trim();
-            (!v.is_empty()).then(|| v.to_owned())
-        };
-        match key {
-            "group.id" => self.group_id = optional(value),
-            "group.instance.id" => self.group_instance_id = optional(value),
-            "group.protocol" => self.group_protocol = value.parse()?,
-            "group.remote.assignor" => self.group_remote_assignor = optional(value),
-            "auto.offset.reset" => self.auto_offset_reset = value.parse()?,
-            "enable.auto.commit" => self.enable_auto_commit = parse_bool(key, value)?,
-            "auto.commit.interval.ms" => self.auto_commit_interval = parse_ms(key, value)?,
-            "fetch.min.bytes" => self.fetch_min_bytes = parse_i32(key, value)?,
-            "fetch.max.bytes" => self.fetch_max_bytes = parse_i32(key, value)?,
-            "fetch.max.wait.ms" => self.fetch_max_wait = parse_ms(key, value)?,
-            "max.partition.fetch.bytes" => self.max_partition_fetch_bytes = parse_i32(key, value)?,
-            "max.poll.records" => self.max_poll_records = parse_size(key, value)?,
-            "max.poll.interval.ms" => self.max_poll_interval = parse_ms(key, value)?,
-            "session.timeout.ms" => self.session_timeout = parse_ms(key, value)?,
-            "heartbeat.interval.ms" => self.heartbeat_interval = parse_ms(key, value)?,
-            "partition.assignment.strategy" => {
-                self.partition_assignment_strategy = value
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::parse)
-                    .collect::<Result<_>>()?
-            }
-            "isolation.level" => self.isolation_level = value.parse()?,
-            "check.crcs" => self.check_crcs = parse_bool(key, value)?,
-            "exclude.internal.topics" => self.exclude_internal_topics = parse_bool(key, value)?,
-            "allow.auto.create.topics" => self.allow_auto_create_topics = parse_bool(key, value)?,
-            "client.rack" => self.client_rack = value.trim().to_owned(),
-            "default.api.timeout.ms" => self.default_api_timeout = parse_ms(key, value)?,
-            _ => self.unused.accept(ClientKind::Consumer, key)?,
+        if !self.set_from_table(key, value)? && !self.client.set(key, value)? {
+            self.unused.accept(ClientKind::Consumer, key)?;
         }
         Ok(self)
     }
@@ -627,13 +467,6 @@ impl fmt::Display for OffsetReset {
 /// A duration in whole milliseconds, if it fits an `i32` (as the protocol wants).
 fn millis_i32(d: Duration) -> Option<i32> {
     i32::try_from(d.as_millis()).ok()
-}
-
-fn parse_i32(key: &str, value: &str) -> Result<i32> {
-    value
-        .trim()
-        .parse::<i32>()
-        .map_err(|_| KafkaError::config(key, format!("`{value}` is not a 32-bit whole number")))
 }
 
 #[cfg(test)]

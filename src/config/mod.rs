@@ -64,6 +64,9 @@ mod address;
 mod consumer;
 mod oauthbearer;
 pub mod security;
+mod settings;
+
+use settings::{config_struct, parse_text};
 
 pub use address::{parse_address, BrokerAddress, DnsLookup};
 
@@ -83,57 +86,71 @@ use crate::error::{KafkaError, Result};
 use crate::protocol::ApiKey;
 use security::SecurityConfig;
 
-/// Settings every client (producer, consumer, admin) shares.
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    /// `bootstrap.servers`: `host:port` pairs to learn the cluster from. Required.
-    pub bootstrap_servers: Vec<String>,
-    /// `client.id`: sent with every request, for the broker's logs and quotas.
-    /// Default `"kafka-sync"`.
-    pub client_id: String,
-    /// `request.timeout.ms`: how long to wait for a response. Default 30 s.
-    pub request_timeout: Duration,
-    /// `socket.connection.setup.timeout.ms`: how long connecting (TCP and the
-    /// ApiVersions handshake) may take. Default 10 s.
-    pub connect_timeout: Duration,
-    /// `reconnect.backoff.ms`: wait before reconnecting to a broker. Default 50 ms.
-    pub reconnect_backoff: Duration,
-    /// `reconnect.backoff.max.ms`: the cap of the exponential reconnect back-off.
-    /// Default 1 s.
-    pub reconnect_backoff_max: Duration,
-    /// `retry.backoff.ms`: wait before retrying a failed request. Default 100 ms.
-    pub retry_backoff: Duration,
-    /// `metadata.max.age.ms`: refresh metadata at least this often. Default 5 min.
-    pub metadata_max_age: Duration,
-    /// `receive.message.max.bytes`: the largest response accepted. Default 100 MiB.
-    pub max_response_size: usize,
-    /// `send.buffer.bytes`: socket send buffer; 0 or -1 uses the OS default (the default).
-    pub send_buffer_bytes: usize,
-    /// `receive.buffer.bytes`: socket receive buffer; 0 or -1 uses the OS default (the
-    /// default).
-    pub receive_buffer_bytes: usize,
-    /// `security.protocol`, `ssl.*` and `sasl.*`: TLS and SASL (see [`security`]).
-    /// Default: plaintext without authentication.
-    pub security: SecurityConfig,
-    /// The highest version to use of an API, below what brokers announce (no Java
-    /// property name: the Java client has no such setting). Empty by default, which is
-    /// almost always right: every request uses the highest version both sides support.
-    /// It is for brokers that announce versions they do not implement; see
-    /// [`max_api_version`](Self::max_api_version).
-    pub max_api_versions: BTreeMap<ApiKey, i16>,
-    /// `client.dns.lookup`: `use_all_dns_ips` (the default: try every address a name
-    /// resolves to) or `resolve_canonical_bootstrap_servers_only` (bootstrap names are
-    /// replaced by the canonical names of their addresses, which TLS then verifies).
-    /// Names are looked up off the network thread either way.
-    pub client_dns_lookup: DnsLookup,
-    /// `metadata.recovery.strategy`: what to do when no broker the metadata named can
-    /// be reached. Default [`MetadataRecovery::Rebootstrap`], as in Kafka 4.
-    pub metadata_recovery: MetadataRecovery,
-    /// `metadata.recovery.rebootstrap.trigger.ms`: with
-    /// [`MetadataRecovery::Rebootstrap`], also start over from the bootstrap servers
-    /// when metadata was wanted but none came for this long, even though some broker
-    /// can still be reached (KIP-1102). Default 5 min.
-    pub metadata_recovery_rebootstrap_trigger: Duration,
+config_struct! {
+    /// Settings every client (producer, consumer, admin) shares.
+    #[derive(Debug, Clone)]
+    pub struct ClientConfig {
+        fn new(bootstrap_servers);
+        fields {
+            /// `security.protocol`, `ssl.*` and `sasl.*`: TLS and SASL (see
+            /// [`security`]). Default: plaintext without authentication.
+            pub security: SecurityConfig = SecurityConfig::default();
+            /// The highest version to use of an API, below what brokers announce (no
+            /// Java property name: the Java client has no such setting). Empty by
+            /// default, which is almost always right: every request uses the highest
+            /// version both sides support. It is for brokers that announce versions they
+            /// do not implement; see [`max_api_version`](Self::max_api_version).
+            pub max_api_versions: BTreeMap<ApiKey, i16> = BTreeMap::new();
+        }
+        settings {
+            /// `bootstrap.servers`: `host:port` pairs to learn the cluster from.
+            /// Required.
+            bootstrap_servers: Vec<String> = split_servers(bootstrap_servers), "bootstrap.servers" => parse_servers;
+            /// `client.id`: sent with every request, for the broker's logs and quotas.
+            /// Default `"kafka-sync"`.
+            client_id: String = "kafka-sync".to_owned(), "client.id" => parse_text;
+            /// `request.timeout.ms`: how long to wait for a response. Default 30 s.
+            request_timeout: Duration = Duration::from_secs(30), "request.timeout.ms" => parse_ms;
+            /// `socket.connection.setup.timeout.ms`: how long connecting (TCP and the
+            /// ApiVersions handshake) may take. Default 10 s.
+            connect_timeout: Duration = Duration::from_secs(10), "socket.connection.setup.timeout.ms" => parse_ms;
+            /// `reconnect.backoff.ms`: wait before reconnecting to a broker. Default
+            /// 50 ms.
+            reconnect_backoff: Duration = Duration::from_millis(50), "reconnect.backoff.ms" => parse_ms;
+            /// `reconnect.backoff.max.ms`: the cap of the exponential reconnect
+            /// back-off. Default 1 s.
+            reconnect_backoff_max: Duration = Duration::from_secs(1), "reconnect.backoff.max.ms" => parse_ms;
+            /// `retry.backoff.ms`: wait before retrying a failed request. Default
+            /// 100 ms.
+            retry_backoff: Duration = Duration::from_millis(100), "retry.backoff.ms" => parse_ms;
+            /// `metadata.max.age.ms`: refresh metadata at least this often. Default
+            /// 5 min.
+            metadata_max_age: Duration = Duration::from_secs(300), "metadata.max.age.ms" => parse_ms;
+            /// `receive.message.max.bytes`: the largest response accepted. Default
+            /// 100 MiB.
+            max_response_size: usize = 100 * 1024 * 1024, "receive.message.max.bytes" => parse_size;
+            /// `send.buffer.bytes`: socket send buffer; 0 or -1 uses the OS default (the
+            /// default).
+            send_buffer_bytes: usize = 0, "send.buffer.bytes" => parse_buffer;
+            /// `receive.buffer.bytes`: socket receive buffer; 0 or -1 uses the OS
+            /// default (the default).
+            receive_buffer_bytes: usize = 0, "receive.buffer.bytes" => parse_buffer;
+            /// `client.dns.lookup`: `use_all_dns_ips` (the default: try every address a
+            /// name resolves to) or `resolve_canonical_bootstrap_servers_only` (bootstrap
+            /// names are replaced by the canonical names of their addresses, which TLS
+            /// then verifies). Names are looked up off the network thread either way.
+            client_dns_lookup: DnsLookup = DnsLookup::default(), "client.dns.lookup" => parse_dns_lookup;
+            /// `metadata.recovery.strategy`: what to do when no broker the metadata named
+            /// can be reached. Default [`MetadataRecovery::Rebootstrap`], as in Kafka 4.
+            metadata_recovery: MetadataRecovery = MetadataRecovery::default(), "metadata.recovery.strategy" => parse_metadata_recovery;
+            /// `metadata.recovery.rebootstrap.trigger.ms`: with
+            /// [`MetadataRecovery::Rebootstrap`], also start over from the bootstrap
+            /// servers when metadata was wanted but none came for this long, even though
+            /// some broker can still be reached (KIP-1102). Default 5 min.
+            metadata_recovery_rebootstrap_trigger: Duration = Duration::from_secs(300),
+                "metadata.recovery.rebootstrap.trigger.ms" => parse_ms;
+        }
+    }
 }
 
 /// The `metadata.recovery.strategy` setting (KIP-899).
@@ -160,28 +177,6 @@ impl MetadataRecovery {
 }
 
 impl ClientConfig {
-    /// Defaults with the given bootstrap servers (comma-separated `host:port`).
-    pub fn new(bootstrap_servers: &str) -> Self {
-        ClientConfig {
-            bootstrap_servers: split_servers(bootstrap_servers),
-            client_id: "kafka-sync".to_owned(),
-            request_timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
-            reconnect_backoff: Duration::from_millis(50),
-            reconnect_backoff_max: Duration::from_secs(1),
-            retry_backoff: Duration::from_millis(100),
-            metadata_max_age: Duration::from_secs(300),
-            max_response_size: 100 * 1024 * 1024,
-            send_buffer_bytes: 0,
-            receive_buffer_bytes: 0,
-            security: SecurityConfig::default(),
-            max_api_versions: BTreeMap::new(),
-            client_dns_lookup: DnsLookup::default(),
-            metadata_recovery: MetadataRecovery::default(),
-            metadata_recovery_rebootstrap_trigger: Duration::from_secs(300),
-        }
-    }
-
     /// Uses at most `version` of the API `key`, whatever brokers announce.
     ///
     /// A workaround for brokers that announce a version they cannot parse: librdkafka's
@@ -205,40 +200,10 @@ impl ClientConfig {
     /// Sets one setting by its Java property name. Returns `Ok(false)` if the key is not
     /// a common client setting (the caller may know it), an error if the value is bad.
     pub fn set(&mut self, key: &str, value: &str) -> Result<bool> {
-        match key {
-            "bootstrap.servers" => self.bootstrap_servers = split_servers(value),
-            "client.id" => self.client_id = value.to_owned(),
-            "request.timeout.ms" => self.request_timeout = parse_ms(key, value)?,
-            "socket.connection.setup.timeout.ms" => self.connect_timeout = parse_ms(key, value)?,
-            "reconnect.backoff.ms" => self.reconnect_backoff = parse_ms(key, value)?,
-            "reconnect.backoff.max.ms" => self.reconnect_backoff_max = parse_ms(key, value)?,
-            "retry.backoff.ms" => self.retry_backoff = parse_ms(key, value)?,
-            "metadata.max.age.ms" => self.metadata_max_age = parse_ms(key, value)?,
-            "metadata.recovery.strategy" => {
-                self.metadata_recovery = MetadataRecovery::from_name(value).ok_or_else(|| {
-                    KafkaError::config(key, format!("`{value}` is neither none nor rebootstrap"))
-                })?
-            }
-            "metadata.recovery.rebootstrap.trigger.ms" => {
-                self.metadata_recovery_rebootstrap_trigger = parse_ms(key, value)?
-            }
-            "receive.message.max.bytes" => self.max_response_size = parse_size(key, value)?,
-            "send.buffer.bytes" => self.send_buffer_bytes = parse_buffer(key, value)?,
-            "receive.buffer.bytes" => self.receive_buffer_bytes = parse_buffer(key, value)?,
-            "client.dns.lookup" => {
-                self.client_dns_lookup = DnsLookup::from_name(value).ok_or_else(|| {
-                    KafkaError::config(
-                        key,
-                        format!(
-                            "`{value}` is neither use_all_dns_ips nor \
-                             resolve_canonical_bootstrap_servers_only"
-                        ),
-                    )
-                })?
-            }
-            _ => return self.security.set(key, value),
+        if self.set_from_table(key, value)? {
+            return Ok(true);
         }
-        Ok(true)
+        self.security.set(key, value)
     }
 
     /// Checks the settings together; the error names the offending key.
@@ -854,6 +819,31 @@ const OTHER_KEYS: &[&str] = &[
     "receive.message.max.bytes",
 ];
 
+/// `metadata.recovery.strategy`.
+fn parse_metadata_recovery(key: &str, value: &str) -> Result<MetadataRecovery> {
+    MetadataRecovery::from_name(value).ok_or_else(|| {
+        KafkaError::config(key, format!("`{value}` is neither none nor rebootstrap"))
+    })
+}
+
+/// `client.dns.lookup`.
+fn parse_dns_lookup(key: &str, value: &str) -> Result<DnsLookup> {
+    DnsLookup::from_name(value).ok_or_else(|| {
+        KafkaError::config(
+            key,
+            format!(
+                "`{value}` is neither use_all_dns_ips nor \
+                 resolve_canonical_bootstrap_servers_only"
+            ),
+        )
+    })
+}
+
+/// `bootstrap.servers`.
+fn parse_servers(_key: &str, value: &str) -> Result<Vec<String>> {
+    Ok(split_servers(value))
+}
+
 fn split_servers(value: &str) -> Vec<String> {
     value
         .split(',')
@@ -1055,6 +1045,26 @@ pub fn read_properties(path: &Path) -> Result<Vec<(String, String)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_setting_in_a_table_is_a_java_key_of_its_client() {
+        let tables: [(&[&str], u8); 3] = [
+            (ClientConfig::TABLE_KEYS, ALL),
+            (ProducerConfig::TABLE_KEYS, P),
+            (ConsumerConfig::TABLE_KEYS, C),
+        ];
+        for (keys, clients) in tables {
+            for key in keys {
+                if OTHER_KEYS.contains(key) {
+                    continue;
+                }
+                let Some(&(_, known, _)) = JAVA_KEYS.iter().find(|(name, _, _)| name == key) else {
+                    panic!("`{key}` is in a settings table but not among the Java keys");
+                };
+                assert_eq!(known & clients, clients, "`{key}` belongs to other clients");
+            }
+        }
+    }
 
     #[test]
     fn metadata_recovery_settings() {

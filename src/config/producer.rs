@@ -1,11 +1,11 @@
 //! [`ProducerConfig`]: the producer's settings, with the Java client's defaults.
 
-use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::settings::{config_struct, parse_nonempty_text, parse_u32, parse_value};
 use super::{
     parse_bool, parse_ms, parse_size, read_properties, ClientConfig, ClientKind, UnusedKeys,
 };
@@ -51,127 +51,88 @@ impl FromStr for Acks {
     }
 }
 
-/// Configuration of a [`KafkaProducer`](crate::KafkaProducer).
-///
-/// ```
-/// use std::time::Duration;
-/// use kafka_sync::{Acks, Compression, ProducerConfig};
-///
-/// let config = ProducerConfig::new("127.0.0.1:9092")
-///     .acks(Acks::All)
-///     .linger(Duration::from_millis(5))
-///     .compression(Compression::Lz4)
-///     .set("batch.size", "65536")?;
-/// assert_eq!(config.batch_size, 65536);
-/// # Ok::<(), kafka_sync::KafkaError>(())
-/// ```
-#[derive(Clone)]
-pub struct ProducerConfig {
-    /// Settings shared by all clients (bootstrap servers, client id, timeouts...).
-    pub client: ClientConfig,
-    /// `acks`: default [`Acks::All`].
-    pub acks: Acks,
-    /// `compression.type`: default none.
-    pub compression: Compression,
-    /// `batch.size`: the target size of one partition's batch in bytes. Default 16384.
-    pub batch_size: usize,
-    /// `linger.ms`: how long a batch waits for more records before it is sent.
-    /// Default 5 ms (as in the Java client since Kafka 4.0).
-    pub linger: Duration,
-    /// `buffer.memory`: bytes of records waiting to be sent; when full, `send()`
-    /// blocks. Default 32 MiB.
-    pub buffer_memory: usize,
-    /// `max.block.ms`: how long `send()` may block for metadata or buffer memory.
-    /// Default 60 s.
-    pub max_block: Duration,
-    /// `max.request.size`: the largest produce request, and so the largest record.
-    /// Default 1 MiB.
-    pub max_request_size: usize,
-    /// `delivery.timeout.ms`: how long a record may take from `send()` to success or
-    /// failure, retries included. Default 120 s.
-    pub delivery_timeout: Duration,
-    /// `retries`: how often a failed batch is retried (within the delivery timeout).
-    /// Default unlimited (`u32::MAX`).
-    pub retries: u32,
-    /// `max.in.flight.requests.per.connection`: default 5.
-    pub max_in_flight: usize,
-    /// `enable.idempotence`: exactly-once, in-order delivery per partition (KIP-98).
-    /// Default true (with acks=all, as in the Java client since 3.0).
-    pub enable_idempotence: bool,
-    /// Whether `enable.idempotence` was set by the user (if not, other settings that
-    /// rule it out turn it off instead of being an error, as in the Java client).
-    idempotence_explicit: bool,
-    /// The partitioner. Default [`DefaultPartitioner`] (murmur2 / sticky).
-    pub partitioner: Arc<dyn Partitioner>,
-    /// `transactional.id`: makes the producer transactional (`init_transactions`,
-    /// `begin_transaction`, ...); it implies idempotence and acks=all. The id names
-    /// the producer across restarts: a new producer with the same id fences the old
-    /// one. Default none.
-    pub transactional_id: Option<String>,
-    /// `transaction.timeout.ms`: how long a transaction may stay open before the
-    /// coordinator aborts it. Default 60 s.
-    pub transaction_timeout: Duration,
-    /// Keys accepted but not used (see the [module documentation](super)).
-    unused: UnusedKeys,
-}
-
-impl fmt::Debug for ProducerConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProducerConfig")
-            .field("client", &self.client)
-            .field("acks", &self.acks)
-            .field("compression", &self.compression)
-            .field("batch_size", &self.batch_size)
-            .field("linger", &self.linger)
-            .field("buffer_memory", &self.buffer_memory)
-            .field("max_block", &self.max_block)
-            .field("max_request_size", &self.max_request_size)
-            .field("delivery_timeout", &self.delivery_timeout)
-            .field("retries", &self.retries)
-            .field("max_in_flight", &self.max_in_flight)
-            .field("enable_idempotence", &self.enable_idempotence)
-            .field("partitioner", &self.partitioner)
-            .field("transactional_id", &self.transactional_id)
-            .field("transaction_timeout", &self.transaction_timeout)
-            .field("unused", &self.unused)
-            .finish()
+config_struct! {
+    /// Configuration of a [`KafkaProducer`](crate::KafkaProducer).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    ///
+    /// let config = ProducerConfig::new("127.0.0.1:9092")
+    ///     .acks(Acks::All)
+    ///     .linger(Duration::from_millis(5))
+    ///     .compression(Compression::Lz4)
+    ///     .set("batch.size", "65536")?;
+    /// assert_eq!(config.batch_size, 65536);
+    /// # Ok::<(), kafka_sync::KafkaError>(())
+    /// ```
+    #[derive(Debug, Clone)]
+    pub struct ProducerConfig {
+        fn new(bootstrap_servers);
+        fields {
+            /// Settings shared by all clients (bootstrap servers, client id, timeouts...).
+            pub client: ClientConfig = ClientConfig::new(bootstrap_servers);
+            /// `enable.idempotence`: exactly-once, in-order delivery per partition
+            /// (KIP-98). Default true (with acks=all, as in the Java client since 3.0).
+            pub enable_idempotence: bool = true;
+            /// Whether `enable.idempotence` was set by the user (if not, other settings
+            /// that rule it out turn it off instead of being an error, as in the Java
+            /// client).
+            idempotence_explicit: bool = false;
+            /// The partitioner. Default [`DefaultPartitioner`] (murmur2 / sticky).
+            pub partitioner: Arc<dyn Partitioner> = Arc::new(DefaultPartitioner::new());
+            /// Keys accepted but not used (see the [module documentation](super)).
+            unused: UnusedKeys = UnusedKeys::default();
+        }
+        settings {
+            /// `acks`: default [`Acks::All`].
+            acks: Acks = Acks::All, "acks" => parse_value, setter;
+            /// `compression.type` (or librdkafka's `compression.codec`): default none.
+            compression: Compression = Compression::None, "compression.type" => parse_compression, setter;
+            /// `batch.size`: the target size of one partition's batch in bytes. Default
+            /// 16384.
+            batch_size: usize = 16 * 1024, "batch.size" => parse_size, setter;
+            /// `linger.ms`: how long a batch waits for more records before it is sent.
+            /// Default 5 ms (as in the Java client since Kafka 4.0).
+            linger: Duration = Duration::from_millis(5), "linger.ms" => parse_ms, setter;
+            /// `buffer.memory`: bytes of records waiting to be sent; when full, `send()`
+            /// blocks. Default 32 MiB.
+            buffer_memory: usize = 32 * 1024 * 1024, "buffer.memory" => parse_size, setter;
+            /// `max.block.ms`: how long `send()` may block for metadata or buffer
+            /// memory. Default 60 s.
+            max_block: Duration = Duration::from_secs(60), "max.block.ms" => parse_ms, setter;
+            /// `max.request.size`: the largest produce request, and so the largest
+            /// record. Default 1 MiB.
+            max_request_size: usize = 1024 * 1024, "max.request.size" => parse_size, setter;
+            /// `delivery.timeout.ms`: how long a record may take from `send()` to
+            /// success or failure, retries included. Default 120 s.
+            delivery_timeout: Duration = Duration::from_secs(120), "delivery.timeout.ms" => parse_ms, setter;
+            /// `retries`: how often a failed batch is retried (within the delivery
+            /// timeout). Default unlimited (`u32::MAX`).
+            retries: u32 = u32::MAX, "retries" => parse_u32, setter;
+            /// `max.in.flight.requests.per.connection`: default 5.
+            max_in_flight: usize = 5, "max.in.flight.requests.per.connection" => parse_size, setter;
+            /// `transactional.id`: makes the producer transactional
+            /// ([`KafkaProducer::init_transactions`](crate::KafkaProducer::init_transactions),
+            /// `begin_transaction`, ...); it implies idempotence and acks=all. The id
+            /// names the producer across restarts: a new producer with the same id
+            /// fences the old one. Default none.
+            transactional_id: Option<String> = None, "transactional.id" => parse_nonempty_text, setter some;
+            /// `transaction.timeout.ms`: how long a transaction may stay open before the
+            /// coordinator aborts it. Default 60 s.
+            transaction_timeout: Duration = Duration::from_secs(60), "transaction.timeout.ms" => parse_ms, setter;
+        }
     }
 }
 
-macro_rules! setter {
-    ($(#[$doc:meta])* $name:ident: $ty:ty) => {
-        $(#[$doc])*
-        pub fn $name(mut self, value: $ty) -> Self {
-            self.$name = value;
-            self
-        }
-    };
+/// `compression.type`, with the error naming the key it was given as.
+fn parse_compression(key: &str, value: &str) -> Result<Compression> {
+    value
+        .parse()
+        .map_err(|e: KafkaError| KafkaError::config(key, e.message()))
 }
 
 impl ProducerConfig {
-    /// Defaults with the given bootstrap servers (comma-separated `host:port`).
-    pub fn new(bootstrap_servers: &str) -> Self {
-        ProducerConfig {
-            client: ClientConfig::new(bootstrap_servers),
-            acks: Acks::All,
-            compression: Compression::None,
-            batch_size: 16 * 1024,
-            linger: Duration::from_millis(5),
-            buffer_memory: 32 * 1024 * 1024,
-            max_block: Duration::from_secs(60),
-            max_request_size: 1024 * 1024,
-            delivery_timeout: Duration::from_secs(120),
-            retries: u32::MAX,
-            max_in_flight: 5,
-            enable_idempotence: true,
-            idempotence_explicit: false,
-            partitioner: Arc::new(DefaultPartitioner::new()),
-            transactional_id: None,
-            transaction_timeout: Duration::from_secs(60),
-            unused: UnusedKeys::default(),
-        }
-    }
-
     /// The keys given to [`set`](Self::set) or [`from_properties`](Self::from_properties)
     /// that this config accepted without using them, in the order first given: keys of
     /// the Java consumer and admin client, and Java producer keys kafka-sync does not
@@ -184,37 +145,6 @@ impl ProducerConfig {
     pub fn unused_key_reason(&self, key: &str) -> Option<&str> {
         self.unused.reason(key)
     }
-
-    /// `transactional.id`: makes the producer transactional (see
-    /// [`KafkaProducer::init_transactions`](crate::KafkaProducer::init_transactions)).
-    pub fn transactional_id(mut self, id: impl Into<String>) -> Self {
-        self.transactional_id = Some(id.into());
-        self
-    }
-
-    setter!(/// `transaction.timeout.ms`.
-        transaction_timeout: Duration);
-
-    setter!(/// `acks`.
-        acks: Acks);
-    setter!(/// `compression.type`.
-        compression: Compression);
-    setter!(/// `batch.size` in bytes.
-        batch_size: usize);
-    setter!(/// `linger.ms`.
-        linger: Duration);
-    setter!(/// `buffer.memory` in bytes.
-        buffer_memory: usize);
-    setter!(/// `max.block.ms`.
-        max_block: Duration);
-    setter!(/// `max.request.size` in bytes.
-        max_request_size: usize);
-    setter!(/// `delivery.timeout.ms`.
-        delivery_timeout: Duration);
-    setter!(/// `retries`.
-        retries: u32);
-    setter!(/// `max.in.flight.requests.per.connection`.
-        max_in_flight: usize);
 
     /// `enable.idempotence`.
     pub fn enable_idempotence(mut self, enable: bool) -> Self {
@@ -247,38 +177,17 @@ impl ProducerConfig {
     /// bad values are errors naming the key.
     pub fn set(mut self, key: &str, value: &str) -> Result<Self> {
         match key {
-            "acks" => self.acks = value.parse()?,
-            "compression.type" | "compression.codec" => {
-                self.compression = value
-                    .parse()
-                    .map_err(|e: KafkaError| KafkaError::config(key, e.message()))?
-            }
-            "batch.size" => self.batch_size = parse_size(key, value)?,
-            "linger.ms" => self.linger = parse_ms(key, value)?,
-            "buffer.memory" => self.buffer_memory = parse_size(key, value)?,
-            "max.block.ms" => self.max_block = parse_ms(key, value)?,
-            "max.request.size" => self.max_request_size = parse_size(key, value)?,
-            "delivery.timeout.ms" => self.delivery_timeout = parse_ms(key, value)?,
-            "retries" => {
-                self.retries = value.trim().parse().map_err(|_| {
-                    KafkaError::config(key, format!("`{value}` is not a whole number"))
-                })?
-            }
-            "max.in.flight.requests.per.connection" => self.max_in_flight = parse_size(key, value)?,
+            "compression.codec" => self.compression = parse_compression(key, value)?,
             "enable.idempotence" => {
                 self.enable_idempotence = parse_bool(key, value)?;
                 self.idempotence_explicit = true;
             }
-            "transactional.id" => {
-                self.transactional_id = Some(value.to_owned()).filter(|id| !id.is_empty())
-            }
-            "transaction.timeout.ms" => self.transaction_timeout = parse_ms(key, value)?,
             "partitioner.class" => return Err(KafkaError::config(
                 key,
                 "custom partitioners are set with ProducerConfig::partitioner, not by class name",
             )),
             _ => {
-                if !self.client.set(key, value)? {
+                if !self.set_from_table(key, value)? && !self.client.set(key, value)? {
                     self.unused.accept(ClientKind::Producer, key)?;
                 }
             }

@@ -50,8 +50,8 @@ mod tests {
 
     const CHAPTER: &str = include_str!("config_names.md");
 
-    /// The keys the `set` functions of the configs name, from their source: the
-    /// patterns of the arms of their `match key`.
+    /// The keys the configs take: the patterns of the arms of the `match key` in their
+    /// `set` functions (from their source), and the rows of their settings tables.
     fn keys_in_code() -> BTreeSet<String> {
         let sources = [
             include_str!("../config/mod.rs"),
@@ -77,6 +77,14 @@ mod tests {
                     keys.insert(alternative.trim().trim_matches('"').to_owned());
                 }
             }
+        }
+        // The settings tables of the config structs.
+        for table in [
+            crate::config::ClientConfig::TABLE_KEYS,
+            crate::config::ProducerConfig::TABLE_KEYS,
+            crate::config::ConsumerConfig::TABLE_KEYS,
+        ] {
+            keys.extend(table.iter().map(|key| key.to_string()));
         }
         keys
     }
