@@ -238,81 +238,73 @@ impl Reader {
 }
 
 /// Appending protocol primitives to a buffer.
+///
+/// An implementation provides [`put_slice`](Write::put_slice); every primitive is
+/// written through it. [`put_shared_bytes`](Write::put_shared_bytes) lets a buffer keep
+/// a large byte field by reference instead of copying it ([`ChunkedBuf`] does; a
+/// `Vec<u8>` copies).
 pub trait Write {
+    /// Appends raw bytes.
+    fn put_slice(&mut self, b: &[u8]);
     /// Appends an `INT8`.
-    fn put_i8(&mut self, v: i8);
-    /// Appends a `BOOLEAN`.
-    fn put_bool(&mut self, v: bool);
-    /// Appends an `INT16`.
-    fn put_i16(&mut self, v: i16);
-    /// Appends a `UINT16`.
-    fn put_u16(&mut self, v: u16);
-    /// Appends an `INT32`.
-    fn put_i32(&mut self, v: i32);
-    /// Appends a `UINT32`.
-    fn put_u32(&mut self, v: u32);
-    /// Appends an `INT64`.
-    fn put_i64(&mut self, v: i64);
-    /// Appends a `FLOAT64`.
-    fn put_f64(&mut self, v: f64);
-    /// Appends an `UNSIGNED_VARINT`.
-    fn put_unsigned_varint(&mut self, v: u32);
-    /// Appends an unsigned 64-bit varint.
-    fn put_unsigned_varlong(&mut self, v: u64);
-    /// Appends a zig-zag `VARINT`.
-    fn put_varint(&mut self, v: i32);
-    /// Appends a zig-zag `VARLONG`.
-    fn put_varlong(&mut self, v: i64);
-    /// Appends a length prefix: compact (`UNSIGNED_VARINT` length + 1), or classic
-    /// `INT16` (`wide == false`) / `INT32`. `None` is null.
-    fn put_length(&mut self, len: Option<usize>, compact: bool, wide: bool);
-    /// Appends a (nullable) string.
-    fn put_string(&mut self, s: Option<&str>, compact: bool);
-    /// Appends (nullable) bytes.
-    fn put_bytes(&mut self, b: Option<&[u8]>, compact: bool);
-}
-
-impl Write for Vec<u8> {
     fn put_i8(&mut self, v: i8) {
-        self.extend_from_slice(&v.to_be_bytes());
+        self.put_slice(&v.to_be_bytes());
     }
+    /// Appends a `BOOLEAN`.
     fn put_bool(&mut self, v: bool) {
-        self.push(u8::from(v));
+        self.put_slice(&[u8::from(v)]);
     }
+    /// Appends an `INT16`.
     fn put_i16(&mut self, v: i16) {
-        self.extend_from_slice(&v.to_be_bytes());
+        self.put_slice(&v.to_be_bytes());
     }
+    /// Appends a `UINT16`.
     fn put_u16(&mut self, v: u16) {
-        self.extend_from_slice(&v.to_be_bytes());
+        self.put_slice(&v.to_be_bytes());
     }
+    /// Appends an `INT32`.
     fn put_i32(&mut self, v: i32) {
-        self.extend_from_slice(&v.to_be_bytes());
+        self.put_slice(&v.to_be_bytes());
     }
+    /// Appends a `UINT32`.
     fn put_u32(&mut self, v: u32) {
-        self.extend_from_slice(&v.to_be_bytes());
+        self.put_slice(&v.to_be_bytes());
     }
+    /// Appends an `INT64`.
     fn put_i64(&mut self, v: i64) {
-        self.extend_from_slice(&v.to_be_bytes());
+        self.put_slice(&v.to_be_bytes());
     }
+    /// Appends a `FLOAT64`.
     fn put_f64(&mut self, v: f64) {
-        self.extend_from_slice(&v.to_be_bytes());
+        self.put_slice(&v.to_be_bytes());
     }
+    /// Appends an `UNSIGNED_VARINT`.
     fn put_unsigned_varint(&mut self, v: u32) {
         self.put_unsigned_varlong(u64::from(v));
     }
+    /// Appends an unsigned 64-bit varint.
     fn put_unsigned_varlong(&mut self, mut v: u64) {
+        // At most 10 bytes: 7 bits each.
+        let mut out = [0u8; 10];
+        let mut n = 0;
         while v >= 0x80 {
-            self.push((v as u8) | 0x80);
+            out[n] = (v as u8) | 0x80;
             v >>= 7;
+            n += 1;
         }
-        self.push(v as u8);
+        out[n] = v as u8;
+        self.put_slice(&out[..=n]);
     }
+    /// Appends a zig-zag `VARINT`.
     fn put_varint(&mut self, v: i32) {
         self.put_unsigned_varint(((v << 1) ^ (v >> 31)) as u32);
     }
+    /// Appends a zig-zag `VARLONG`.
     fn put_varlong(&mut self, v: i64) {
         self.put_unsigned_varlong(((v << 1) ^ (v >> 63)) as u64);
     }
+    /// Appends a length prefix: compact (`UNSIGNED_VARINT` length + 1), or classic
+    /// `INT16` (`wide == false`) / `INT32`. `None` is null.
     fn put_length(&mut self, len: Option<usize>, compact: bool, wide: bool) {
         match (compact, len) {
             (true, None) => self.put_unsigned_varint(0),
@@ -323,16 +315,146 @@ impl Write for Vec<u8> {
             (false, Some(n)) => self.put_i16(n as i16),
         }
     }
+    /// Appends a (nullable) string.
     fn put_string(&mut self, s: Option<&str>, compact: bool) {
         self.put_length(s.map(str::len), compact, false);
         if let Some(s) = s {
-            self.extend_from_slice(s.as_bytes());
+            self.put_slice(s.as_bytes());
         }
     }
+    /// Appends (nullable) bytes.
     fn put_bytes(&mut self, b: Option<&[u8]>, compact: bool) {
         self.put_length(b.map(<[u8]>::len), compact, true);
         if let Some(b) = b {
-            self.extend_from_slice(b);
+            self.put_slice(b);
+        }
+    }
+    /// Appends (nullable) bytes, which the buffer may keep by reference rather than
+    /// copy (a record batch in a Produce request). The encoding is that of
+    /// [`put_bytes`](Write::put_bytes).
+    fn put_shared_bytes(&mut self, b: Option<&Bytes>, compact: bool) {
+        self.put_bytes(b.map(|b| &b[..]), compact);
+    }
+}
+
+impl Write for Vec<u8> {
+    fn put_slice(&mut self, b: &[u8]) {
+        self.extend_from_slice(b);
+    }
+}
+
+/// An encoding buffer that keeps large byte fields by reference: the bytes written in
+/// place, and the [`Bytes`] of [`put_shared_bytes`](Write::put_shared_bytes) fields
+/// of at least [`ChunkedBuf::SHARE_AT_LEAST`] bytes, each to be spliced in at the
+/// offset of the in-place bytes where it was written.
+///
+/// The encoded value is the in-place bytes up to the first splice point, then the first
+/// shared field, then the in-place bytes up to the next point, and so on:
+/// [`into_chunks`](Self::into_chunks) hands out those pieces, which a connection
+/// writes with vectored writes, so a Produce request's record batches go from the
+/// batch's buffer to the socket without being copied.
+#[derive(Debug, Clone, Default)]
+pub struct ChunkedBuf {
+    /// The bytes written in place.
+    inline: Vec<u8>,
+    /// The shared fields, each with the length of `inline` when it was written.
+    shared: Vec<(usize, Bytes)>,
+    /// The total length of the shared fields.
+    shared_len: usize,
+}
+
+impl ChunkedBuf {
+    /// Shared fields shorter than this are copied: for them, copying costs less than
+    /// another chunk to keep and write.
+    pub const SHARE_AT_LEAST: usize = 1024;
+
+    /// An empty buffer with room for `capacity` bytes in place.
+    pub fn with_capacity(capacity: usize) -> Self {
+        ChunkedBuf {
+            inline: Vec::with_capacity(capacity),
+            shared: Vec::new(),
+            shared_len: 0,
+        }
+    }
+
+    /// The encoded length: the bytes in place and the shared ones.
+    pub fn len(&self) -> usize {
+        self.inline.len() + self.shared_len
+    }
+
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many bytes were written in place so far: the offset that
+    /// [`patch`](Self::patch) takes for what is written next.
+    pub fn inline_len(&self) -> usize {
+        self.inline.len()
+    }
+
+    /// Overwrites in-place bytes from offset `at` (an earlier
+    /// [`inline_len`](Self::inline_len)) with `bytes`, e.g. a size prefix known only
+    /// once the rest is written. Returns `false`, changing nothing, if they do not lie
+    /// within the bytes written in place.
+    pub fn patch(&mut self, at: usize, bytes: &[u8]) -> bool {
+        let end = at.checked_add(bytes.len());
+        match end.and_then(|end| self.inline.get_mut(at..end)) {
+            Some(target) => {
+                target.copy_from_slice(bytes);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The shared fields, in order.
+    pub fn shared(&self) -> impl Iterator<Item = &Bytes> + '_ {
+        self.shared.iter().map(|(_, b)| b)
+    }
+
+    /// The encoded value as chunks in order: pieces of the in-place bytes and the
+    /// shared fields, none of them empty.
+    pub fn into_chunks(self) -> impl Iterator<Item = Bytes> {
+        let inline = Bytes::from(self.inline);
+        let mut chunks = Vec::with_capacity(2 * self.shared.len() + 1);
+        let mut from = 0;
+        for (at, bytes) in self.shared {
+            chunks.push(inline.slice(from..at));
+            chunks.push(bytes);
+            from = at;
+        }
+        chunks.push(inline.slice(from..));
+        chunks.into_iter().filter(|c| !c.is_empty())
+    }
+
+    /// The encoded value in one buffer (a copy; for tests and diagnostics).
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.len());
+        let mut from = 0;
+        for (at, bytes) in &self.shared {
+            out.extend_from_slice(&self.inline[from..*at]);
+            out.extend_from_slice(bytes);
+            from = *at;
+        }
+        out.extend_from_slice(&self.inline[from..]);
+        out
+    }
+}
+
+impl Write for ChunkedBuf {
+    fn put_slice(&mut self, b: &[u8]) {
+        self.inline.extend_from_slice(b);
+    }
+
+    fn put_shared_bytes(&mut self, b: Option<&Bytes>, compact: bool) {
+        match b {
+            Some(b) if b.len() >= Self::SHARE_AT_LEAST => {
+                self.put_length(Some(b.len()), compact, true);
+                self.shared.push((self.inline.len(), b.clone()));
+                self.shared_len += b.len();
+            }
+            _ => self.put_bytes(b.map(|b| &b[..]), compact),
         }
     }
 }
@@ -432,6 +554,40 @@ mod tests {
         assert!(r.nullable_bytes(false).is_err());
         let mut r = Reader::new(vec![0xff, 0xfe]);
         assert!(r.nullable_string(false).is_err(), "length -2 is invalid");
+    }
+
+    #[test]
+    fn a_chunked_buf_keeps_large_shared_bytes_by_reference() {
+        let large = Bytes::from(vec![7u8; ChunkedBuf::SHARE_AT_LEAST]);
+        let small = Bytes::from_static(b"abc");
+        let mut chunked = ChunkedBuf::default();
+        let mut flat = Vec::new();
+        for buf in [&mut chunked as &mut dyn Write, &mut flat] {
+            buf.put_i32(-1); // a size prefix, patched below
+            buf.put_shared_bytes(Some(&large), false);
+            buf.put_i16(5);
+            buf.put_shared_bytes(Some(&small), true);
+            buf.put_shared_bytes(None, true);
+            buf.put_shared_bytes(Some(&large), true);
+        }
+        assert_eq!(chunked.len(), flat.len());
+        assert!(chunked.patch(0, &9i32.to_be_bytes()));
+        flat[..4].copy_from_slice(&9i32.to_be_bytes());
+        assert!(
+            !chunked.patch(chunked.inline_len() - 1, &[0, 0]),
+            "past the end"
+        );
+        assert_eq!(chunked.to_vec(), flat);
+        // The large field is shared twice, the small one copied.
+        let shared: Vec<&Bytes> = chunked.shared().collect();
+        assert_eq!(shared.len(), 2);
+        assert!(shared.iter().all(|b| b.as_ptr() == large.as_ptr()));
+        let chunks: Vec<Bytes> = chunked.into_chunks().collect();
+        // prefix + length | large | i16, small, null, compact length | large
+        assert_eq!(chunks.len(), 4);
+        assert_eq!(chunks[1].as_ptr(), large.as_ptr());
+        assert_eq!(chunks[3].as_ptr(), large.as_ptr());
+        assert_eq!(chunks.concat(), flat);
     }
 
     #[test]

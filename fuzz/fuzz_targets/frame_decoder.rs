@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use kafka_sync::net::codec::{Codec, Expect, Frame, Framing};
+use kafka_sync::net::codec::{Codec, Expect, Frame, Framing, WriteQueue};
 use kafka_sync::protocol::messages::{ApiVersionsRequest, MetadataRequest};
 use libfuzzer_sys::fuzz_target;
 
@@ -33,17 +33,18 @@ fuzz_target!(|data: &[u8]| {
         deadline,
         internal: false,
     };
-    let mut out = Vec::new();
+    let mut out = WriteQueue::default();
     for id in 0..in_flight {
         let id = id as i32;
-        match id % 3 {
+        let encoded = match id % 3 {
             // Flexible: response header v1, with tagged fields.
             0 => codec.encode_request(&mut out, &MetadataRequest::default(), 12, id, expect),
             // ApiVersions answers with header v0 even when flexible (KIP-511).
             1 => codec.encode_request(&mut out, &ApiVersionsRequest::default(), 3, id, expect),
             // Not flexible: header v0.
             _ => codec.encode_request(&mut out, &MetadataRequest::default(), 8, id, expect),
-        }
+        };
+        encoded.expect("a small request encodes");
     }
 
     let mut input = BytesMut::new();
@@ -65,9 +66,10 @@ fuzz_target!(|data: &[u8]| {
                     if let Ok(response) = result {
                         assert!(response.frame.len() <= max_frame_size);
                         assert!(response.header_len <= response.frame.len());
-                        let id = response.frame.get(..4).map(|b| {
-                            i32::from_be_bytes([b[0], b[1], b[2], b[3]])
-                        });
+                        let id = response
+                            .frame
+                            .get(..4)
+                            .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]));
                         assert_eq!(id, Some(request.correlation_id));
                     }
                 }

@@ -24,9 +24,15 @@
 //!   decode fails that one request: the frame's size kept the stream in step.
 //! - **Legacy SASL frames.** After a SaslHandshake v0 the mechanism's messages travel as
 //!   bare size-prefixed frames, with no header, and may be empty ([`Framing::RawSasl`]).
+//! - **Outgoing frames are chunks.** A request is encoded into a [`ChunkedBuf`]: its
+//!   header and small fields are written in place, and its record batches stay in the
+//!   batches' own buffers, by reference. The frames queue in a [`WriteQueue`] as those
+//!   chunks, which the connection writes with vectored writes: the one copy of a
+//!   record's bytes is the producer's, into its batch.
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::io::IoSlice;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
@@ -34,7 +40,7 @@ use bytes::{Bytes, BytesMut};
 use crate::error::{ErrorKind, KafkaError, Result};
 use crate::protocol::api::{self, ApiKey, Request};
 use crate::protocol::header::decode_response_header;
-use crate::protocol::primitives::Reader;
+use crate::protocol::primitives::{ChunkedBuf, Reader, Write};
 
 /// The bytes of the size prefix in front of every frame.
 pub const SIZE_PREFIX: usize = 4;
@@ -229,23 +235,21 @@ impl Codec {
         self.max_frame_size
     }
 
-    /// Appends the whole frame of `request` at `version` (size prefix, request header,
-    /// body) to `out`, and, if `expect` says so, queues it as awaiting its response.
+    /// Queues the whole frame of `request` at `version` (size prefix, request header,
+    /// body) in `out`, and, if `expect` says so, as awaiting its response. Its record
+    /// batches are queued by reference, not copied. Fails, queueing nothing, for a frame
+    /// too large for its size prefix.
     pub fn encode_request<R: Request>(
         &mut self,
-        out: &mut Vec<u8>,
+        out: &mut WriteQueue,
         request: &R,
         version: i16,
         correlation_id: i32,
         expect: Expect,
-    ) {
-        api::encode_request(
-            out,
-            request,
-            version,
-            correlation_id,
-            self.client_id.as_deref(),
-        );
+    ) -> Result<()> {
+        let frame =
+            api::encode_request(request, version, correlation_id, self.client_id.as_deref())?;
+        out.push(frame);
         if let Expect::Response { deadline, internal } = expect {
             self.in_flight.push_back(InFlight {
                 correlation_id,
@@ -256,11 +260,12 @@ impl Codec {
                 internal,
             });
         }
+        Ok(())
     }
 
-    /// Appends a mechanism message of the legacy SASL exchange to `out`: its size, then
+    /// Queues a mechanism message of the legacy SASL exchange in `out`: its size, then
     /// its bytes, with no Kafka header.
-    pub fn encode_raw(out: &mut Vec<u8>, message: &[u8]) -> Result<()> {
+    pub fn encode_raw(out: &mut WriteQueue, message: &[u8]) -> Result<()> {
         let size = i32::try_from(message.len()).map_err(|_| {
             KafkaError::new(
                 ErrorKind::Authentication,
@@ -270,8 +275,10 @@ impl Codec {
                 ),
             )
         })?;
-        out.extend_from_slice(&size.to_be_bytes());
-        out.extend_from_slice(message);
+        let mut frame = ChunkedBuf::with_capacity(SIZE_PREFIX + message.len());
+        frame.put_i32(size);
+        frame.put_slice(message);
+        out.push(frame);
         Ok(())
     }
 
@@ -373,6 +380,128 @@ impl Codec {
     }
 }
 
+/// The bytes queued for a connection to write, as the chunks of the frames the codec
+/// encoded (see [`ChunkedBuf`]): headers and small fields, and record batches kept by
+/// reference.
+///
+/// The connection writes from the front, with [`io_slices`](Self::io_slices) for a
+/// vectored write or [`front`](Self::front) and [`gather`](Self::gather) for a stream
+/// that takes one buffer at a time (TLS), then [`advance`](Self::advance)s past what
+/// the stream took; partial writes are normal. A chunk written whole is dropped at
+/// once, so a batch's buffer is released as soon as it is on the wire.
+#[derive(Default)]
+pub struct WriteQueue {
+    chunks: VecDeque<Bytes>,
+    /// How many bytes of the front chunk were written.
+    front_written: usize,
+    /// How many bytes are not written yet.
+    pending: usize,
+}
+
+/// Written by hand: the queue holds request bytes, SASL messages among them (a PLAIN
+/// password, an OAUTHBEARER token), which must never be printed.
+impl fmt::Debug for WriteQueue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteQueue")
+            .field("chunks", &self.chunks.len())
+            .field("pending", &self.pending)
+            .finish()
+    }
+}
+
+impl WriteQueue {
+    /// Queues `frame` after what is queued.
+    pub fn push(&mut self, frame: ChunkedBuf) {
+        self.pending += frame.len();
+        self.chunks.extend(frame.into_chunks());
+    }
+
+    /// How many bytes wait to be written.
+    pub fn len(&self) -> usize {
+        self.pending
+    }
+
+    /// Whether everything queued was written.
+    pub fn is_empty(&self) -> bool {
+        self.pending == 0
+    }
+
+    /// The unwritten bytes of the front chunk (empty when nothing waits).
+    pub fn front(&self) -> &[u8] {
+        self.chunks
+            .front()
+            .and_then(|chunk| chunk.get(self.front_written..))
+            .unwrap_or_default()
+    }
+
+    /// Fills `slices` with the unwritten bytes, front first, for a vectored write, and
+    /// returns how many it filled: all the chunks, or as many as `slices` holds.
+    pub fn io_slices<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
+        if self.is_empty() {
+            return 0;
+        }
+        let rest = self.chunks.iter().skip(1).map(|chunk| &chunk[..]);
+        let mut filled = 0;
+        for (slot, bytes) in slices
+            .iter_mut()
+            .zip(std::iter::once(self.front()).chain(rest))
+        {
+            *slot = IoSlice::new(bytes);
+            filled += 1;
+        }
+        filled
+    }
+
+    /// Replaces the contents of `out` with the first unwritten bytes, at most `limit`
+    /// of them, for a stream that takes one buffer at a time.
+    pub fn gather(&self, limit: usize, out: &mut Vec<u8>) {
+        out.clear();
+        let rest = self.chunks.iter().skip(1).map(|chunk| &chunk[..]);
+        for bytes in std::iter::once(self.front()).chain(rest) {
+            let room = limit.saturating_sub(out.len());
+            if room == 0 {
+                break;
+            }
+            out.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        }
+    }
+
+    /// Marks the first `n` unwritten bytes as written, dropping the chunks they
+    /// finish. `n` beyond what waits (a stream claiming more than it was given) counts
+    /// as everything.
+    pub fn advance(&mut self, n: usize) {
+        let mut n = n.min(self.pending);
+        self.pending -= n;
+        while n > 0 {
+            let Some(front) = self.chunks.front() else {
+                break;
+            };
+            let left = front.len() - self.front_written;
+            if n < left {
+                self.front_written += n;
+                return;
+            }
+            n -= left;
+            self.chunks.pop_front();
+            self.front_written = 0;
+        }
+    }
+
+    /// Forgets everything queued (the connection closed).
+    pub fn clear(&mut self) {
+        self.chunks.clear();
+        self.front_written = 0;
+        self.pending = 0;
+    }
+
+    /// The unwritten bytes in one buffer (a copy; for tests and diagnostics).
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.pending);
+        self.gather(self.pending, &mut out);
+        out
+    }
+}
+
 /// Decodes the response header of `frame` (its version 0 or 1), keeping the frame.
 fn decode_header(frame: Bytes, header_version: i16) -> Result<ResponseFrame> {
     let mut r = Reader::new(frame.clone());
@@ -396,7 +525,11 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::protocol::messages::{ApiVersionsRequest, MetadataRequest};
+    use crate::protocol::header::RequestHeader;
+    use crate::protocol::messages::{
+        ApiVersionsRequest, MetadataRequest, ProduceRequest, ProduceRequestPartition,
+        ProduceRequestTopic,
+    };
 
     const MAX: usize = 1 << 20;
 
@@ -415,12 +548,16 @@ mod tests {
     /// v1) for even ids, ApiVersions v3 (header v0 despite being flexible) for odd.
     fn codec_awaiting(ids: &[i32]) -> Codec {
         let mut codec = Codec::new(Some("test".into()), MAX);
-        let mut out = Vec::new();
+        let mut out = WriteQueue::default();
         for &id in ids {
             if id % 2 == 0 {
-                codec.encode_request(&mut out, &MetadataRequest::default(), 12, id, awaiting());
+                codec
+                    .encode_request(&mut out, &MetadataRequest::default(), 12, id, awaiting())
+                    .expect("encode");
             } else {
-                codec.encode_request(&mut out, &ApiVersionsRequest::default(), 3, id, awaiting());
+                codec
+                    .encode_request(&mut out, &ApiVersionsRequest::default(), 3, id, awaiting())
+                    .expect("encode");
             }
         }
         codec
@@ -458,26 +595,175 @@ mod tests {
     #[test]
     fn encodes_a_request_frame_and_awaits_its_response() {
         let mut codec = Codec::new(Some("ab".into()), MAX);
-        let mut out = Vec::new();
-        codec.encode_request(&mut out, &MetadataRequest::default(), 12, 7, awaiting());
-        let size = i32::from_be_bytes(out[..4].try_into().unwrap());
-        assert_eq!(size as usize, out.len() - 4);
+        let mut out = WriteQueue::default();
+        codec
+            .encode_request(&mut out, &MetadataRequest::default(), 12, 7, awaiting())
+            .expect("encode");
+        let bytes = out.to_vec();
+        let size = i32::from_be_bytes(bytes[..4].try_into().unwrap());
+        assert_eq!(size as usize, bytes.len() - 4);
         // api key 3, version 12, correlation id 7, client id "ab", then header tags.
-        assert_eq!(&out[4..17], &[0, 3, 0, 12, 0, 0, 0, 7, 0, 2, b'a', b'b', 0]);
+        assert_eq!(
+            &bytes[4..17],
+            &[0, 3, 0, 12, 0, 0, 0, 7, 0, 2, b'a', b'b', 0]
+        );
         let request = codec.in_flight().next().expect("in flight");
         assert_eq!(request.correlation_id, 7);
         assert_eq!(request.api_key, ApiKey::METADATA);
         assert_eq!(request.response_header_version, 1);
         assert!(!request.internal);
         // A request that expects nothing is written and not awaited.
-        codec.encode_request(
-            &mut out,
-            &MetadataRequest::default(),
-            12,
-            8,
-            Expect::Nothing,
-        );
+        codec
+            .encode_request(
+                &mut out,
+                &MetadataRequest::default(),
+                12,
+                8,
+                Expect::Nothing,
+            )
+            .expect("encode");
         assert_eq!(codec.in_flight_len(), 1);
+    }
+
+    /// A Produce request with one partition whose records are `records`.
+    fn produce_request(records: Bytes) -> ProduceRequest {
+        ProduceRequest {
+            transactional_id: None,
+            acks: -1,
+            timeout_ms: 30_000,
+            topic_data: vec![ProduceRequestTopic {
+                name: "topic".into(),
+                partition_data: vec![ProduceRequestPartition {
+                    index: 3,
+                    records: Some(records),
+                }],
+            }],
+        }
+    }
+
+    /// The frame of `request` as one contiguous buffer, encoded the way every frame was
+    /// before frames became chunks: into a `Vec<u8>`, copying the records.
+    fn contiguous_frame<R: Request>(request: &R, version: i16, correlation_id: i32) -> Vec<u8> {
+        let support = R::SUPPORT;
+        let mut body = Vec::new();
+        RequestHeader {
+            api_key: support.key,
+            api_version: version,
+            correlation_id,
+            client_id: Some("ab"),
+        }
+        .encode(&mut body, support.request_header_version(version));
+        request.encode(&mut body, support.ctx(version));
+        let mut frame = (body.len() as i32).to_be_bytes().to_vec();
+        frame.extend_from_slice(&body);
+        frame
+    }
+
+    #[test]
+    fn a_produce_frame_keeps_its_records_by_reference() {
+        // A record batch large enough to be shared, and one small enough to be copied.
+        let batch = Bytes::from((0..4096u32).map(|i| i as u8).collect::<Vec<u8>>());
+        let small = Bytes::from_static(b"tiny batch");
+        for version in [3, 8, 9, 12] {
+            let mut codec = Codec::new(Some("ab".into()), MAX);
+            let mut out = WriteQueue::default();
+            let request = produce_request(batch.clone());
+            codec
+                .encode_request(&mut out, &request, version, 5, awaiting())
+                .expect("encode");
+            // The chunks together are exactly the bytes of the contiguous encoding.
+            assert_eq!(
+                out.to_vec(),
+                contiguous_frame(&request, version, 5),
+                "v{version}"
+            );
+            // One chunk is the batch itself: the same memory, not a copy.
+            let chunks: Vec<&Bytes> = out.chunks.iter().collect();
+            // Flexible versions end with the tag sections after the records.
+            let expected_chunks = if version >= 9 { 3 } else { 2 };
+            assert_eq!(
+                chunks.len(),
+                expected_chunks,
+                "header, the batch: v{version}"
+            );
+            assert_eq!(chunks[1].as_ptr(), batch.as_ptr(), "v{version}");
+            assert_eq!(chunks[1].len(), batch.len());
+
+            let request = produce_request(small.clone());
+            let mut out = WriteQueue::default();
+            codec
+                .encode_request(&mut out, &request, version, 6, awaiting())
+                .expect("encode");
+            assert_eq!(out.to_vec(), contiguous_frame(&request, version, 6));
+            assert_eq!(out.chunks.len(), 1, "a small batch is copied in place");
+        }
+    }
+
+    #[test]
+    fn the_write_queue_hands_out_and_advances_across_chunks() {
+        let mut codec = Codec::new(Some("ab".into()), MAX);
+        let mut out = WriteQueue::default();
+        let batches = [vec![1u8; 2000], vec![2u8; 3000]].map(Bytes::from);
+        let mut request = produce_request(batches[0].clone());
+        request.topic_data[0]
+            .partition_data
+            .push(ProduceRequestPartition {
+                index: 4,
+                records: Some(batches[1].clone()),
+            });
+        codec
+            .encode_request(&mut out, &request, 9, 1, Expect::Nothing)
+            .expect("encode");
+        codec
+            .encode_request(&mut out, &MetadataRequest::default(), 12, 2, awaiting())
+            .expect("encode");
+        let expected = [
+            contiguous_frame(&request, 9, 1),
+            contiguous_frame(&MetadataRequest::default(), 12, 2),
+        ]
+        .concat();
+        assert_eq!(out.len(), expected.len());
+        // head, batch, partition 4's index and length, batch, tags, then the Metadata
+        // frame (the in-place bytes of one frame never merge with the next).
+        assert_eq!(out.chunks.len(), 6);
+        // Write it in uneven steps, through every kind of boundary.
+        let mut written = Vec::new();
+        let mut gathered = Vec::new();
+        for step in [1usize, 2, 40, 1999, 1, 3000, 7, 500, 10_000]
+            .iter()
+            .cycle()
+        {
+            if out.is_empty() {
+                break;
+            }
+            let mut slices = [IoSlice::new(&[]); 4];
+            let filled = out.io_slices(&mut slices);
+            assert!((1..=4).contains(&filled));
+            assert_eq!(&*slices[0], out.front());
+            let flat: Vec<u8> = slices[..filled]
+                .iter()
+                .flat_map(|s| s.iter().copied())
+                .collect();
+            out.gather(*step, &mut gathered);
+            assert_eq!(gathered, flat[..flat.len().min(*step)]);
+            let n = (*step).min(out.len());
+            written.extend_from_slice(&gathered[..n.min(gathered.len())]);
+            out.advance(n);
+        }
+        assert_eq!(written, expected);
+        assert_eq!(out.io_slices(&mut [IoSlice::new(&[])]), 0);
+        assert!(out.front().is_empty());
+        // Advancing past the end is everything, and clear forgets what waits.
+        codec
+            .encode_request(&mut out, &request, 9, 3, Expect::Nothing)
+            .expect("encode");
+        out.advance(usize::MAX);
+        assert!(out.is_empty() && out.chunks.is_empty());
+        codec
+            .encode_request(&mut out, &request, 9, 4, Expect::Nothing)
+            .expect("encode");
+        out.clear();
+        assert_eq!((out.len(), out.chunks.len()), (0, 0));
     }
 
     #[test]
@@ -722,8 +1008,9 @@ mod tests {
     #[test]
     fn raw_sasl_frames_carry_no_header() {
         let mut codec = Codec::new(None, MAX);
-        let mut out = Vec::new();
+        let mut out = WriteQueue::default();
         Codec::encode_raw(&mut out, b"\0ann\0pw").unwrap();
+        let out = out.to_vec();
         assert_eq!(out, frame(b"\0ann\0pw"));
         let mut input = BytesMut::from(&out[..]);
         match codec.decode(&mut input, Framing::RawSasl).unwrap() {
@@ -750,18 +1037,20 @@ mod tests {
         let mut codec = Codec::new(None, MAX);
         assert_eq!(codec.earliest_deadline(), None);
         let now = Instant::now();
-        let mut out = Vec::new();
+        let mut out = WriteQueue::default();
         for (id, secs) in [(0, 9), (1, 3), (2, 5)] {
-            codec.encode_request(
-                &mut out,
-                &MetadataRequest::default(),
-                12,
-                id,
-                Expect::Response {
-                    deadline: now + Duration::from_secs(secs),
-                    internal: false,
-                },
-            );
+            codec
+                .encode_request(
+                    &mut out,
+                    &MetadataRequest::default(),
+                    12,
+                    id,
+                    Expect::Response {
+                        deadline: now + Duration::from_secs(secs),
+                        internal: false,
+                    },
+                )
+                .expect("encode");
         }
         assert_eq!(
             codec.earliest_deadline(),

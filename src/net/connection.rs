@@ -14,7 +14,7 @@
 //!
 //! The connection owns one job, moving bytes: a non-blocking socket registered with the
 //! selector's [`mio::Poll`], the TLS stream over it, and the read and write buffers. It
-//! queues encoded request frames in the write buffer and writes as much as the socket
+//! queues encoded request frames in its [`WriteQueue`] and writes as much as the socket
 //! takes (partial writes are normal); it reads whatever arrives into the read buffer and
 //! drives two sans-IO parts with it:
 //!
@@ -36,13 +36,21 @@
 //! handshake is driven by readiness events like everything else, and the stream then
 //! reads and writes through TLS.
 //!
+//! **Writes.** The queued frames are chunks: request headers, and record batches kept by
+//! reference in the producer's buffers. Over plain TCP they go out with vectored writes
+//! (`writev`), so a batch is never copied on its way to the socket. TLS takes one buffer
+//! per write and encrypts it, which copies it anyway: a chunk of at least a TLS record's
+//! worth is handed over as it is, and smaller ones are gathered into one record-sized
+//! buffer first, so that a request's small pieces do not each become a TLS record and a
+//! system call.
+//!
 //! Failed authentication and TLS failures close the connection with an error of kind
 //! [`ErrorKind::Authentication`](crate::ErrorKind) or [`ErrorKind::Tls`](crate::ErrorKind).
 //! The reconnect back-off applies to them as to any failure, so a client with a wrong
 //! password does not hammer the broker, and blocking calls report the error itself.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::io::{self, Read, Write as _};
+use std::io::{self, IoSlice, Read, Write as _};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -53,7 +61,7 @@ use mio::{Interest, Registry, Token};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::backoff::Backoff;
-use super::codec::{Codec, Expect, Frame, Framing};
+use super::codec::{Codec, Expect, Frame, Framing, WriteQueue};
 use super::handshake::{Handshake, Next, Outgoing};
 use super::resolver::{DnsLookup, Resolution, Resolved};
 use super::sasl::SaslSettings;
@@ -182,6 +190,13 @@ struct Unanswered {
     end: u64,
 }
 
+/// The most plaintext one TLS record carries (RFC 8446, 5.1): over TLS, chunks at
+/// least this large are written as they are, smaller ones gathered up to this size.
+const TLS_RECORD: usize = 16 * 1024;
+
+/// The most chunks one vectored write hands to the socket (Linux takes up to 1024).
+const MAX_WRITE_SLICES: usize = 64;
+
 /// What a connection hands back to its owner after I/O.
 #[derive(Debug)]
 pub enum Event {
@@ -211,8 +226,10 @@ pub struct Connection {
     state: State,
     /// The socket, present in every state but `Disconnected`.
     stream: Option<Stream>,
-    out: Vec<u8>,
-    out_pos: usize,
+    /// The frames waiting to be written, as chunks.
+    out: WriteQueue,
+    /// Where small chunks are gathered for one TLS write.
+    tls_out: Vec<u8>,
     /// Bytes written to the socket since the connection opened.
     written: u64,
     input: BytesMut,
@@ -243,10 +260,7 @@ impl std::fmt::Debug for Connection {
             .field("address", &self.address)
             .field("state", &self.state.phase())
             .field("in_flight", &self.codec.in_flight_len())
-            .field(
-                "buffered_out",
-                &(self.out.len() - self.out_pos.min(self.out.len())),
-            )
+            .field("buffered_out", &self.out.len())
             .field("buffered_in", &self.input.len())
             .finish_non_exhaustive()
     }
@@ -267,8 +281,8 @@ impl Connection {
             token,
             state: State::Disconnected,
             stream: None,
-            out: Vec::new(),
-            out_pos: 0,
+            out: WriteQueue::default(),
+            tls_out: Vec::new(),
             written: 0,
             input: BytesMut::new(),
             scratch: Vec::new(),
@@ -343,7 +357,7 @@ impl Connection {
 
     /// Bytes queued and not yet written.
     pub fn pending_write_bytes(&self) -> usize {
-        self.out.len() - self.out_pos
+        self.out.len()
     }
 
     /// The earliest deadline this connection waits on, if any.
@@ -509,8 +523,7 @@ impl Connection {
             crate::time::deadline_after(now, timeout),
             expect_response,
             false,
-        );
-        Ok(())
+        )
     }
 
     fn queue<R: Request>(
@@ -521,21 +534,16 @@ impl Connection {
         deadline: Instant,
         expect_response: bool,
         internal: bool,
-    ) {
-        // Compact the write buffer when everything queued so far has been written.
-        if self.out_pos == self.out.len() {
-            self.out.clear();
-            self.out_pos = 0;
-        }
+    ) -> Result<()> {
         let expect = if expect_response {
             Expect::Response { deadline, internal }
         } else {
             Expect::Nothing
         };
         self.codec
-            .encode_request(&mut self.out, request, version, correlation_id, expect);
+            .encode_request(&mut self.out, request, version, correlation_id, expect)?;
         if !expect_response {
-            let end = self.written + (self.out.len() - self.out_pos) as u64;
+            let end = self.written + self.out.len() as u64;
             self.unanswered.push_back(Unanswered {
                 correlation_id,
                 api_key: R::SUPPORT.key,
@@ -543,12 +551,18 @@ impl Connection {
                 end,
             });
         }
+        Ok(())
     }
 
     /// Queues an internal request (ApiVersions, SASL), answered to the connection.
-    fn queue_internal<R: Request>(&mut self, request: &R, version: i16, deadline: Instant) {
+    fn queue_internal<R: Request>(
+        &mut self,
+        request: &R,
+        version: i16,
+        deadline: Instant,
+    ) -> Result<()> {
         let correlation_id = self.codec.next_internal_id();
-        self.queue(request, version, correlation_id, deadline, true, true);
+        self.queue(request, version, correlation_id, deadline, true, true)
     }
 
     /// Tries to write queued bytes now (called after queueing, since readiness is
@@ -710,15 +724,8 @@ impl Connection {
             Outgoing::SaslAuthenticate { version, request } => {
                 self.queue_internal(&request, version, deadline)
             }
-            Outgoing::RawSasl(message) => {
-                if self.out_pos == self.out.len() {
-                    self.out.clear();
-                    self.out_pos = 0;
-                }
-                Codec::encode_raw(&mut self.out, &message)?;
-            }
+            Outgoing::RawSasl(message) => Codec::encode_raw(&mut self.out, &message),
         }
-        Ok(())
     }
 
     /// Acts on what the handshake said after an answer: sends its next request, or
@@ -763,12 +770,27 @@ impl Connection {
             | State::TlsHandshake { .. } => return Ok(()),
             State::Handshake { .. } | State::Ready { .. } => {}
         }
-        while self.out_pos < self.out.len() {
+        while !self.out.is_empty() {
             let Some(stream) = self.stream.as_mut() else {
                 return Ok(());
             };
-            let pending = &self.out[self.out_pos..];
-            match stream.write(pending) {
+            let result = if stream.is_tls() {
+                // One buffer per write: a large chunk as it is, small ones gathered.
+                // After a would-block, the retry starts at the same byte with the same
+                // bytes, as OpenSSL requires.
+                let front = self.out.front();
+                if front.len() >= TLS_RECORD {
+                    stream.write(front)
+                } else {
+                    self.out.gather(TLS_RECORD, &mut self.tls_out);
+                    stream.write(&self.tls_out)
+                }
+            } else {
+                let mut slices = [IoSlice::new(&[]); MAX_WRITE_SLICES];
+                let filled = self.out.io_slices(&mut slices);
+                stream.write_vectored(&slices[..filled])
+            };
+            match result {
                 Ok(0) => {
                     return Err(KafkaError::connection(format!(
                         "broker {} closed the connection",
@@ -776,7 +798,7 @@ impl Connection {
                     )))
                 }
                 Ok(n) => {
-                    self.out_pos += n;
+                    self.out.advance(n);
                     self.written += n as u64;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -1043,7 +1065,7 @@ impl Connection {
             self.backoff.failed(Instant::now());
         }
         self.out.clear();
-        self.out_pos = 0;
+        self.tls_out = Vec::new();
         self.written = 0;
         self.input.clear();
         for request in self.codec.drain_in_flight() {

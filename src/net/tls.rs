@@ -118,6 +118,18 @@ impl Write for Stream {
         }
     }
 
+    /// Plain TCP writes every slice with one system call (`writev`). TLS writes the
+    /// first non-empty one: the connection hands TLS one buffer at a time.
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write_vectored(bufs),
+            #[cfg(feature = "tls")]
+            Stream::Handshaking(_) => Err(io::ErrorKind::WouldBlock.into()),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.write_vectored(bufs),
+        }
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Stream::Plain(s) => s.flush(),

@@ -9,9 +9,9 @@ use bytes::Bytes;
 
 pub use super::api_key::ApiKey;
 use super::header::{decode_response_header, RequestHeader};
-use super::primitives::{Reader, Write};
+use super::primitives::{ChunkedBuf, Reader, Write};
 use super::schema::{Ctx, Field, FieldSpec};
-use crate::error::{KafkaError, Result};
+use crate::error::{ErrorKind, KafkaError, Result};
 
 /// What this client supports of one API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,17 +228,20 @@ pub fn support(key: ApiKey) -> Option<&'static ApiSupport> {
     SUPPORTED_APIS.iter().find(|s| s.key == key)
 }
 
-/// Appends a whole request frame: the `INT32` size, the header and the body of
-/// `request` at `version`.
+/// Encodes a whole request frame: the `INT32` size, the header and the body of
+/// `request` at `version`. Record batches are kept by reference, not copied (see
+/// [`ChunkedBuf`]): the frame's chunks hold the batches' own buffers.
+///
+/// Fails only for a frame larger than the `INT32` size can say (2 GiB).
 pub fn encode_request<R: Request>(
-    buf: &mut Vec<u8>,
     request: &R,
     version: i16,
     correlation_id: i32,
     client_id: Option<&str>,
-) {
+) -> Result<ChunkedBuf> {
     let support = R::SUPPORT;
-    let start = buf.len();
+    // Room for the size, the header and a small body; larger ones grow the buffer.
+    let mut buf = ChunkedBuf::with_capacity(128);
     buf.put_i32(0); // size, patched below
     RequestHeader {
         api_key: support.key,
@@ -246,10 +249,24 @@ pub fn encode_request<R: Request>(
         correlation_id,
         client_id,
     }
-    .encode(buf, support.request_header_version(version));
-    request.encode(buf, support.ctx(version));
-    let size = (buf.len() - start - 4) as i32;
-    buf[start..start + 4].copy_from_slice(&size.to_be_bytes());
+    .encode(&mut buf, support.request_header_version(version));
+    request.encode(&mut buf, support.ctx(version));
+    let size = buf
+        .len()
+        .checked_sub(4)
+        .and_then(|size| i32::try_from(size).ok())
+        .ok_or_else(|| {
+            KafkaError::new(
+                ErrorKind::RecordTooLarge,
+                format!(
+                    "a {} request of {} bytes does not fit in a frame",
+                    support.key.name(),
+                    buf.len()
+                ),
+            )
+        })?;
+    buf.patch(0, &size.to_be_bytes());
+    Ok(buf)
 }
 
 /// Reads the correlation id at the start of a response frame (the frame without its

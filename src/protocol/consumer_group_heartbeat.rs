@@ -111,7 +111,7 @@ message! {
 /// null or 1 followed by the struct. Like Kafka's readers, any negative marker reads as
 /// null and any other as a struct.
 impl Field for Option<ConsumerGroupHeartbeatResponseAssignment> {
-    fn encode(&self, buf: &mut Vec<u8>, ctx: Ctx) {
+    fn encode<W: Write>(&self, buf: &mut W, ctx: Ctx) {
         match self {
             None => buf.put_i8(-1),
             Some(assignment) => {
@@ -245,8 +245,9 @@ mod tests {
 
     #[test]
     fn request_frame_names_key_68() {
-        let mut frame = Vec::new();
-        encode_request(&mut frame, &acknowledgement(), 1, 7, Some("c"));
+        let frame = encode_request(&acknowledgement(), 1, 7, Some("c"))
+            .expect("encode")
+            .to_vec();
         #[rustfmt::skip]
         assert_eq!(&frame[4..15], &[
             0, 68,                          // api_key

@@ -27,7 +27,7 @@ pub struct RequestHeader<'a> {
 
 impl RequestHeader<'_> {
     /// Appends the header in `header_version` (0, 1 or 2).
-    pub fn encode(&self, buf: &mut Vec<u8>, header_version: i16) {
+    pub fn encode<W: Write>(&self, buf: &mut W, header_version: i16) {
         buf.put_i16(self.api_key.0);
         buf.put_i16(self.api_version);
         buf.put_i32(self.correlation_id);

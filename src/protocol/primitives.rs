@@ -6,4 +6,4 @@
 //!
 //! They are defined at the bottom of the crate, where the record layer shares them.
 
-pub use crate::wire::{unsigned_varint_len, varint_len, varlong_len, Reader, Write};
+pub use crate::wire::{unsigned_varint_len, varint_len, varlong_len, ChunkedBuf, Reader, Write};

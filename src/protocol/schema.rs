@@ -48,8 +48,9 @@ pub struct Ctx {
 
 /// A type that can be written to and read from the wire at a given version.
 pub trait Field: Sized {
-    /// Appends the encoded value.
-    fn encode(&self, buf: &mut Vec<u8>, ctx: Ctx);
+    /// Appends the encoded value to `buf`: a `Vec<u8>`, or a
+    /// [`ChunkedBuf`](crate::wire::ChunkedBuf) that keeps record batches by reference.
+    fn encode<W: Write>(&self, buf: &mut W, ctx: Ctx);
     /// Reads a value.
     fn decode(r: &mut Reader, ctx: Ctx) -> Result<Self>;
     /// The smallest encoded size of one value, used to bound array lengths before
@@ -116,7 +117,7 @@ impl<T: Describe> Describe for Option<T> {
 macro_rules! fixed_field {
     ($($ty:ty => $put:ident, $get:ident, $size:literal;)*) => {$(
         impl Field for $ty {
-            fn encode(&self, buf: &mut Vec<u8>, _: Ctx) {
+            fn encode<W: Write>(&self, buf: &mut W, _: Ctx) {
                 buf.$put(*self);
             }
             fn decode(r: &mut Reader, _: Ctx) -> Result<Self> {
@@ -157,8 +158,8 @@ impl std::fmt::Debug for Uuid {
 }
 
 impl Field for Uuid {
-    fn encode(&self, buf: &mut Vec<u8>, _: Ctx) {
-        buf.extend_from_slice(&self.0);
+    fn encode<W: Write>(&self, buf: &mut W, _: Ctx) {
+        buf.put_slice(&self.0);
     }
     fn decode(r: &mut Reader, _: Ctx) -> Result<Self> {
         r.uuid().map(Uuid)
@@ -167,7 +168,7 @@ impl Field for Uuid {
 }
 
 impl Field for String {
-    fn encode(&self, buf: &mut Vec<u8>, ctx: Ctx) {
+    fn encode<W: Write>(&self, buf: &mut W, ctx: Ctx) {
         buf.put_string(Some(self), ctx.flexible);
     }
     fn decode(r: &mut Reader, ctx: Ctx) -> Result<Self> {
@@ -176,7 +177,7 @@ impl Field for String {
 }
 
 impl Field for Option<String> {
-    fn encode(&self, buf: &mut Vec<u8>, ctx: Ctx) {
+    fn encode<W: Write>(&self, buf: &mut W, ctx: Ctx) {
         buf.put_string(self.as_deref(), ctx.flexible);
     }
     fn decode(r: &mut Reader, ctx: Ctx) -> Result<Self> {
@@ -185,25 +186,26 @@ impl Field for Option<String> {
 }
 
 impl Field for Bytes {
-    fn encode(&self, buf: &mut Vec<u8>, ctx: Ctx) {
-        buf.put_bytes(Some(self), ctx.flexible);
+    fn encode<W: Write>(&self, buf: &mut W, ctx: Ctx) {
+        buf.put_shared_bytes(Some(self), ctx.flexible);
     }
     fn decode(r: &mut Reader, ctx: Ctx) -> Result<Self> {
         Ok(r.nullable_bytes(ctx.flexible)?.unwrap_or_default())
     }
 }
 
-/// Nullable bytes; also the `records` type (a record batch or message set).
+/// Nullable bytes; also the `records` type (a record batch or message set), which a
+/// [`ChunkedBuf`](crate::wire::ChunkedBuf) keeps by reference.
 impl Field for Option<Bytes> {
-    fn encode(&self, buf: &mut Vec<u8>, ctx: Ctx) {
-        buf.put_bytes(self.as_deref(), ctx.flexible);
+    fn encode<W: Write>(&self, buf: &mut W, ctx: Ctx) {
+        buf.put_shared_bytes(self.as_ref(), ctx.flexible);
     }
     fn decode(r: &mut Reader, ctx: Ctx) -> Result<Self> {
         r.nullable_bytes(ctx.flexible)
     }
 }
 
-fn encode_items<T: Field>(items: &[T], buf: &mut Vec<u8>, ctx: Ctx) {
+fn encode_items<T: Field, W: Write>(items: &[T], buf: &mut W, ctx: Ctx) {
     for item in items {
         item.encode(buf, ctx);
     }
@@ -223,7 +225,7 @@ fn decode_items<T: Field>(r: &mut Reader, ctx: Ctx, len: usize) -> Result<Vec<T>
 }
 
 impl<T: Field> Field for Vec<T> {
-    fn encode(&self, buf: &mut Vec<u8>, ctx: Ctx) {
+    fn encode<W: Write>(&self, buf: &mut W, ctx: Ctx) {
         buf.put_length(Some(self.len()), ctx.flexible, true);
         encode_items(self, buf, ctx);
     }
@@ -236,7 +238,7 @@ impl<T: Field> Field for Vec<T> {
 }
 
 impl<T: Field> Field for Option<Vec<T>> {
-    fn encode(&self, buf: &mut Vec<u8>, ctx: Ctx) {
+    fn encode<W: Write>(&self, buf: &mut W, ctx: Ctx) {
         buf.put_length(self.as_ref().map(Vec::len), ctx.flexible, true);
         if let Some(items) = self {
             encode_items(items, buf, ctx);
@@ -251,14 +253,15 @@ impl<T: Field> Field for Option<Vec<T>> {
 }
 
 /// Writes the tagged-field section of a flexible struct: the count, then each
-/// `(tag, size, bytes)` in ascending tag order.
+/// `(tag, size, bytes)` in ascending tag order. Tagged fields are encoded into their own
+/// `Vec<u8>` first, to learn their size, so they are always copied (none holds records).
 #[doc(hidden)]
-pub fn write_tagged_fields(buf: &mut Vec<u8>, fields: &[(u32, Vec<u8>)]) {
+pub fn write_tagged_fields<W: Write>(buf: &mut W, fields: &[(u32, Vec<u8>)]) {
     buf.put_unsigned_varint(fields.len() as u32);
     for (tag, data) in fields {
         buf.put_unsigned_varint(*tag);
         buf.put_unsigned_varint(data.len() as u32);
-        buf.extend_from_slice(data);
+        buf.put_slice(data);
     }
 }
 
@@ -462,7 +465,11 @@ macro_rules! message {
 
         impl $crate::protocol::schema::Field for $name {
             #[allow(unused_variables)]
-            fn encode(&self, buf: &mut Vec<u8>, ctx: $crate::protocol::schema::Ctx) {
+            fn encode<W: $crate::protocol::primitives::Write>(
+                &self,
+                buf: &mut W,
+                ctx: $crate::protocol::schema::Ctx,
+            ) {
                 $( $crate::__field_encode!(self, buf, ctx, $field, [$($vers)*] $(, $tag)?); )*
                 if ctx.flexible {
                     #[allow(unused_mut)]

@@ -381,3 +381,66 @@ fn client_settings_reach_the_connections() {
         assert_eq!(settings.max_response_size, 4096);
     }
 }
+
+#[test]
+fn a_produce_request_larger_than_the_socket_buffers_arrives_whole() {
+    use crate::protocol::messages::{ProduceRequest, ProduceRequestPartition, ProduceRequestTopic};
+    // Three batches of 2 MiB each: far more than loopback socket buffers take at once,
+    // so the vectored writes are partial and resume inside chunks.
+    let batches: Vec<Bytes> = (0..3u8)
+        .map(|i| Bytes::from(vec![i.wrapping_mul(37).wrapping_add(1); 2 << 20]))
+        .collect();
+    let request = ProduceRequest {
+        transactional_id: None,
+        acks: 0,
+        timeout_ms: 30_000,
+        topic_data: vec![ProduceRequestTopic {
+            name: "big".into(),
+            partition_data: batches
+                .iter()
+                .enumerate()
+                .map(|(i, batch)| ProduceRequestPartition {
+                    index: i as i32,
+                    records: Some(batch.clone()),
+                })
+                .collect(),
+        }],
+    };
+    let version = 9;
+    let mut expected_body = Vec::new();
+    request.encode(&mut expected_body, ProduceRequest::SUPPORT.ctx(version));
+    let (tx, rx) = mpsc::channel();
+    let address = scripted_broker(move |mut peer| {
+        peer.api_versions(&[(ApiKey::API_VERSIONS, 0, 3), (ApiKey::PRODUCE, 3, 11)]);
+        // Let the client fill the socket buffers before reading anything.
+        std::thread::sleep(Duration::from_millis(200));
+        let received = peer.read_request().expect("the Produce request");
+        tx.send((
+            received.api_key,
+            received.api_version,
+            received.body.peek_rest().to_vec(),
+        ))
+        .expect("report");
+        let _ = peer.read_frame();
+    });
+    let mut client = client(SecurityConfig::new(), address);
+    connect(&mut client).unwrap();
+    let correlation_id = client
+        .send_with(0, &request, version, Duration::from_secs(30), false)
+        .expect("send");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut written = false;
+    while !written {
+        assert!(Instant::now() < deadline, "the request was never written");
+        for response in client.poll(Duration::from_millis(20)).expect("poll") {
+            assert_eq!(response.correlation_id, correlation_id);
+            assert!(response.result.expect("written").is_empty());
+            written = true;
+        }
+    }
+    let (api_key, api_version, body) = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the broker read it");
+    assert_eq!((api_key, api_version), (ApiKey::PRODUCE.0, version));
+    assert!(body == expected_body, "the body differs from its encoding");
+}
