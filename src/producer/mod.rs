@@ -736,6 +736,19 @@ pub fn bench_accumulator_append(
     value_size: usize,
     compression: crate::Compression,
 ) -> usize {
+    bench_accumulator_append_with_headers(records, value_size, &[], compression)
+}
+
+/// Like [`bench_accumulator_append`], with `headers` on every record. For the
+/// allocation test (`tests/allocations.rs`), which counts the heap allocations of the
+/// append path; not part of the API.
+#[doc(hidden)]
+pub fn bench_accumulator_append_with_headers(
+    records: usize,
+    value_size: usize,
+    headers: &[crate::record::Header],
+    compression: crate::Compression,
+) -> usize {
     let accumulator = RecordAccumulator::new(AccumulatorSettings {
         batch_size: 16 * 1024,
         compression,
@@ -755,7 +768,7 @@ pub fn bench_accumulator_append(
             1_700_000_000_000 + i as i64,
             None,
             Some(&value),
-            &[],
+            headers,
             None,
             &deadline,
             false,
