@@ -721,13 +721,13 @@ message Customer {
     }
 
     #[derive(Clone, PartialEq, prost::Message)]
-    struct Order {
+    pub(super) struct Order {
         #[prost(int64, tag = "1")]
-        id: i64,
+        pub(super) id: i64,
         #[prost(string, tag = "2")]
-        item: String,
+        pub(super) item: String,
         #[prost(int32, repeated, tag = "3")]
-        quantities: Vec<i32>,
+        pub(super) quantities: Vec<i32>,
     }
 
     #[derive(Clone, PartialEq, prost::Message)]
@@ -1179,15 +1179,8 @@ message Customer {
 }
 "#;
 
-        #[derive(Clone, PartialEq, prost::Message)]
-        struct Order {
-            #[prost(int64, tag = "1")]
-            id: i64,
-            #[prost(string, tag = "2")]
-            item: String,
-            #[prost(int32, repeated, tag = "3")]
-            quantities: Vec<i32>,
-        }
+        // The same message as the shop test's (`shop.Order` there, `interop.Order` here).
+        use crate::protobuf::Order;
 
         #[derive(Clone, PartialEq, prost::Message)]
         struct Address {
