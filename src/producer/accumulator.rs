@@ -48,9 +48,11 @@ pub(crate) struct BufferPool {
 struct PoolState {
     /// Bytes reserved.
     used: usize,
-    /// The sizes blocked `allocate`s wait for (size to number of waiters).
-    waiting: std::collections::BTreeMap<usize, usize>,
 }
+
+/// How often a blocked `allocate` looks again whether its request fits, between the
+/// wake-ups that [`BufferPool::release`] gives only once an eighth of the pool is free.
+const POOL_RECHECK: Duration = Duration::from_millis(10);
 
 impl BufferPool {
     fn new(total: usize) -> Self {
@@ -79,7 +81,6 @@ impl BufferPool {
             return Ok(());
         }
         self.waiters.fetch_add(1, Ordering::SeqCst);
-        *state.waiting.entry(size).or_insert(0) += 1;
         let result = loop {
             if closed.load(Ordering::SeqCst) {
                 break Err(KafkaError::closed(
@@ -90,12 +91,12 @@ impl BufferPool {
                 state.used += size;
                 break Ok(());
             }
-            if self
-                .freed
-                .wait_until(&mut state, deadline.get())
-                .timed_out()
-                && state.used + size > self.total
-            {
+            let deadline = deadline.get();
+            let recheck = Instant::now()
+                .checked_add(POOL_RECHECK)
+                .map_or(deadline, |at| at.min(deadline));
+            self.freed.wait_until(&mut state, recheck);
+            if Instant::now() >= deadline && state.used + size > self.total {
                 break Err(KafkaError::new(
                     ErrorKind::BufferExhausted,
                     format!(
@@ -106,35 +107,23 @@ impl BufferPool {
                 ));
             }
         };
-        if let Some(count) = state.waiting.get_mut(&size) {
-            *count -= 1;
-            if *count == 0 {
-                state.waiting.remove(&size);
-            }
-        }
         self.waiters.fetch_sub(1, Ordering::SeqCst);
         result
     }
 
     /// Returns `size` bytes to the pool.
     ///
-    /// Blocked senders are woken once an eighth of the pool is free, or once the
-    /// smallest of their requests fits: when the brokers are the bottleneck, waking
-    /// them for every completed batch would cost a context switch per batch and free
-    /// too little to make progress, but a request that fits must not wait for the
-    /// eighth (most of the pool may be held by batches for an unreachable partition).
+    /// Blocked senders are woken once an eighth of the pool is free (or all of it):
+    /// when the brokers are the bottleneck, waking them for every completed batch
+    /// would cost two context switches per batch, for room for one more batch. A
+    /// request that fits in less does not wait for the eighth, though (most of the pool
+    /// may be held by batches for an unreachable partition): a blocked `allocate` looks
+    /// again every [`POOL_RECHECK`].
     pub fn release(&self, size: usize) {
         let mut state = self.used.lock();
         state.used = state.used.saturating_sub(size);
         let free = self.total - state.used.min(self.total);
-        let smallest_fits = state
-            .waiting
-            .keys()
-            .next()
-            .is_some_and(|&wanted| wanted <= free);
-        if self.waiters.load(Ordering::SeqCst) > 0
-            && (free >= self.total / 8 || state.used == 0 || smallest_fits)
-        {
+        if self.waiters.load(Ordering::SeqCst) > 0 && (free >= self.total / 8 || state.used == 0) {
             self.freed.notify_all();
         }
     }
@@ -721,9 +710,10 @@ mod tests {
     }
 
     #[test]
-    fn a_blocked_allocation_wakes_as_soon_as_it_fits() {
+    fn a_blocked_allocation_that_fits_goes_on_without_waiting_for_an_eighth() {
         // Most of the pool is held (say, by batches for an unreachable partition);
-        // freeing a little must wake a waiter whose request fits, not only an eighth.
+        // freeing a little lets a waiter whose request fits go on (at its next look),
+        // not only once an eighth is free.
         let pool = Arc::new(BufferPool::new(8000));
         let closed = Arc::new(AtomicBool::new(false));
         pool.allocate(7900, &BlockDeadline::new(Duration::ZERO), &closed)
