@@ -91,7 +91,9 @@ impl ProducerMetadata {
         deadline: &BlockDeadline,
         wake: impl Fn(),
     ) -> Result<Arc<TopicInfo>> {
-        if let Some(info) = self.snapshot().topics.get(topic) {
+        // The common case, on every send(): looked up under the read lock, without
+        // taking a reference to the whole snapshot.
+        if let Some(info) = self.snapshot.read().topics.get(topic) {
             return Ok(Arc::clone(info));
         }
         let mut state = self.state.lock();

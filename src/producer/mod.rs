@@ -186,7 +186,7 @@ impl Shared {
 
     /// Whether the caller runs on the sender thread (in a delivery callback).
     fn on_sender_thread(&self) -> bool {
-        self.sender_thread.get() == Some(&std::thread::current().id())
+        self.sender_thread.get() == Some(&current_thread_id())
     }
 
     /// Called when the sender thread ends, normally or not. Anything still queued is
@@ -793,6 +793,15 @@ pub fn bench_latency_histogram(samples: u64) -> crate::LatencySummary {
         histogram.record(Duration::from_micros(i % 100_000));
     }
     histogram.summary()
+}
+
+/// The calling thread's id. `send()` asks on every call; `std::thread::current()`
+/// clones a handle to answer (two atomic operations), so the id is kept per thread.
+fn current_thread_id() -> std::thread::ThreadId {
+    thread_local! {
+        static ID: std::thread::ThreadId = std::thread::current().id();
+    }
+    ID.with(|id| *id)
 }
 
 fn now_ms() -> i64 {
