@@ -13,7 +13,7 @@
 //! ```
 //!
 //! The connection owns one job, moving bytes: a non-blocking socket registered with the
-//! selector's [`mio::Poll`], the TLS stream over it, and the read and write buffers. It
+//! poll loop's [`mio::Poll`], the TLS stream over it, and the read and write buffers. It
 //! queues encoded request frames in its [`WriteQueue`] and writes as much as the socket
 //! takes (partial writes are normal); it reads whatever arrives into the read buffer and
 //! drives two sans-IO parts with it:
@@ -574,7 +574,7 @@ impl Connection {
         }
     }
 
-    /// Handles readiness reported by the selector.
+    /// Handles readiness reported by the poll loop.
     pub fn on_ready(
         &mut self,
         registry: &Registry,

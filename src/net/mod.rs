@@ -1,15 +1,15 @@
 //! The network layer: broker connections ([`connection`]), the sans-IO framing
 //! ([`codec`]) and handshake (`handshake`: ApiVersions, SASL) they drive, their
 //! reconnect back-off, TLS (`tls`) and SASL mechanisms ([`sasl`]), and the
-//! selector-style poll loop over all of them ([`selector`]).
+//! poll loop over all of them ([`poll_loop`]).
 
 pub mod backoff;
 pub mod codec;
 pub mod connection;
 pub(crate) mod handshake;
+pub mod poll_loop;
 pub mod resolver;
 pub mod sasl;
-pub mod selector;
 pub(crate) mod tls;
 
 use std::collections::BTreeMap;
@@ -22,7 +22,7 @@ use crate::protocol::api::{support, ApiKey};
 use crate::protocol::messages::ApiVersionsResponse;
 
 pub use connection::BrokerAddress;
-pub use selector::{BrokerStatistics, NetworkClient, Response};
+pub use poll_loop::{BrokerStatistics, NetworkClient, Response};
 
 /// The TLS and SASL settings every connection of a client shares, prepared once from
 /// the [`SecurityConfig`]: certificate files are read and the SASL token cache made

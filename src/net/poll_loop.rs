@@ -1,4 +1,4 @@
-//! The selector-style poll loop: one [`mio::Poll`] over every broker connection.
+//! The poll loop: one [`mio::Poll`] over every broker connection.
 //!
 //! A [`NetworkClient`] is owned by one thread (the producer's sender thread, a
 //! consumer's caller, an admin call). That thread sends requests with
