@@ -101,12 +101,18 @@ impl ErrorKind {
 
 /// The error type of every fallible call in this crate.
 ///
-/// It is cheap to clone (the message is shared), so one failure can be handed to all
-/// the futures of a batch.
-#[derive(Clone, PartialEq, Eq)]
+/// It is cheap to clone (the message and the cause are shared), so one failure can be
+/// handed to all the futures of a batch.
+///
+/// An error made from a [`std::io::Error`] keeps it as its
+/// [`source`](std::error::Error::source). Two errors are equal when their kinds and
+/// messages are; the source is not compared.
+#[derive(Clone)]
 pub struct KafkaError {
     kind: ErrorKind,
     message: Arc<str>,
+    /// The lower-level error that caused this one, if any.
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 impl KafkaError {
@@ -115,7 +121,14 @@ impl KafkaError {
         KafkaError {
             kind,
             message: Arc::from(message.into()),
+            source: None,
         }
+    }
+
+    /// The same error with `source` as its cause.
+    fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
     }
 
     /// A broker error: `code` was returned for the operation named by `context`.
@@ -233,7 +246,10 @@ impl KafkaError {
 
     /// The same error with `context` put in front of its message.
     pub fn context(self, context: impl fmt::Display) -> Self {
-        KafkaError::new(self.kind, format!("{context}: {}", self.message))
+        KafkaError {
+            message: Arc::from(format!("{context}: {}", self.message)),
+            ..self
+        }
     }
 }
 
@@ -248,20 +264,38 @@ impl fmt::Debug for KafkaError {
         f.debug_struct("KafkaError")
             .field("kind", &self.kind)
             .field("message", &&*self.message)
+            .field("source", &self.source)
             .finish()
     }
 }
 
-impl std::error::Error for KafkaError {}
+impl PartialEq for KafkaError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.message == other.message
+    }
+}
 
+impl Eq for KafkaError {}
+
+impl std::error::Error for KafkaError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let source: &(dyn std::error::Error + 'static) = self.source.as_deref()?;
+        Some(source)
+    }
+}
+
+/// A timed-out or would-block I/O error becomes [`ErrorKind::Timeout`], any other
+/// [`ErrorKind::Connection`]; the message is the I/O error's text and the I/O error
+/// stays reachable through [`source`](std::error::Error::source).
 impl From<std::io::Error> for KafkaError {
     fn from(err: std::io::Error) -> Self {
-        match err.kind() {
+        let kafka = match err.kind() {
             std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
                 KafkaError::timeout(err.to_string())
             }
             _ => KafkaError::connection(err.to_string()),
-        }
+        };
+        kafka.with_source(err)
     }
 }
 
@@ -281,6 +315,30 @@ mod tests {
 
         let fatal = KafkaError::broker(ErrorCode::TOPIC_AUTHORIZATION_FAILED, "topic `x`");
         assert!(!fatal.is_retriable());
+    }
+
+    #[test]
+    fn an_io_error_stays_the_source() {
+        use std::error::Error as _;
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        let err = KafkaError::from(io);
+        assert_eq!(err.kind(), ErrorKind::Connection);
+        assert_eq!(err.message(), "reset by peer");
+        let source = err.source().expect("the io error is the source");
+        let io = source
+            .downcast_ref::<std::io::Error>()
+            .expect("the source is an io::Error");
+        assert_eq!(io.kind(), std::io::ErrorKind::ConnectionReset);
+
+        let err = KafkaError::from(std::io::Error::from(std::io::ErrorKind::TimedOut));
+        assert_eq!(err.kind(), ErrorKind::Timeout);
+        let context = err.context("fetch from broker 1");
+        let io = context
+            .source()
+            .and_then(|source| source.downcast_ref::<std::io::Error>())
+            .expect("context keeps the source");
+        assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);
+        assert!(KafkaError::timeout("x").source().is_none());
     }
 
     #[test]
