@@ -15,14 +15,13 @@
 
 use std::time::{Duration, Instant};
 
-use kafka_sync::client::KafkaClient;
 use kafka_sync::protocol::messages::{
     ProduceRequest, ProduceRequestPartition, ProduceRequestTopic,
 };
 use kafka_sync::record::RecordBatchBuilder;
 use kafka_sync::{
     Acks, AdminConfig, ClientConfig, Compression, ConsumerConfig, ErrorCode, KafkaAdminClient,
-    KafkaConsumer, KafkaProducer, NewTopic, OffsetReset, ProducerConfig, ProducerRecord,
+    KafkaConsumer, KafkaProducer, NewTopic, OffsetReset, ProducerConfig, ProducerRecord, RawClient,
     TopicPartition,
 };
 
@@ -107,8 +106,8 @@ fn produce(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     if args.with_producer {
         return produce_with_producer(args);
     }
-    let mut client = KafkaClient::new(ClientConfig::new(&args.bootstrap))?;
-    client.ensure_topics(std::slice::from_ref(&args.topic), Duration::from_secs(30))?;
+    let mut client = RawClient::new(ClientConfig::new(&args.bootstrap))?;
+    client.metadata_for(&[&args.topic], false, Duration::from_secs(30))?;
     let value = vec![b'x'; args.size];
     // Batches of about 900 kB: under Kafka's default max.message.bytes (1 MiB + 12).
     let per_batch = 900_000 / (args.size + 10).max(1);
@@ -137,20 +136,14 @@ fn produce(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             }],
         };
         let leader = client
-            .cluster()
             .leader_for(&args.topic, partition)
-            .ok_or("no leader")?
-            .id;
-        let response = client.send_and_wait(leader, &request, Duration::from_secs(30))?;
+            .ok_or("no leader")?;
+        let response = client.send(leader, &request, Duration::from_secs(30))?;
         let code = ErrorCode(response.responses[0].partition_responses[0].error_code);
         if code.is_retriable() && started.elapsed() < Duration::from_secs(60) {
             // A new topic's partitions are not served at once (NOT_LEADER_OR_FOLLOWER
             // right after CreateTopics on Kafka): look again and write the batch again.
-            client.update_metadata(
-                Some(std::slice::from_ref(&args.topic)),
-                false,
-                Duration::from_secs(30),
-            )?;
+            client.metadata_for(&[&args.topic], false, Duration::from_secs(30))?;
             std::thread::sleep(Duration::from_millis(50));
             continue;
         }
@@ -187,8 +180,8 @@ fn produce_with_producer(args: &Args) -> Result<(), Box<dyn std::error::Error>> 
     if m.record_errors > 0 {
         return Err(format!("{} records failed", m.record_errors).into());
     }
-    let mut client = KafkaClient::new(ClientConfig::new(&args.bootstrap))?;
-    client.ensure_topics(std::slice::from_ref(&args.topic), Duration::from_secs(30))?;
+    let mut client = RawClient::new(ClientConfig::new(&args.bootstrap))?;
+    client.metadata_for(&[&args.topic], false, Duration::from_secs(30))?;
     println!(
         "produced {} records of {} B with the producer in {:.2} s",
         args.records,

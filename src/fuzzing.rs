@@ -5,6 +5,9 @@
 
 use bytes::Bytes;
 
+/// The sans-IO framing of broker connections, for the `frame_decoder` target.
+pub use crate::net::codec;
+
 use crate::config::security::Secret;
 use crate::net::sasl::scram::{ScramAlgorithm, ScramClient};
 use crate::protocol::api::{decode_both, support, SUPPORTED_APIS};

@@ -6,7 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
-pub mod client;
+mod client;
 pub mod config;
 pub mod consumer;
 pub mod error;
@@ -18,7 +18,7 @@ pub mod guide;
 mod hash;
 #[cfg(test)]
 mod layers;
-pub mod net;
+mod net;
 mod partitioner;
 pub mod producer;
 pub mod protocol;
@@ -30,7 +30,7 @@ mod time;
 mod wire;
 
 pub use admin::{ClusterDescription, KafkaAdminClient, NewTopic, TopicResult};
-pub use client::TopicPartition;
+pub use client::{Node, PartitionMetadata, RawClient, TopicMetadata, TopicPartition};
 pub use config::security::{SaslMechanism, SecurityConfig, SecurityProtocol};
 pub use config::{Acks, AdminConfig, ClientConfig, MetadataRecovery, ProducerConfig};
 pub use config::{ConsumerConfig, GroupProtocol, IsolationLevel, OffsetReset};

@@ -15,7 +15,7 @@ use common::produce::{TestProducer, TestRecord};
 use kafka_sync::admin::{
     AlterConfigOp, ConfigResource, ElectionType, OffsetSpec, PartitionReassignment,
 };
-use kafka_sync::client::TopicMetadata;
+use kafka_sync::TopicMetadata;
 use kafka_sync::{
     ErrorCode, ErrorKind, IsolationLevel, KafkaAdminClient, NewTopic, TopicPartition,
 };

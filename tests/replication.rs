@@ -37,7 +37,7 @@ fn replicated_topic(bootstrap: &str, partitions: i32) -> String {
 }
 
 /// Waits until every partition of `topic` has a leader and `isr` in-sync replicas.
-fn wait_for_isr(bootstrap: &str, topic: &str, isr: usize) -> kafka_sync::client::TopicMetadata {
+fn wait_for_isr(bootstrap: &str, topic: &str, isr: usize) -> kafka_sync::TopicMetadata {
     let admin = admin(bootstrap);
     let deadline = Instant::now() + TIMEOUT;
     loop {

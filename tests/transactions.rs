@@ -19,8 +19,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::kafka::{ClusterOptions, KafkaCluster};
-use kafka_sync::client::KafkaClient;
-use kafka_sync::ClientConfig;
+use kafka_sync::protocol::messages::{ApiVersionsRequest, MetadataRequest};
+use kafka_sync::{ClientConfig, RawClient};
 use kafka_sync::{
     ConsumerConfig, ErrorKind, IsolationLevel, KafkaConsumer, KafkaProducer, OffsetAndMetadata,
     OffsetReset, ProducerConfig, ProducerRecord, TopicPartition,
@@ -45,15 +45,23 @@ fn v1_cluster() -> &'static KafkaCluster {
 
 /// The `transaction.version` the cluster at `bootstrap` finalized.
 fn transaction_version(bootstrap: &str) -> i16 {
-    let mut client = KafkaClient::new(ClientConfig::new(bootstrap)).expect("client");
+    let mut client = RawClient::new(ClientConfig::new(bootstrap)).expect("client");
     client
-        .update_metadata(None, false, TIMEOUT)
+        .metadata(&MetadataRequest::for_topics::<&str>(None, false), TIMEOUT)
         .expect("metadata");
-    let node = *client.cluster().brokers.keys().next().expect("a broker");
-    client
-        .api_versions(node, TIMEOUT)
-        .expect("api versions")
-        .feature_level("transaction.version")
+    let node = *client.brokers().first().expect("a broker");
+    let request = ApiVersionsRequest {
+        client_software_name: "kafka-sync-tests".to_owned(),
+        client_software_version: "0".to_owned(),
+    };
+    let response = client.send(node, &request, TIMEOUT).expect("api versions");
+    assert_eq!(response.error_code, 0, "ApiVersions: {response:?}");
+    // Kafka counts a feature that is not finalized as level 0.
+    response
+        .finalized_features
+        .iter()
+        .find(|f| f.name == "transaction.version")
+        .map_or(0, |f| f.max_version_level)
 }
 
 /// Checks the producer epochs of `topic`'s data batches: under protocol v2 each

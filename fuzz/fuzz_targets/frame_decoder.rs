@@ -1,5 +1,5 @@
 //! Feeds arbitrary bytes, in reads of arbitrary sizes, to a connection's frame decoder
-//! (`net::codec`) while requests of both response-header versions are in flight: a
+//! (`net::codec`, reached through `kafka_sync::fuzzing`) while requests of both response-header versions are in flight: a
 //! hostile broker's stream must give frames or an error, never a panic, a hang, or a
 //! read buffer that grows by what a size prefix claims rather than by what arrived.
 #![no_main]
@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use kafka_sync::net::codec::{Codec, Expect, Frame, Framing, WriteQueue};
+use kafka_sync::fuzzing::codec::{Codec, Expect, Frame, Framing, WriteQueue};
 use kafka_sync::protocol::messages::{ApiVersionsRequest, MetadataRequest};
 use libfuzzer_sys::fuzz_target;
 

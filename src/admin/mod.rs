@@ -104,7 +104,7 @@ pub struct KafkaAdminClient {
     client: Mutex<KafkaClient>,
 }
 
-/// Written by hand: the client's state as [`KafkaClient`] shows it (no buffered bytes,
+/// Written by hand: the client's state as the cluster client shows it (no buffered bytes,
 /// no secrets), or "busy" while a call holds it.
 impl std::fmt::Debug for KafkaAdminClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -32,6 +32,7 @@ impl Backoff {
     }
 
     /// When the next attempt may start (now, if no failure is pending).
+    #[cfg(test)]
     pub fn next_attempt(&self) -> Instant {
         self.next_attempt.unwrap_or_else(Instant::now)
     }

@@ -2,7 +2,7 @@
 //!
 //! This module owns one job: turning the bytes a broker sends into responses matched to
 //! the requests that asked for them, and requests into the bytes to send. It never
-//! reads or writes a socket; [`super::connection`] moves the bytes and hands them here,
+//! reads or writes a socket; `net::connection` moves the bytes and hands them here,
 //! so every rule below is tested on constructed bytes.
 //!
 //! - **Frame boundaries.** Every frame starts with a big-endian `INT32` size that

@@ -340,11 +340,6 @@ impl Connection {
         self.is_disconnected() && self.backoff.ready(now)
     }
 
-    /// When the next connect attempt may start.
-    pub fn next_attempt(&self) -> Instant {
-        self.backoff.next_attempt()
-    }
-
     /// The API versions the broker announced, once connected.
     pub fn api_versions(&self) -> Option<&ApiVersionTable> {
         self.versions.as_ref()
@@ -353,11 +348,6 @@ impl Connection {
     /// Requests sent and not answered yet.
     pub fn in_flight(&self) -> usize {
         self.codec.in_flight_len() + self.unanswered.len()
-    }
-
-    /// Bytes queued and not yet written.
-    pub fn pending_write_bytes(&self) -> usize {
-        self.out.len()
     }
 
     /// The earliest deadline this connection waits on, if any.

@@ -136,11 +136,6 @@ impl NetworkClient {
         Arc::clone(&self.waker)
     }
 
-    /// The default request timeout.
-    pub fn request_timeout(&self) -> Duration {
-        self.request_timeout
-    }
-
     /// Adds a broker, or updates its address if it moved.
     pub fn add_node(&mut self, node_id: i32, address: BrokerAddress) {
         match self.connections.get_mut(&node_id) {
@@ -246,11 +241,6 @@ impl NetworkClient {
         self.connections
             .get(&node_id)
             .map_or(0, Connection::in_flight)
-    }
-
-    /// Requests in flight to all brokers.
-    pub fn total_in_flight(&self) -> usize {
-        self.connections.values().map(Connection::in_flight).sum()
     }
 
     /// The API versions `node_id` announced, once connected.

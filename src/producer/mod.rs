@@ -1,8 +1,8 @@
 //! [`KafkaProducer`]: send records to Kafka from any number of threads.
 //!
 //! `send()` is asynchronous: it picks a partition, appends the record straight into
-//! that partition's open batch (the [accumulator]), and returns a
-//! [`FutureRecordMetadata`]. A background [sender] thread sends batches when
+//! that partition's open batch (the accumulator), and returns a
+//! [`FutureRecordMetadata`]. A background sender thread sends batches when
 //! they are full or have waited `linger.ms`, retries what fails, and resolves the
 //! futures.
 //!
@@ -29,14 +29,14 @@
 //! # Ok::<(), kafka_sync::KafkaError>(())
 //! ```
 
-pub mod accumulator;
+mod accumulator;
 mod batch;
 mod future;
 mod metadata;
 mod metrics;
 mod partition_adder;
 mod record;
-pub mod sender;
+mod sender;
 mod serializer;
 mod transaction;
 mod transactional;

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kafka_sync::client::TopicMetadata;
+use kafka_sync::TopicMetadata;
 use kafka_sync::{
     AdminConfig, ErrorCode, KafkaAdminClient, KafkaError, KafkaProducer, NewTopic, ProducerRecord,
     RecordMetadata,

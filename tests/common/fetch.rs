@@ -3,9 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use kafka_sync::client::KafkaClient;
 use kafka_sync::protocol::messages::{FetchRequest, FetchRequestPartition, FetchRequestTopic};
 use kafka_sync::record::{Batch, Batches, Record};
+use kafka_sync::RawClient;
 use kafka_sync::{ClientConfig, ErrorCode};
 
 /// Fetches records of `topic`-`partition` from offset 0 until at least `count` have
@@ -65,22 +65,18 @@ fn fetch_batches_with(
     mut enough: impl FnMut(&[Batch]) -> bool,
 ) {
     let deadline = Instant::now() + timeout;
-    let mut client = KafkaClient::new(ClientConfig::new(bootstrap)).expect("client");
+    let mut client = RawClient::new(ClientConfig::new(bootstrap)).expect("client");
     client
-        .ensure_topics(&[topic.to_owned()], timeout)
+        .metadata_for(&[topic], false, timeout)
         .expect("topic metadata");
     let mut offset = 0i64;
     let mut batches = Vec::new();
     while !enough(&batches) && Instant::now() < deadline {
         batches.clear();
-        let (leader, topic_id) = {
-            let cluster = client.cluster();
-            let leader = cluster
-                .leader_for(topic, partition)
-                .expect("partition leader")
-                .id;
-            (leader, cluster.topic(topic).expect("topic").topic_id)
-        };
+        let leader = client
+            .leader_for(topic, partition)
+            .expect("partition leader");
+        let topic_id = client.topic(topic).expect("topic").topic_id;
         let request = FetchRequest {
             max_wait_ms: 200,
             min_bytes: 1,
@@ -98,7 +94,7 @@ fn fetch_batches_with(
             ..Default::default()
         };
         let response = client
-            .send_and_wait(leader, &request, Duration::from_secs(10))
+            .send(leader, &request, Duration::from_secs(10))
             .expect("fetch");
         for t in response.responses {
             for p in t.partitions {
@@ -106,7 +102,7 @@ fn fetch_batches_with(
                 if code.is_retriable() && Instant::now() < deadline {
                     // A leader that moved or is not ready yet, as a consumer sees it.
                     client
-                        .update_metadata(Some(&[topic.to_owned()]), false, timeout)
+                        .metadata_for(&[topic], false, timeout)
                         .expect("metadata");
                     continue;
                 }
@@ -137,15 +133,11 @@ pub fn fetch_until_end(
 
 /// The partition's high watermark (its log end offset for acks=all producers).
 pub fn high_watermark(bootstrap: &str, topic: &str, partition: i32) -> i64 {
-    let mut client = KafkaClient::new(ClientConfig::new(bootstrap)).expect("client");
+    let mut client = RawClient::new(ClientConfig::new(bootstrap)).expect("client");
     client
-        .ensure_topics(&[topic.to_owned()], Duration::from_secs(10))
+        .metadata_for(&[topic], false, Duration::from_secs(10))
         .expect("metadata");
-    let leader = client
-        .cluster()
-        .leader_for(topic, partition)
-        .expect("leader")
-        .id;
+    let leader = client.leader_for(topic, partition).expect("leader");
     let response = list_latest(&mut client, leader, topic, partition).expect("list offsets");
     let p = &response.topics[0].partitions[0];
     assert_eq!(ErrorCode(p.error_code), ErrorCode::NONE);
@@ -158,7 +150,7 @@ pub fn high_watermark(bootstrap: &str, topic: &str, partition: i32) -> i64 {
 /// acks=0 record sent then is lost.
 pub fn wait_until_led(bootstrap: &str, topic: &str, partitions: i32, timeout: Duration) {
     let deadline = Instant::now() + timeout;
-    let mut client = KafkaClient::new(ClientConfig::new(bootstrap)).expect("client");
+    let mut client = RawClient::new(ClientConfig::new(bootstrap)).expect("client");
     let mut pending: Vec<i32> = (0..partitions).collect();
     let mut last = String::new();
     while !pending.is_empty() {
@@ -167,11 +159,11 @@ pub fn wait_until_led(bootstrap: &str, topic: &str, partitions: i32, timeout: Du
             "{topic}: partitions {pending:?} have no serving leader after {timeout:?} ({last})"
         );
         client
-            .update_metadata(Some(&[topic.to_owned()]), false, timeout)
+            .metadata_for(&[topic], false, timeout)
             .expect("metadata");
         let mut still = Vec::new();
         for &partition in &pending {
-            let Some(leader) = client.cluster().leader_for(topic, partition).map(|n| n.id) else {
+            let Some(leader) = client.leader_for(topic, partition) else {
                 last = format!("partition {partition} has no leader in the metadata");
                 still.push(partition);
                 continue;
@@ -197,7 +189,7 @@ pub fn wait_until_led(bootstrap: &str, topic: &str, partitions: i32, timeout: Du
 
 /// Asks `leader` for the latest offset of `topic`-`partition`.
 fn list_latest(
-    client: &mut KafkaClient,
+    client: &mut RawClient,
     leader: i32,
     topic: &str,
     partition: i32,
@@ -217,5 +209,5 @@ fn list_latest(
         }],
         ..Default::default()
     };
-    client.send_and_wait(leader, &request, Duration::from_secs(10))
+    client.send(leader, &request, Duration::from_secs(10))
 }

@@ -3,11 +3,11 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use kafka_sync::client::KafkaClient;
 use kafka_sync::protocol::messages::{
     ProduceRequest, ProduceRequestPartition, ProduceRequestTopic,
 };
 use kafka_sync::record::RecordBatchBuilder;
+use kafka_sync::RawClient;
 use kafka_sync::{ClientConfig, Compression, ErrorCode, Header};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -41,7 +41,7 @@ impl TestRecord {
 
 /// Writes record batches straight to partition leaders.
 pub struct TestProducer {
-    client: KafkaClient,
+    client: RawClient,
     pub compression: Compression,
 }
 
@@ -49,7 +49,7 @@ impl TestProducer {
     /// A producer for `bootstrap`.
     pub fn new(bootstrap: &str) -> Self {
         TestProducer {
-            client: KafkaClient::new(ClientConfig::new(bootstrap)).expect("client"),
+            client: RawClient::new(ClientConfig::new(bootstrap)).expect("client"),
             compression: Compression::None,
         }
     }
@@ -88,17 +88,13 @@ impl TestProducer {
         let deadline = std::time::Instant::now() + TIMEOUT;
         loop {
             self.client
-                .ensure_topics(&[topic.to_owned()], TIMEOUT)
+                .metadata_for(&[topic], false, TIMEOUT)
                 .expect("topic metadata");
-            let leader = self
-                .client
-                .cluster()
-                .leader_for(topic, partition)
-                .map(|n| n.id);
+            let leader = self.client.leader_for(topic, partition);
             if let Some(leader) = leader {
                 let response = self
                     .client
-                    .send_and_wait(leader, &request, TIMEOUT)
+                    .send(leader, &request, TIMEOUT)
                     .expect("produce");
                 let p = &response.responses[0].partition_responses[0];
                 let code = ErrorCode(p.error_code);
@@ -114,7 +110,6 @@ impl TestProducer {
                 std::time::Instant::now() < deadline,
                 "no leader for {topic}-{partition}"
             );
-            self.client.request_metadata_update();
             // Waiting for a leader election: nothing to wait on but time.
             std::thread::sleep(Duration::from_millis(100));
         }

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use kafka_sync::client::KafkaClient;
 use kafka_sync::protocol::ApiKey;
+use kafka_sync::RawClient;
 use kafka_sync::{ClientConfig, ConsumerConfig, KafkaConsumer, NewTopic, OffsetReset};
 
 use super::mock::MockCluster;
@@ -47,13 +47,11 @@ impl Target {
         let name = super::unique_topic(prefix);
         if self.mock.is_some() {
             assert!(partitions <= 4);
-            let mut client = KafkaClient::new(ClientConfig::new(&self.bootstrap)).unwrap();
+            let mut client = RawClient::new(ClientConfig::new(&self.bootstrap)).unwrap();
             let deadline = Instant::now() + TIMEOUT;
             loop {
-                client
-                    .update_metadata(Some(std::slice::from_ref(&name)), true, TIMEOUT)
-                    .unwrap();
-                if client.cluster().leader_for(&name, 0).is_some() {
+                client.metadata_for(&[&name], true, TIMEOUT).unwrap();
+                if client.leader_for(&name, 0).is_some() {
                     return name;
                 }
                 assert!(Instant::now() < deadline, "the mock did not create {name}");
