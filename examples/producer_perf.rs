@@ -4,12 +4,20 @@
 //! cargo run --release --example producer_perf -- \
 //!     --bootstrap 127.0.0.1:9092 --topic perf --num-records 1000000 --record-size 100 \
 //!     [--throughput -1] [--acks 1] [--compression none] [--linger-ms 5] [--batch-size 16384] \
-//!     [--partitions 1]
+//!     [--partitions 1] [--rate 0]
 //! ```
 //!
 //! Prints progress every five seconds, then records/s, MB/s, latency percentiles
 //! (sampled: every 64th record carries a callback), client CPU time per record and peak
 //! memory (Linux: from /proc).
+//!
+//! `--rate N` (N > 0) is the latency mode of `scripts/producer-perf.sh --rate`: record
+//! i is sent at `start + i/N` (an absolute schedule: a late record goes out at once,
+//! the ones after it keep their own due times), every record carries a callback, and
+//! the time from just before `send_with_callback()` to its callback (the record's
+//! future resolving) is kept for every record, on the monotonic clock. The RESULT line
+//! then also has `p50_us`, `p99_us`, `p999_us` and `max_us` (nearest rank over the
+//! delivered records). `--throughput N` paces the same way but keeps sampling.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -31,6 +39,8 @@ struct Options {
     linger_ms: u64,
     batch_size: usize,
     partitions: i32,
+    /// Records per second in latency mode (every record timed); 0 = off.
+    rate: u64,
 }
 
 fn parse() -> Result<Options, String> {
@@ -45,6 +55,7 @@ fn parse() -> Result<Options, String> {
         linger_ms: 5,
         batch_size: 16384,
         partitions: 1,
+        rate: 0,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -63,10 +74,26 @@ fn parse() -> Result<Options, String> {
             "--linger-ms" => o.linger_ms = value.parse().map_err(|e| bad(&e))?,
             "--batch-size" => o.batch_size = value.parse().map_err(|e| bad(&e))?,
             "--partitions" => o.partitions = value.parse().map_err(|e| bad(&e))?,
+            "--rate" => o.rate = value.parse().map_err(|e| bad(&e))?,
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
+    if o.rate > 0 {
+        o.throughput = i64::try_from(o.rate).map_err(|e| format!("--rate: {e}"))?;
+    }
     Ok(o)
+}
+
+/// The nearest-rank percentile (`per_mille` of 1000) of sorted `values`: the smallest
+/// value that at least that share of the values are at or below. The perf scripts of
+/// librdkafka and the Java client compute it the same way.
+fn nearest_rank(sorted: &[u64], per_mille: u64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let n = sorted.len() as u64;
+    let rank = (n * per_mille).div_ceil(1000).max(1);
+    sorted[(rank - 1) as usize]
 }
 
 /// (user + system CPU seconds, peak resident set in MiB) of this process, from /proc.
@@ -115,6 +142,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (o.num_records / 64 + 1) as usize,
     )));
     let errors = Arc::new(AtomicU64::new(0));
+    // Latency mode: nanoseconds from send to callback of record i at index i (0 while
+    // not delivered), written by the sender thread; no lock on the delivery path.
+    let all_latencies: Arc<Vec<AtomicU64>> = Arc::new(if o.rate > 0 {
+        (0..o.num_records).map(|_| AtomicU64::new(0)).collect()
+    } else {
+        Vec::new()
+    });
     let (cpu_before, _) = cpu_and_peak_memory();
     let start = Instant::now();
     let mut window_start = start;
@@ -129,7 +163,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         let record = ProducerRecord::new(&o.topic).value(&payload);
-        if i % 64 == 0 {
+        if o.rate > 0 {
+            let latencies = Arc::clone(&all_latencies);
+            let errors = Arc::clone(&errors);
+            let sent_at = Instant::now();
+            producer.send_with_callback(record, move |result| match result {
+                Ok(_) => {
+                    // At least 1 ns, so that 0 keeps meaning "not delivered".
+                    let ns = (sent_at.elapsed().as_nanos() as u64).max(1);
+                    latencies[i as usize].store(ns, Ordering::Relaxed);
+                }
+                Err(_) => {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+            })?;
+        } else if i % 64 == 0 {
             let sent_at = Instant::now();
             let latencies = Arc::clone(&latencies);
             let errors = Arc::clone(&errors);
@@ -185,16 +233,41 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pct(0.99),
         pct(0.999)
     );
-    let error_count = errors.load(Ordering::Relaxed) + metrics.record_errors;
+    // Every record that fails is in record_errors, the sampled ones (or, in latency
+    // mode, all) also in `errors`: the larger of the two is the count.
+    let error_count = errors.load(Ordering::Relaxed).max(metrics.record_errors);
     println!(
         "client CPU {cpu:.2} s ({:.3} us/record), peak RSS {peak_mb:.1} MiB, {} batches in {} requests, {error_count} errors",
         cpu * 1e6 / o.num_records as f64,
         metrics.batches_sent,
         metrics.requests,
     );
+    let mut latency_fields = String::new();
+    if o.rate > 0 {
+        // close() above has run every callback: all deliveries are in.
+        let mut us: Vec<u64> = all_latencies
+            .iter()
+            .map(|ns| ns.load(Ordering::Relaxed))
+            .filter(|&ns| ns > 0)
+            .map(|ns| ns / 1000)
+            .collect();
+        us.sort_unstable();
+        let (p50, p99, p999) = (
+            nearest_rank(&us, 500),
+            nearest_rank(&us, 990),
+            nearest_rank(&us, 999),
+        );
+        let max = us.last().copied().unwrap_or(0);
+        println!(
+            "latency (send() to delivery, {} records at {} records/sec): p50 {p50} us, p99 {p99} us, p99.9 {p999} us, max {max} us",
+            us.len(),
+            o.rate
+        );
+        latency_fields = format!(" p50_us={p50} p99_us={p99} p999_us={p999} max_us={max}");
+    }
     // One line in the format the perf scripts collect (scripts/producer-perf.sh).
     println!(
-        "RESULT client=kafka-sync records={} records_per_sec={:.0} mb_per_sec={:.2} us_per_record={:.3} peak_rss_mib={peak_mb:.1} errors={error_count}",
+        "RESULT client=kafka-sync records={} records_per_sec={:.0} mb_per_sec={:.2} us_per_record={:.3} peak_rss_mib={peak_mb:.1} errors={error_count}{latency_fields}",
         o.num_records,
         o.num_records as f64 / elapsed,
         o.num_records as f64 * o.record_size as f64 / elapsed / 1e6,

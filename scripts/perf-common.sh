@@ -9,7 +9,10 @@
 #                              Kafka jars) and prints the classpath
 #   perf_create_topic NAME PARTITIONS
 #   perf_record LABEL CLIENT-OUTPUT   keeps the RESULT line of a client's output
-#   perf_table TITLE           prints the kept results as a Markdown table
+#   perf_table TITLE           prints the kept results as a Markdown table; when a
+#                              RESULT line has p50_us, p99_us, p999_us and max_us (the
+#                              latency mode of producer-perf.sh), with those four as
+#                              columns in ms
 perf_results=()
 perf_kafka_dir=""
 
@@ -77,15 +80,24 @@ perf_record() {
 }
 
 perf_table() {
+  local row label field client rate mb us rss errors latency=""
+  local p50 p99 p999 max
+  for row in "${perf_results[@]}"; do
+    case "$row" in *" p50_us="*) latency=1 ;; esac
+  done
   echo
   echo "## $1"
   echo
-  echo "| case | client | records/s | MB/s | us CPU/record | peak RSS MiB | errors |"
-  echo "| --- | --- | --- | --- | --- | --- | --- |"
-  local row label field client rate mb us rss errors
+  if [ -n "$latency" ]; then
+    echo "| case | client | records/s | MB/s | us CPU/record | peak RSS MiB | errors | p50 ms | p99 ms | p99.9 ms | max ms |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  else
+    echo "| case | client | records/s | MB/s | us CPU/record | peak RSS MiB | errors |"
+    echo "| --- | --- | --- | --- | --- | --- | --- |"
+  fi
   for row in "${perf_results[@]}"; do
     label="${row%% client=*}"
-    client="" rate="" mb="" us="" rss="" errors=""
+    client="" rate="" mb="" us="" rss="" errors="" p50="-" p99="-" p999="-" max="-"
     for field in ${row#"$label"}; do
       case "$field" in
         client=*) client="${field#client=}" ;;
@@ -94,8 +106,24 @@ perf_table() {
         us_per_record=*) us="${field#us_per_record=}" ;;
         peak_rss_mib=*) rss="${field#peak_rss_mib=}" ;;
         errors=*) errors="${field#errors=}" ;;
+        p50_us=*) p50="$(perf_us_to_ms "${field#p50_us=}")" ;;
+        p99_us=*) p99="$(perf_us_to_ms "${field#p99_us=}")" ;;
+        p999_us=*) p999="$(perf_us_to_ms "${field#p999_us=}")" ;;
+        max_us=*) max="$(perf_us_to_ms "${field#max_us=}")" ;;
       esac
     done
-    echo "| $label | $client | $rate | $mb | $us | $rss | $errors |"
+    if [ -n "$latency" ]; then
+      echo "| $label | $client | $rate | $mb | $us | $rss | $errors | $p50 | $p99 | $p999 | $max |"
+    else
+      echo "| $label | $client | $rate | $mb | $us | $rss | $errors |"
+    fi
   done
+}
+
+# Microseconds (a whole number) as milliseconds with three decimals: 1234 -> 1.234.
+perf_us_to_ms() {
+  case "$1" in
+    '' | *[!0-9]*) echo "$1" ;;
+    *) printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)) ;;
+  esac
 }
