@@ -26,7 +26,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * and the time from just before send() to its Callback is kept for every record
  * (System.nanoTime). The RESULT line then also has p50_us, p99_us, p999_us and max_us
  * (nearest rank over the delivered records), as examples/producer_perf.rs and
- * scripts/producer-perf-librdkafka.py print them.
+ * scripts/producer-perf-librdkafka.py print them. Before the clock starts, one record
+ * is sent and its ack waited for, so that the connection to the leader and the producer
+ * id are set up outside the measurement, as the other two do.
  */
 public final class JavaProducerPerf {
     public static void main(String[] args) throws Exception {
@@ -52,6 +54,9 @@ public final class JavaProducerPerf {
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.partitionsFor(topic);
+            if (rate > 0) {
+                producer.send(new ProducerRecord<>(topic, payload)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
             com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long cpu0 = os.getProcessCpuTime();
