@@ -19,8 +19,10 @@
 # after it keep their own due times), times every record on a monotonic clock from just
 # before send()/produce() to its delivery (this client's callback, librdkafka's delivery
 # callback, the Java Callback), and adds p50, p99, p99.9 and max of that latency to its
-# RESULT line (in us) and to the table (in ms). The records/s column is then the rate
-# each client actually achieved.
+# RESULT line (in us) and to the table (in ms). Each client first sends one record and
+# waits for its ack, before its clock starts, so that the connection and the producer
+# id are set up outside the figures. The records/s column is then the rate each client
+# actually achieved.
 #
 # --latency is the preset of issue 17: 10k records/s, linger.ms 0, acks=all, one
 # partition, batch.size 16384, no compression, 100000 records. It is the same as
