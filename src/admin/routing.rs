@@ -143,7 +143,7 @@ fn coordinator(
         let (_, response) = client.send_to_any(&request, remaining(deadline)?)?;
         match coordinator_of(&response) {
             Ok((node, address)) => {
-                client.network().add_node(node, address);
+                client.add_node(node, address);
                 return Ok(node);
             }
             Err(e) if e.is_retriable() => {

@@ -7,13 +7,22 @@
 //! one that is connecting, else one whose reconnect back-off has passed), so one dead
 //! server in the bootstrap list only costs a failed connect.
 //!
+//! It is the one router of requests: blocking calls ([`KafkaClient::send_and_wait`],
+//! [`KafkaClient::send_to_any`]) for the admin client and the consumer's group calls,
+//! and non-blocking ones ([`KafkaClient::send_with`], answered by
+//! [`KafkaClient::poll`]) for the loops that keep many requests going, the producer's
+//! sender and the consumer's fetcher. Those loops also refresh metadata through it
+//! without blocking: [`KafkaClient::refresh_metadata`] sends a Metadata request when
+//! one is due, and `poll()` applies the answer itself
+//! ([`KafkaClient::take_metadata_refresh`] tells the caller it happened).
+//!
 //! Rebootstrap (KIP-899, `metadata.recovery.strategy=rebootstrap`): when every broker
 //! the metadata named is backing off after a failure, or metadata was wanted and none
 //! came for `metadata.recovery.rebootstrap.trigger.ms`, the client forgets those
 //! brokers and asks the bootstrap servers again, looking their names up anew: a
 //! cluster that was replaced, or came back on other addresses, is found again.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,7 +31,7 @@ use super::cluster::Cluster;
 use crate::config::{ClientConfig, MetadataRecovery};
 use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
 use crate::net::connection::ConnectionSettings;
-use crate::net::{ApiVersionTable, BrokerAddress, NetworkClient, Response};
+use crate::net::{ApiVersionTable, BrokerAddress, BrokerStatistics, NetworkClient, Response};
 use crate::protocol::messages::{FindCoordinatorResponse, MetadataRequest, MetadataResponse};
 use crate::protocol::Request;
 
@@ -47,6 +56,20 @@ pub struct KafkaClient {
     stashed: Vec<Response>,
     /// Set from another thread to interrupt blocking calls (a consumer's wakeup).
     wakeup: Option<Arc<AtomicBool>>,
+    /// The non-blocking metadata refresh that `poll()` completes.
+    refresh: MetadataRefresh,
+}
+
+/// The state of the non-blocking metadata refresh ([`KafkaClient::refresh_metadata`]).
+#[derive(Debug)]
+struct MetadataRefresh {
+    /// The request in flight: node id, correlation id, and whether it asked for
+    /// every topic.
+    pending: Option<(i32, i32, bool)>,
+    /// No new request before this: at most one per `retry.backoff.ms`.
+    not_before: Instant,
+    /// Set when `poll()` applied an answer: the topics it reported errors for.
+    applied: Option<Vec<(String, ErrorCode)>>,
 }
 
 /// Written by hand: the network state without its buffers, and the config (whose own
@@ -87,6 +110,11 @@ impl KafkaClient {
             stale_since: Instant::now(),
             stashed: Vec::new(),
             wakeup: None,
+            refresh: MetadataRefresh {
+                pending: None,
+                not_before: Instant::now(),
+                applied: None,
+            },
         })
     }
 
@@ -119,16 +147,6 @@ impl KafkaClient {
     /// The configuration.
     pub fn config(&self) -> &ClientConfig {
         &self.config
-    }
-
-    /// The network layer, for callers that drive their own poll loop.
-    pub fn network(&mut self) -> &mut NetworkClient {
-        &mut self.net
-    }
-
-    /// The network layer, read-only.
-    pub fn network_ref(&self) -> &NetworkClient {
-        &self.net
     }
 
     /// The cluster as last seen.
@@ -495,7 +513,9 @@ impl KafkaClient {
 
     /// Waits up to `timeout` for I/O and returns the requests that completed
     /// (including any that completed during an earlier blocking call). Requests sent
-    /// through [`KafkaClient::network`] complete here.
+    /// with [`send`](Self::send) or [`send_with`](Self::send_with) complete here; the
+    /// answer to a [`refresh_metadata`](Self::refresh_metadata) request is applied
+    /// here and not returned.
     pub fn poll(&mut self, timeout: Duration) -> Result<Vec<Response>> {
         let timeout = if self.stashed.is_empty() {
             timeout
@@ -510,7 +530,229 @@ impl KafkaClient {
                 return Err(e);
             }
         }
+        self.complete_refresh(&mut responses, Instant::now());
         Ok(responses)
+    }
+
+    /// Takes the answer to the refresh in flight out of `responses`, if it is there,
+    /// and applies it at `now`.
+    fn complete_refresh(&mut self, responses: &mut Vec<Response>, now: Instant) {
+        let Some((node, correlation_id, all_topics)) = self.refresh.pending else {
+            return;
+        };
+        if let Some(i) = responses
+            .iter()
+            .position(|r| r.node_id == node && r.correlation_id == correlation_id)
+        {
+            let answer = responses.swap_remove(i);
+            self.on_metadata_refresh(answer, all_topics, now);
+        }
+    }
+
+    // Non-blocking requests, for the loops that keep many requests going and collect
+    // their answers from poll().
+
+    /// Sends a Metadata request for `topics` (every topic if `None`; created on the
+    /// way, where the brokers allow it, when `allow_auto_create` is set) to the least
+    /// loaded broker, without
+    /// waiting for it, when metadata is wanted: `wanted` is set, or the metadata was
+    /// marked stale or is older than `metadata.max.age.ms`. Nothing is sent while a
+    /// refresh is in flight or within `retry.backoff.ms` of the last one. `poll()`
+    /// applies the answer; [`take_metadata_refresh`](Self::take_metadata_refresh)
+    /// says when it did. Returns whether a request went out now (none does while the
+    /// chosen broker is still connecting: a later call sends it).
+    pub fn refresh_metadata(
+        &mut self,
+        topics: Option<&[String]>,
+        allow_auto_create: bool,
+        wanted: bool,
+        now: Instant,
+    ) -> bool {
+        if self.refresh.pending.is_some() || now < self.refresh.not_before {
+            return false;
+        }
+        if !wanted && !self.metadata_needs_update(now) {
+            return false;
+        }
+        let Some(node) = self.least_loaded_node(now) else {
+            return false;
+        };
+        if !self.net.ensure_connecting(node, now) {
+            return false;
+        }
+        let request = MetadataRequest::for_topics(topics, allow_auto_create);
+        match self.net.send(node, &request) {
+            Ok(correlation_id) => {
+                self.refresh.pending = Some((node, correlation_id, topics.is_none()));
+                true
+            }
+            Err(e) => {
+                log::debug!("metadata request to node {node} failed: {e}");
+                self.refresh.not_before =
+                    crate::time::deadline_after(now, self.config.retry_backoff);
+                false
+            }
+        }
+    }
+
+    /// Applies the answer to the refresh in flight (or notes its failure), at `now`.
+    fn on_metadata_refresh(&mut self, response: Response, all_topics: bool, now: Instant) {
+        self.refresh.pending = None;
+        // At most one refresh per retry.backoff.ms: an unreachable leader asks for one
+        // on every turn of the caller's loop until the cluster has elected another.
+        self.refresh.not_before = crate::time::deadline_after(now, self.config.retry_backoff);
+        let result = response.decode::<MetadataRequest>().and_then(|m| {
+            self.apply_metadata(&m, all_topics)?;
+            Ok(m)
+        });
+        match result {
+            Ok(m) => {
+                let errors = m
+                    .topics
+                    .iter()
+                    .filter(|t| t.error_code != 0)
+                    .filter_map(|t| Some((t.name.clone()?, ErrorCode(t.error_code))))
+                    .collect();
+                self.refresh.applied = Some(errors);
+            }
+            Err(e) => log::debug!("metadata request failed: {e}"),
+        }
+    }
+
+    /// Whether a [`refresh_metadata`](Self::refresh_metadata) answer was applied since
+    /// the last call: if so, the topics it reported an error for, with the error.
+    pub fn take_metadata_refresh(&mut self) -> Option<Vec<(String, ErrorCode)>> {
+        self.refresh.applied.take()
+    }
+
+    /// Whether a [`refresh_metadata`](Self::refresh_metadata) request is in flight.
+    #[cfg(test)]
+    pub fn metadata_refresh_in_flight(&self) -> bool {
+        self.refresh.pending.is_some()
+    }
+
+    /// When the next [`refresh_metadata`](Self::refresh_metadata) request may go.
+    #[cfg(test)]
+    pub fn metadata_refresh_not_before(&self) -> Instant {
+        self.refresh.not_before
+    }
+
+    /// Marks `correlation_id` to `node_id` as the refresh in flight, as if
+    /// [`refresh_metadata`](Self::refresh_metadata) had sent it.
+    #[cfg(test)]
+    pub fn pretend_metadata_refresh(&mut self, node_id: i32, correlation_id: i32) {
+        self.refresh.pending = Some((node_id, correlation_id, false));
+    }
+
+    /// What [`poll`](Self::poll) does with `responses` had they come off the network
+    /// at `now`: applies a refresh answer among them and returns the others.
+    #[cfg(test)]
+    pub fn receive(&mut self, mut responses: Vec<Response>, now: Instant) -> Vec<Response> {
+        self.complete_refresh(&mut responses, now);
+        responses
+    }
+
+    /// Adds a broker the metadata does not name (a group or transaction coordinator)
+    /// under `node_id`, or updates its address if it moved.
+    pub fn add_node(&mut self, node_id: i32, address: BrokerAddress) {
+        self.net.add_node(node_id, address);
+    }
+
+    /// The address the client connects to for `node_id`.
+    pub fn address(&self, node_id: i32) -> Option<&BrokerAddress> {
+        self.net.address(node_id)
+    }
+
+    /// Makes sure `node_id` is connected or connecting, and says whether it is ready
+    /// for requests. A broker of the metadata that has no connection yet gets one.
+    pub fn ensure_connecting(&mut self, node_id: i32, now: Instant) -> bool {
+        if !self.net.has_node(node_id) {
+            if let Some(node) = self.cluster.broker(node_id) {
+                let address = node.address();
+                self.net.add_node(node_id, address);
+            }
+        }
+        self.net.ensure_connecting(node_id, now)
+    }
+
+    /// Whether `node_id` has no connection because the last one, or the last attempt,
+    /// failed: the broker may be gone and the metadata out of date.
+    pub fn is_failing(&self, node_id: i32) -> bool {
+        self.net.is_failing(node_id)
+    }
+
+    /// Whether `node_id` has no connection and its back-off forbids connecting yet.
+    pub fn is_blacked_out(&self, node_id: i32, now: Instant) -> bool {
+        self.net.is_blacked_out(node_id, now)
+    }
+
+    /// Why the last connection to `node_id` closed or failed, if it did.
+    pub fn last_error(&self, node_id: i32) -> Option<&KafkaError> {
+        self.net.last_error(node_id)
+    }
+
+    /// Requests in flight to `node_id`.
+    pub fn in_flight(&self, node_id: i32) -> usize {
+        self.net.in_flight(node_id)
+    }
+
+    /// The API versions `node_id` announced, if it is connected (see
+    /// [`api_versions`](Self::api_versions) for the blocking call that connects).
+    pub fn known_api_versions(&self, node_id: i32) -> Option<&ApiVersionTable> {
+        self.net.api_versions(node_id)
+    }
+
+    /// The version of `R` to speak with the connected `node_id`: the highest both
+    /// sides support.
+    pub fn negotiate<R: Request>(&self, node_id: i32) -> Result<i16> {
+        self.net.negotiate::<R>(node_id)
+    }
+
+    /// [`negotiate`](Self::negotiate), no higher than `cap`.
+    pub fn negotiate_at_most<R: Request>(&self, node_id: i32, cap: i16) -> Result<i16> {
+        self.net.negotiate_at_most::<R>(node_id, cap)
+    }
+
+    /// Sends `request` to the ready `node_id` at the negotiated version with
+    /// `request.timeout.ms`, without waiting; returns the correlation id of the
+    /// response that [`poll`](Self::poll) will return.
+    pub fn send<R: Request>(&mut self, node_id: i32, request: &R) -> Result<i32> {
+        self.net.send(node_id, request)
+    }
+
+    /// [`send`](Self::send) at `version` with `timeout`. With `expect_response` unset
+    /// (an acks=0 produce) the response completes, empty, once the request is written.
+    pub fn send_with<R: Request>(
+        &mut self,
+        node_id: i32,
+        request: &R,
+        version: i16,
+        timeout: Duration,
+        expect_response: bool,
+    ) -> Result<i32> {
+        self.net
+            .send_with(node_id, request, version, timeout, expect_response)
+    }
+
+    /// Closes the connection to `node_id`, failing its requests in flight with
+    /// `reason`.
+    pub fn close(&mut self, node_id: i32, reason: KafkaError) {
+        self.net.close(node_id, reason);
+    }
+
+    /// Closes every connection.
+    pub fn close_all(&mut self) {
+        self.net.close_all();
+    }
+
+    /// A handle that interrupts a [`poll`](Self::poll) from another thread.
+    pub fn waker(&self) -> Arc<mio::Waker> {
+        self.net.waker()
+    }
+
+    /// What each broker's connection has done.
+    pub fn broker_statistics(&self) -> BTreeMap<i32, BrokerStatistics> {
+        self.net.broker_statistics()
     }
 }
 
@@ -650,5 +892,74 @@ mod tests {
         let err = client.apply_metadata(&response, true).unwrap_err();
         assert!(err.is_retriable(), "{err}");
         assert!(client.cluster().brokers.is_empty());
+    }
+
+    /// A Metadata answer to correlation id `correlation_id` from `node`, naming
+    /// broker 5 and a topic `t` whose error is `topic_error`.
+    fn metadata_answer(node: i32, correlation_id: i32, topic_error: ErrorCode) -> Response {
+        use crate::protocol::messages::MetadataResponseTopic;
+        let body = MetadataResponse {
+            brokers: vec![MetadataResponseBroker {
+                node_id: 5,
+                host: "127.0.0.1".into(),
+                port: 1,
+                rack: None,
+            }],
+            topics: vec![MetadataResponseTopic {
+                error_code: topic_error.0,
+                name: Some("t".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let version = MetadataRequest::SUPPORT.max_version;
+        Response::encoded::<MetadataRequest>(&body, node, correlation_id, version)
+    }
+
+    #[test]
+    fn poll_applies_the_answer_to_a_metadata_refresh_and_keeps_it_from_the_caller() {
+        let mut client = KafkaClient::new(ClientConfig::new("127.0.0.1:1")).expect("client");
+        let now = Instant::now();
+        client.pretend_metadata_refresh(-1, 7);
+        let other = metadata_answer(-1, 8, ErrorCode::NONE);
+        let rest = client.receive(
+            vec![
+                metadata_answer(-1, 7, ErrorCode::LEADER_NOT_AVAILABLE),
+                other,
+            ],
+            now,
+        );
+        assert_eq!(rest.len(), 1, "only the refresh's answer is kept");
+        assert_eq!(rest[0].correlation_id, 8);
+        assert!(!client.metadata_refresh_in_flight());
+        assert_eq!(
+            client.cluster().brokers.keys().copied().collect::<Vec<_>>(),
+            [5]
+        );
+        assert_eq!(
+            client.take_metadata_refresh(),
+            Some(vec![("t".to_owned(), ErrorCode::LEADER_NOT_AVAILABLE)])
+        );
+        assert_eq!(client.take_metadata_refresh(), None, "told once");
+        let backoff = client.config().retry_backoff;
+        assert_eq!(client.metadata_refresh_not_before(), now + backoff);
+        assert!(
+            !client.refresh_metadata(None, false, true, now + backoff / 2),
+            "at most one refresh per retry.backoff.ms"
+        );
+    }
+
+    #[test]
+    fn a_response_that_is_not_the_refresh_answer_leaves_it_in_flight() {
+        let mut client = KafkaClient::new(ClientConfig::new("127.0.0.1:1")).expect("client");
+        client.pretend_metadata_refresh(-1, 7);
+        let rest = client.receive(
+            vec![metadata_answer(-2, 7, ErrorCode::NONE)],
+            Instant::now(),
+        );
+        assert_eq!(rest.len(), 1, "same correlation id from another node");
+        assert!(client.metadata_refresh_in_flight());
+        assert!(client.cluster().brokers.is_empty());
+        assert_eq!(client.take_metadata_refresh(), None);
     }
 }

@@ -235,7 +235,7 @@ impl Commits {
             return;
         };
         let request = self.request(&pending.offsets, identity);
-        match io.client.network().send(node, &request) {
+        match io.client.send(node, &request) {
             Ok(correlation_id) => {
                 self.pending.insert((node, correlation_id), pending);
             }

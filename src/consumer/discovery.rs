@@ -60,9 +60,7 @@ impl Discovery {
             self.group_id,
             c.address
         );
-        client
-            .network()
-            .close(c.connection_id, KafkaError::connection("coordinator lost"));
+        client.close(c.connection_id, KafkaError::connection("coordinator lost"));
         true
     }
 
@@ -89,7 +87,7 @@ impl Discovery {
                 Ok((node_id, address)) => {
                     // i32::MAX - a node id never overflows: node ids are not negative.
                     let connection_id = i32::MAX - node_id;
-                    client.network().add_node(connection_id, address.clone());
+                    client.add_node(connection_id, address.clone());
                     log::debug!("group {group}: coordinator is node {node_id} at {address}");
                     self.node = Some(CoordinatorNode {
                         connection_id,
@@ -120,11 +118,11 @@ impl Discovery {
     pub fn ready(&mut self, client: &mut KafkaClient) -> Option<i32> {
         let id = self.id()?;
         let now = Instant::now();
-        if client.network().is_blacked_out(id, now) {
+        if client.is_blacked_out(id, now) {
             self.mark_unknown(client, "it cannot be reached");
             return None;
         }
-        client.network().ensure_connecting(id, now).then_some(id)
+        client.ensure_connecting(id, now).then_some(id)
     }
 
     /// Sets the coordinator (unit tests).

@@ -186,10 +186,10 @@ impl Fetcher {
         }
         let now = std::time::Instant::now();
         for (node, partitions) in per_node {
-            if !client.network().ensure_connecting(node, now) {
+            if !client.ensure_connecting(node, now) {
                 // Connecting (or backing off); the next poll tries again. A leader that
                 // cannot be reached may have died: ask who leads now.
-                if client.network_ref().is_failing(node) {
+                if client.is_failing(node) {
                     client.request_metadata_update();
                 }
                 continue;
@@ -214,7 +214,7 @@ impl Fetcher {
         partitions: Vec<(TopicPartition, i64, i32)>,
         wait: bool,
     ) -> Result<()> {
-        let mut version = client.network().negotiate::<FetchRequest>(node)?;
+        let mut version = client.negotiate::<FetchRequest>(node)?;
         // Topic ids are needed from version 13; without them, speak version 12.
         let mut ids: HashMap<String, Uuid> = HashMap::new();
         for (tp, ..) in &partitions {
@@ -269,9 +269,7 @@ impl Fetcher {
         };
         let timeout = self.settings.request_timeout
             + Duration::from_millis(u64::try_from(max_wait_ms).unwrap_or(0));
-        let correlation_id = client
-            .network()
-            .send_with(node, &request, version, timeout, true)?;
+        let correlation_id = client.send_with(node, &request, version, timeout, true)?;
         self.metrics.fetch_requests += 1;
         let topic_names = ids.into_iter().map(|(name, id)| (id, name)).collect();
         self.in_flight.insert(

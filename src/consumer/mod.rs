@@ -207,7 +207,7 @@ impl KafkaConsumer {
     /// A handle that interrupts this consumer's blocking calls (`poll`, `commit`...)
     /// from another thread: see [`WakeupHandle`].
     pub fn wakeup_handle(&self) -> WakeupHandle {
-        WakeupHandle::new(Arc::clone(&self.wakeup), self.client.network_ref().waker())
+        WakeupHandle::new(Arc::clone(&self.wakeup), self.client.waker())
     }
 
     fn require_group(&self, what: &str) -> Result<()> {
@@ -940,7 +940,7 @@ impl KafkaConsumer {
             totals: self.metrics(),
             fetch_latency: self.fetcher.metrics.latency.summary(),
             partitions,
-            brokers: self.client.network_ref().broker_statistics(),
+            brokers: self.client.broker_statistics(),
         }
     }
 
@@ -1020,7 +1020,7 @@ impl KafkaConsumer {
         }
         self.closed = true;
         self.fetcher.clear();
-        self.client.network().close_all();
+        self.client.close_all();
         result
     }
 }

@@ -37,6 +37,32 @@ pub struct Response {
 }
 
 impl Response {
+    /// The frame `node_id` would send back for request `correlation_id` of `R`'s API
+    /// answered with `body` at `version`: for unit tests of the loops that handle
+    /// responses.
+    #[cfg(test)]
+    pub fn encoded<R: Request>(
+        body: &R::Response,
+        node_id: i32,
+        correlation_id: i32,
+        version: i16,
+    ) -> Response {
+        use crate::protocol::schema::Field;
+        let support = R::SUPPORT;
+        let mut frame = correlation_id.to_be_bytes().to_vec();
+        if support.response_header_version(version) >= 1 {
+            frame.push(0);
+        }
+        body.encode(&mut frame, support.ctx(version));
+        Response {
+            node_id,
+            correlation_id,
+            api_key: support.key,
+            api_version: version,
+            result: Ok(Bytes::from(frame)),
+        }
+    }
+
     /// Decodes the frame as the response of `R`.
     pub fn decode<R: Request>(self) -> Result<R::Response> {
         if self.api_key != R::SUPPORT.key {

@@ -263,11 +263,7 @@ impl KafkaProducer {
             )),
             None => None,
         };
-        let shared = Arc::new(Shared::new(
-            config,
-            client.network_ref().waker(),
-            transaction,
-        ));
+        let shared = Arc::new(Shared::new(config, client.waker(), transaction));
         let thread = sender::spawn(Arc::clone(&shared), client)?;
         let producer = KafkaProducer {
             shared,
@@ -819,7 +815,7 @@ mod tests {
         let config = ProducerConfig::new("127.0.0.1:1").enable_idempotence(false);
         let client = KafkaClient::new(config.client.clone()).expect("client");
         KafkaProducer {
-            shared: Arc::new(Shared::new(config, client.network_ref().waker(), None)),
+            shared: Arc::new(Shared::new(config, client.waker(), None)),
             closed: AtomicBool::new(false),
             thread: Mutex::new(None),
         }

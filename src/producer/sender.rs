@@ -29,8 +29,8 @@ use crate::config::{Acks, ProducerConfig};
 use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
 use crate::net::Response;
 use crate::protocol::messages::{
-    InitProducerIdRequest, MetadataRequest, ProduceRequest, ProduceRequestPartition,
-    ProduceRequestTopic, ProduceResponse,
+    InitProducerIdRequest, ProduceRequest, ProduceRequestPartition, ProduceRequestTopic,
+    ProduceResponse,
 };
 
 /// The longest the loop sleeps without a reason, so that metadata age and expiry are
@@ -223,8 +223,6 @@ pub(crate) struct Sender {
     shared: Arc<Shared>,
     client: KafkaClient,
     in_flight: HashMap<(i32, i32), InFlight>,
-    metadata_request: Option<Pending>,
-    metadata_not_before: Instant,
     init_request: Option<Pending>,
     init_not_before: Instant,
     /// Why the last InitProducerId failed, for the errors of batches that wait for a
@@ -241,8 +239,6 @@ impl Sender {
             shared,
             client,
             in_flight: HashMap::new(),
-            metadata_request: None,
-            metadata_not_before: now,
             init_request: None,
             init_not_before: now,
             init_error: None,
@@ -267,7 +263,9 @@ impl Sender {
                 break;
             }
             let mut wake_at = now + MAX_IDLE;
-            self.maybe_request_metadata(now);
+            let (wanted, requested) = self.shared.metadata.wanted();
+            self.client
+                .refresh_metadata(Some(&wanted), true, requested, now);
             // A transactional producer's id comes from init_transactions().
             if self.shared.config.enable_idempotence
                 && self.shared.config.transactional_id.is_none()
@@ -281,12 +279,12 @@ impl Sender {
             self.expire_batches(now);
             if now.duration_since(self.stats_copied) >= STATS_EVERY {
                 self.stats_copied = now;
-                *self.shared.counters.brokers.lock() =
-                    self.client.network_ref().broker_statistics();
+                *self.shared.counters.brokers.lock() = self.client.broker_statistics();
             }
             let wait = wake_at.saturating_duration_since(Instant::now());
             match self.client.poll(wait) {
                 Ok(responses) => {
+                    self.publish_metadata();
                     for response in responses {
                         self.handle_response(response, Instant::now());
                     }
@@ -300,7 +298,7 @@ impl Sender {
                 }
             }
         }
-        self.client.network().close_all();
+        self.client.close_all();
         self.shared.metadata.wake_all();
         failure
     }
@@ -313,65 +311,19 @@ impl Sender {
         self.shared.config.client.retry_backoff
     }
 
-    fn maybe_request_metadata(&mut self, now: Instant) {
-        if self.metadata_request.is_some() || now < self.metadata_not_before {
-            return;
-        }
-        let (wanted, requested) = self.shared.metadata.wanted();
-        if !requested && !self.client.metadata_needs_update(now) {
-            return;
-        }
-        let Some(node) = self.client.least_loaded_node(now) else {
+    /// Hands a metadata refresh that the client applied during its poll on to
+    /// `send()` callers and the accumulator's readiness checks.
+    fn publish_metadata(&mut self) {
+        let Some(errors) = self.client.take_metadata_refresh() else {
             return;
         };
-        if !self.client.network().ensure_connecting(node, now) {
-            return;
-        }
-        let request = MetadataRequest::for_topics(Some(&wanted), true);
-        match self.client.network().send(node, &request) {
-            Ok(correlation_id) => {
-                self.metadata_request = Some(Pending {
-                    node,
-                    correlation_id,
-                })
-            }
-            Err(e) => {
-                log::debug!("metadata request to node {node} failed: {e}");
-                self.metadata_not_before = crate::time::deadline_after(now, self.retry_backoff());
-            }
-        }
-    }
-
-    fn on_metadata(&mut self, response: Response, now: Instant) {
-        self.metadata_request = None;
-        let result = response.decode::<MetadataRequest>().and_then(|m| {
-            self.client.apply_metadata(&m, false)?;
-            Ok(m)
-        });
-        match result {
-            Ok(m) => {
-                let errors = m
-                    .topics
-                    .iter()
-                    .filter(|t| t.error_code != 0)
-                    .filter_map(|t| Some((t.name.clone()?, ErrorCode(t.error_code))))
-                    .collect::<Vec<_>>();
-                let retry_soon = errors.iter().any(|(_, code)| code.is_retriable());
-                self.shared
-                    .metadata
-                    .publish(self.client.cluster().clone(), errors);
-                if retry_soon {
-                    // A topic being created or a leader being elected: ask again soon.
-                    self.shared.metadata.request_update();
-                }
-                // At most one refresh per retry.backoff.ms: an unreachable leader asks
-                // for one on every turn until the cluster has elected another.
-                self.metadata_not_before = crate::time::deadline_after(now, self.retry_backoff());
-            }
-            Err(e) => {
-                log::debug!("metadata request failed: {e}");
-                self.metadata_not_before = crate::time::deadline_after(now, self.retry_backoff());
-            }
+        let retry_soon = errors.iter().any(|(_, code)| code.is_retriable());
+        self.shared
+            .metadata
+            .publish(self.client.cluster().clone(), errors);
+        if retry_soon {
+            // A topic being created or a leader being elected: ask again soon.
+            self.shared.metadata.request_update();
         }
     }
 
@@ -382,7 +334,7 @@ impl Sender {
         let Some(node) = self.client.least_loaded_node(now) else {
             return;
         };
-        if !self.client.network().ensure_connecting(node, now) {
+        if !self.client.ensure_connecting(node, now) {
             return;
         }
         let request = InitProducerIdRequest {
@@ -391,7 +343,7 @@ impl Sender {
             producer_id: -1,
             producer_epoch: -1,
         };
-        match self.client.network().send(node, &request) {
+        match self.client.send(node, &request) {
             Ok(correlation_id) => {
                 self.init_request = Some(Pending {
                     node,
@@ -447,14 +399,9 @@ impl Sender {
         let max_in_flight = self.shared.config.max_in_flight;
         let mut nodes = Vec::with_capacity(check.nodes.len());
         for node in check.nodes {
-            if !self.client.network().has_node(node) {
-                if let Some(broker) = cluster.broker(node) {
-                    self.client.network().add_node(node, broker.address());
-                }
-            }
-            let connected = self.client.network().ensure_connecting(node, now);
-            let failing = !connected && self.client.network_ref().is_failing(node);
-            let in_flight = self.client.network_ref().in_flight(node);
+            let connected = self.client.ensure_connecting(node, now);
+            let failing = !connected && self.client.is_failing(node);
+            let in_flight = self.client.in_flight(node);
             match node_action(connected, failing, in_flight, max_in_flight) {
                 NodeAction::Drain => nodes.push(node),
                 NodeAction::Wait => {}
@@ -508,11 +455,9 @@ impl Sender {
         let timeout = self.request_timeout();
         let sent = self
             .client
-            .network()
             .negotiate_at_most::<ProduceRequest>(node, produce_version_cap(&self.shared))
             .and_then(|version| {
                 self.client
-                    .network()
                     .send_with(node, &request, version, timeout, expect_response)
             });
         match sent {
@@ -541,9 +486,6 @@ impl Sender {
             node: response.node_id,
             correlation_id: response.correlation_id,
         };
-        if self.metadata_request == Some(key) {
-            return self.on_metadata(response, now);
-        }
         if self.init_request == Some(key) {
             return self.on_init_producer_id(response, now);
         }
@@ -737,7 +679,7 @@ impl Sender {
         let snapshot = self.shared.metadata.snapshot();
         match snapshot.cluster.leader_for(&batch.topic, batch.partition) {
             None => ": the partition has no known leader".to_owned(),
-            Some(leader) => match self.client.network_ref().last_error(leader.id) {
+            Some(leader) => match self.client.last_error(leader.id) {
                 Some(e) => format!(": its leader is unreachable ({e})"),
                 None => String::new(),
             },
@@ -812,11 +754,10 @@ mod tests {
     use crate::producer::BlockDeadline;
     use crate::protocol::api::Request;
     use crate::protocol::messages::{
-        InitProducerIdResponse, MetadataResponse, MetadataResponseBroker,
+        InitProducerIdResponse, MetadataRequest, MetadataResponse, MetadataResponseBroker,
         MetadataResponsePartition, MetadataResponseTopic, ProduceResponsePartition,
         ProduceResponseTopic,
     };
-    use crate::protocol::schema::Field;
 
     const BACKOFF: Duration = Duration::from_millis(100);
     const DELIVERY_TIMEOUT: Duration = Duration::from_secs(120);
@@ -833,7 +774,7 @@ mod tests {
         config.client.retry_backoff = BACKOFF;
         let config = change(config);
         let client = KafkaClient::new(config.client.clone()).expect("client");
-        let shared = Arc::new(Shared::new(config, client.network_ref().waker(), None));
+        let shared = Arc::new(Shared::new(config, client.waker(), None));
         shared.metadata.publish(cluster_led_by(1), Vec::new());
         Sender::new(shared, client)
     }
@@ -928,20 +869,7 @@ mod tests {
 
     /// A response frame of `R`'s API answering `correlation_id` from `node`.
     fn frame<R: Request>(body: &R::Response, node: i32, correlation_id: i32) -> Response {
-        let support = R::SUPPORT;
-        let version = support.max_version;
-        let mut frame = correlation_id.to_be_bytes().to_vec();
-        if support.response_header_version(version) >= 1 {
-            frame.push(0);
-        }
-        body.encode(&mut frame, support.ctx(version));
-        Response {
-            node_id: node,
-            correlation_id,
-            api_key: support.key,
-            api_version: version,
-            result: Ok(Bytes::from(frame)),
-        }
+        Response::encoded::<R>(body, node, correlation_id, R::SUPPORT.max_version)
     }
 
     /// A produce response from node 1 with `(partition, error, base offset)` for `t`.
@@ -1327,14 +1255,16 @@ mod tests {
             produce_answer(1, &[(0, ErrorCode::NOT_LEADER_OR_FOLLOWER, 0)]),
             now,
         );
-        s.metadata_request = Some(Pending {
-            node: -1,
-            correlation_id: 2,
-        });
-        s.handle_response(frame::<MetadataRequest>(&metadata_led_by(2), -1, 2), now);
-        assert_eq!(s.metadata_request, None);
+        s.client.pretend_metadata_refresh(-1, 2);
+        let rest = s.client.receive(
+            vec![frame::<MetadataRequest>(&metadata_led_by(2), -1, 2)],
+            now,
+        );
+        assert!(rest.is_empty(), "the client keeps its refresh's answer");
+        s.publish_metadata();
+        assert!(!s.client.metadata_refresh_in_flight());
         assert_eq!(
-            s.metadata_not_before,
+            s.client.metadata_refresh_not_before(),
             now + BACKOFF,
             "one refresh per back-off"
         );

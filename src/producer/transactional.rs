@@ -167,7 +167,7 @@ impl TransactionControl {
     fn refresh_protocol(&mut self) {
         if let Some(table) = self
             .coordinator
-            .and_then(|node| self.client.network().api_versions(node))
+            .and_then(|node| self.client.known_api_versions(node))
         {
             let v2 = table.feature_level(TRANSACTION_VERSION) >= 2;
             if v2 != self.v2 {
@@ -671,7 +671,7 @@ impl TransactionControl {
             let (_, response) = self.client.send_to_any(&request, timeout)?;
             match coordinator_of(&response) {
                 Ok((node_id, address)) => {
-                    self.client.network().add_node(node_id, address);
+                    self.client.add_node(node_id, address);
                     if key_type == TRANSACTION_KEY {
                         self.coordinator = Some(node_id);
                     }

@@ -316,10 +316,9 @@ impl Classic {
             .settings
             .request_timeout
             .max(self.settings.rebalance_timeout + Duration::from_secs(5));
-        let version = io.client.network().negotiate::<JoinGroupRequest>(node)?;
+        let version = io.client.negotiate::<JoinGroupRequest>(node)?;
         let correlation_id = io
             .client
-            .network()
             .send_with(node, &request, version, timeout, true)?;
         self.heartbeat.stop();
         self.state = JoinState::Joining {
@@ -449,10 +448,9 @@ impl Classic {
             .settings
             .request_timeout
             .max(self.settings.rebalance_timeout);
-        let version = io.client.network().negotiate::<SyncGroupRequest>(node)?;
+        let version = io.client.negotiate::<SyncGroupRequest>(node)?;
         let correlation_id = io
             .client
-            .network()
             .send_with(node, &request, version, timeout, true)?;
         self.state = JoinState::Syncing {
             node,
@@ -764,7 +762,6 @@ mod tests {
     use crate::net::BrokerAddress;
     use crate::protocol::api::Request;
     use crate::protocol::messages::JoinGroupResponseMember;
-    use crate::protocol::schema::Field;
 
     /// The coordinator's connection in these tests (node 1).
     const NODE: i32 = i32::MAX - 1;
@@ -810,19 +807,7 @@ mod tests {
 
     /// A response frame of `R`'s API at `version` answering `correlation_id`.
     fn response<R: Request>(body: &R::Response, version: i16, correlation_id: i32) -> Response {
-        let support = R::SUPPORT;
-        let mut frame = correlation_id.to_be_bytes().to_vec();
-        if support.response_header_version(version) >= 1 {
-            frame.push(0);
-        }
-        body.encode(&mut frame, support.ctx(version));
-        Response {
-            node_id: NODE,
-            correlation_id,
-            api_key: support.key,
-            api_version: version,
-            result: Ok(Bytes::from(frame)),
-        }
+        Response::encoded::<R>(body, NODE, correlation_id, version)
     }
 
     fn joined_as_leader(metadata: Bytes) -> JoinGroupResponse {

@@ -648,9 +648,7 @@ fn send(
         discovery.mark_unknown(client, &e.to_string());
         return Err(e);
     }
-    let version = client
-        .network()
-        .negotiate::<ConsumerGroupHeartbeatRequest>(node)?;
+    let version = client.negotiate::<ConsumerGroupHeartbeatRequest>(node)?;
     if version == 0 && request.subscribed_topic_regex.is_some() {
         // Version 0 has no regex field: the subscription would go out empty.
         return Err(KafkaError::new(

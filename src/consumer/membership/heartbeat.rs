@@ -210,7 +210,7 @@ fn run(shared: Arc<Shared>, mut client: KafkaClient, settings: HeartbeatSettings
             Instant::now(),
             &settings,
         ) {
-            client.network().close(
+            client.close(
                 target.coordinator_id,
                 KafkaError::connection("coordinator lost"),
             );
@@ -367,10 +367,8 @@ pub(crate) fn loses_coordinator(e: &KafkaError) -> bool {
 }
 
 fn ensure_node(client: &mut KafkaClient, target: &HeartbeatTarget) {
-    if client.network().address(target.coordinator_id) != Some(&target.coordinator) {
-        client
-            .network()
-            .add_node(target.coordinator_id, target.coordinator.clone());
+    if client.address(target.coordinator_id) != Some(&target.coordinator) {
+        client.add_node(target.coordinator_id, target.coordinator.clone());
     }
 }
 
