@@ -80,8 +80,8 @@ pub fn scram_exchange(data: &[u8]) {
 /// (the consumer protocol's JoinGroup metadata and SyncGroup payload).
 pub fn consumer_protocol(data: &[u8]) {
     let bytes = Bytes::copy_from_slice(data);
-    let _ = crate::consumer::group_protocol::Subscription::decode(bytes.clone());
-    let _ = crate::consumer::group_protocol::Assignment::decode(bytes);
+    let _ = crate::client::group_protocol::Subscription::decode(bytes.clone());
+    let _ = crate::client::group_protocol::Assignment::decode(bytes);
 }
 
 #[cfg(test)]

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use super::routing::{back_off, send_to_coordinator};
 use super::{item_result, KafkaAdminClient};
+use crate::client::offsets::OffsetAndMetadata;
 use crate::client::offsets::{
     lookup_offsets, offset_commit_topics, UnknownTopics, LATEST_TIMESTAMP,
 };
 use crate::client::{KafkaClient, TopicPartition};
 use crate::config::IsolationLevel;
-use crate::consumer::OffsetAndMetadata;
 use crate::error::{ErrorCode, KafkaError, Result};
 use crate::protocol::messages::{
     LeaveGroupRequest, LeaveGroupRequestMember, OffsetCommitRequest, OffsetFetchRequest,

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use super::routing::{group_coordinator, remaining, send_to_coordinator};
 use super::{item_result, KafkaAdminClient};
+use crate::client::group_protocol::{Assignment, Subscription};
 use crate::client::{KafkaClient, TopicPartition};
-use crate::consumer::group_protocol::{Assignment, Subscription};
 use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
 use crate::protocol::messages::{
     ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponseAssignment,

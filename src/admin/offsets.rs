@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::KafkaAdminClient;
+use crate::client::offsets::OffsetAndTimestamp;
 use crate::client::offsets::{
     lookup_offsets, UnknownTopics, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP,
 };
 use crate::client::TopicPartition;
 use crate::config::IsolationLevel;
-use crate::consumer::OffsetAndTimestamp;
 use crate::error::{KafkaError, Result};
 
 /// Which offset of a partition [`list_offsets`](KafkaAdminClient::list_offsets) looks

@@ -4,6 +4,7 @@
 #[allow(clippy::module_inception)]
 pub mod client;
 pub mod cluster;
+pub mod group_protocol;
 pub mod offsets;
 mod raw;
 

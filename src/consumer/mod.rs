@@ -28,7 +28,6 @@ mod commits;
 mod coordinator;
 mod discovery;
 mod fetcher;
-pub(crate) mod group_protocol;
 mod iter;
 mod listener;
 mod membership;

@@ -52,9 +52,9 @@ use self::metadata::ProducerMetadata;
 use self::metrics::Counters;
 use std::collections::BTreeMap;
 
+use crate::client::offsets::{ConsumerGroupMetadata, OffsetAndMetadata};
 use crate::client::{KafkaClient, PartitionMetadata, TopicPartition};
 use crate::config::ProducerConfig;
-use crate::consumer::{ConsumerGroupMetadata, OffsetAndMetadata};
 use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
 use crate::record::batch::{record_size_upper_bound, HEADER_SIZE};
 

@@ -29,8 +29,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use crate::client::client::coordinator_of;
+use crate::client::offsets::{ConsumerGroupMetadata, OffsetAndMetadata};
 use crate::client::{KafkaClient, TopicPartition};
-use crate::consumer::{ConsumerGroupMetadata, OffsetAndMetadata};
 use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
 use crate::protocol::messages::{
     AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, AddPartitionsToTxnTopic, EndTxnRequest,

@@ -26,9 +26,9 @@ use std::time::{Duration, Instant};
 
 use super::heartbeat::{leave_request, Heartbeat, HeartbeatEvent, HeartbeatTarget};
 use super::{GroupEvent, GroupIo, MemberIdentity, Membership};
+use crate::client::group_protocol::{Assignment, Subscription};
 use crate::client::{KafkaClient, TopicPartition};
 use crate::consumer::assignor::{AssignmentStrategy, Member};
-use crate::consumer::group_protocol::{Assignment, Subscription};
 use crate::consumer::subscription::SubscriptionState;
 use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
 use crate::net::Response;

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use crate::client::TopicPartition;
+use super::TopicPartition;
 use crate::error::{KafkaError, Result};
 use crate::protocol::primitives::{Reader, Write};
 
