@@ -467,3 +467,90 @@ impl Drop for NetworkClient {
         self.close_all();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ClientConfig;
+    use crate::protocol::messages::MetadataRequest;
+
+    const BACKOFF: Duration = Duration::from_secs(30);
+
+    /// A network client with a long reconnect back-off, so that a failed connect keeps
+    /// its node blacked out for the whole test.
+    fn network() -> NetworkClient {
+        let mut config = ClientConfig::new("127.0.0.1:1");
+        config.reconnect_backoff = BACKOFF;
+        config.reconnect_backoff_max = BACKOFF;
+        let settings = ConnectionSettings::from_config(&config).expect("settings");
+        NetworkClient::new(settings, Duration::from_secs(5)).expect("network client")
+    }
+
+    fn local(port: u16) -> BrokerAddress {
+        BrokerAddress {
+            host: "127.0.0.1".into(),
+            port,
+        }
+    }
+
+    #[test]
+    fn an_unknown_node_is_never_ready_and_refuses_requests() {
+        let mut net = network();
+        assert!(!net.has_node(3));
+        assert!(!net.ensure_connecting(3, Instant::now()));
+        assert!(!net.is_failing(3) && !net.is_connecting(3));
+        let error = net
+            .send(3, &MetadataRequest::default())
+            .expect_err("nowhere to send");
+        assert_eq!(error.kind(), ErrorKind::Connection);
+        assert_eq!(net.in_flight(3), 0);
+        assert!(net.broker_statistics().is_empty());
+    }
+
+    #[test]
+    fn a_request_to_a_node_still_connecting_fails_without_a_version() {
+        let mut net = network();
+        net.add_node(1, local(1));
+        net.ensure_connecting(1, Instant::now());
+        let error = net
+            .negotiate::<MetadataRequest>(1)
+            .expect_err("no ApiVersions yet");
+        assert!(error.to_string().contains("not connected"), "{error}");
+    }
+
+    #[test]
+    fn a_refused_connect_is_the_nodes_last_error_and_backs_it_off() {
+        let mut net = network();
+        net.add_node(1, local(1));
+        let started = Instant::now();
+        net.ensure_connecting(1, started);
+        // The refusal arrives as a socket event (or at once, from connect itself).
+        let deadline = started + Duration::from_secs(10);
+        while !net.is_failing(1) {
+            assert!(Instant::now() < deadline, "no refusal from port 1");
+            net.poll(Duration::from_millis(100)).expect("poll");
+        }
+        assert!(net.last_error(1).is_some());
+        assert!(!net.is_ready(1) && !net.is_connecting(1));
+        let now = Instant::now();
+        assert!(net.is_blacked_out(1, now));
+        assert!(
+            !net.ensure_connecting(1, now),
+            "no new attempt during the back-off"
+        );
+        assert!(net.is_failing(1), "still failing, not connecting again");
+        assert!(!net.is_blacked_out(1, now + BACKOFF + BACKOFF));
+        let stats = net.broker_statistics();
+        assert!(!stats[&1].connected);
+        assert_eq!(stats[&1].connects, 0);
+    }
+
+    #[test]
+    fn adding_a_known_node_again_moves_it_to_the_new_address() {
+        let mut net = network();
+        net.add_node(1, local(1));
+        net.add_node(1, local(2));
+        assert_eq!(net.address(1), Some(&local(2)));
+        assert_eq!(net.broker_statistics().len(), 1);
+    }
+}

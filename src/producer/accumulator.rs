@@ -175,7 +175,9 @@ pub(crate) enum Appended {
     /// The record is in a batch.
     Done {
         future: FutureRecordMetadata,
-        /// A new batch was started.
+        /// A new batch was started (read by the tests and the bench hooks, which count
+        /// batches).
+        #[cfg_attr(not(any(test, feature = "bench-hooks")), allow(dead_code))]
         new_batch: bool,
         /// The sender should be woken to look at the partition: the new batch is the
         /// first of its queue (its linger timer must start) or the second (the first is

@@ -726,6 +726,7 @@ impl Drop for KafkaProducer {
 /// Appends `records` records with `value_size`-byte values to a fresh accumulator
 /// (one partition, default batch size, no network) and returns how many batches they
 /// filled. For the `benches/` micro-benchmark of the append path; not part of the API.
+#[cfg(feature = "bench-hooks")]
 #[doc(hidden)]
 pub fn bench_accumulator_append(
     records: usize,
@@ -738,6 +739,7 @@ pub fn bench_accumulator_append(
 /// Like [`bench_accumulator_append`], with `headers` on every record. For the
 /// allocation test (`tests/allocations.rs`), which counts the heap allocations of the
 /// append path; not part of the API.
+#[cfg(feature = "bench-hooks")]
 #[doc(hidden)]
 pub fn bench_accumulator_append_with_headers(
     records: usize,
@@ -782,6 +784,7 @@ pub fn bench_accumulator_append_with_headers(
 /// Records `samples` latencies into a statistics histogram, then takes its percentile
 /// summary: what the sender adds per produce response, and what a `statistics()` call
 /// reads. For the `benches/` micro-benchmark; not part of the API.
+#[cfg(feature = "bench-hooks")]
 #[doc(hidden)]
 pub fn bench_latency_histogram(samples: u64) -> crate::LatencySummary {
     let histogram = crate::stats::LatencyHistogram::default();
