@@ -1,7 +1,9 @@
 //! The fetcher: Fetch requests per leader, pipelined, and the records of their
 //! responses, read lazily in offset order.
 //!
-//! At most one Fetch is in flight per broker. A partition is fetched only when it is
+//! At most one Fetch is in flight per broker, within a fetch session with it
+//! ([`super::fetch_session`], KIP-227): after the first, a Fetch names only the
+//! partitions whose fetch changed. A partition is fetched only when it is
 //! fetchable (assigned, position known, not paused) and none of its data is buffered
 //! or in flight. `poll()` sends the next round of fetches before it returns records, so
 //! that the brokers work on the next batch while the caller processes this one (the
@@ -20,12 +22,13 @@
 //! are never returned to the user, in either isolation level.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use super::fetch_session::{FetchSession, PartitionFetch, SessionRequest};
 use super::record::{ConsumerRecord, ConsumerRecords};
 use super::subscription::{FetchState, SubscriptionState};
 use crate::client::{KafkaClient, TopicPartition};
@@ -33,8 +36,8 @@ use crate::config::{ConsumerConfig, IsolationLevel, OffsetReset};
 use crate::error::{ErrorCode, ErrorKind, KafkaError, Result};
 use crate::net::Response;
 use crate::protocol::messages::{
-    FetchRequest, FetchRequestPartition, FetchRequestTopic, FetchResponse,
-    FetchResponseAbortedTransaction, FetchResponsePartition,
+    FetchRequest, FetchRequestForgottenTopic, FetchRequestPartition, FetchRequestTopic,
+    FetchResponse, FetchResponseAbortedTransaction, FetchResponsePartition,
 };
 use crate::protocol::{Request, Uuid};
 use crate::record::{Batch, Batches, ControlRecordType, Records, TimestampType};
@@ -75,8 +78,13 @@ impl FetchSettings {
 struct InFlight {
     correlation_id: i32,
     sent_at: Instant,
-    /// The offset each partition was fetched from.
-    offsets: HashMap<TopicPartition, i64>,
+    /// The Fetch version it went at.
+    version: i16,
+    /// Every partition of the round and where it is fetched from, including those
+    /// the session did not need to name.
+    next: BTreeMap<TopicPartition, PartitionFetch>,
+    /// The session fields and partitions the request carried.
+    session: SessionRequest,
     /// Topic names by id, for responses that name topics by id.
     topic_names: HashMap<Uuid, String>,
 }
@@ -85,6 +93,7 @@ struct InFlight {
 #[derive(Debug, Default)]
 pub(crate) struct FetchMetrics {
     pub fetch_requests: u64,
+    pub incremental_fetch_requests: u64,
     pub fetch_responses: u64,
     pub records: u64,
     pub bytes: u64,
@@ -97,6 +106,8 @@ pub(crate) struct FetchMetrics {
 pub(crate) struct Fetcher {
     settings: FetchSettings,
     in_flight: HashMap<i32, InFlight>,
+    /// The fetch session with each broker.
+    sessions: HashMap<i32, FetchSession>,
     completed: VecDeque<CompletedFetch>,
     topic_names: HashMap<String, Arc<str>>,
     /// An error to return from the next `collect` (after records already drained).
@@ -109,6 +120,7 @@ impl Fetcher {
         Fetcher {
             settings,
             in_flight: HashMap::new(),
+            sessions: HashMap::new(),
             completed: VecDeque::new(),
             topic_names: HashMap::new(),
             pending_error: None,
@@ -233,27 +245,50 @@ impl Fetcher {
                 ));
             }
         }
+        let next: BTreeMap<TopicPartition, PartitionFetch> = partitions
+            .into_iter()
+            .map(|(tp, offset, leader_epoch)| {
+                let topic_id = ids.get(&tp.topic).copied().unwrap_or_default();
+                let fetch = PartitionFetch {
+                    topic_id,
+                    offset,
+                    leader_epoch,
+                    max_bytes: self.settings.partition_max_bytes,
+                };
+                (tp, fetch)
+            })
+            .collect();
+        let session = self.sessions.entry(node).or_default().build(&next, version);
         let mut topics: Vec<FetchRequestTopic> = Vec::new();
-        let mut offsets = HashMap::with_capacity(partitions.len());
-        for (tp, offset, leader_epoch) in partitions {
+        for (tp, fetch) in &session.send {
             // The leader epoch fences the fetch: a broker that is not the leader of
             // that epoch answers FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH (KIP-320).
             let partition = FetchRequestPartition {
                 partition: tp.partition,
-                current_leader_epoch: leader_epoch,
-                fetch_offset: offset,
-                partition_max_bytes: self.settings.partition_max_bytes,
+                current_leader_epoch: fetch.leader_epoch,
+                fetch_offset: fetch.offset,
+                partition_max_bytes: fetch.max_bytes,
                 ..Default::default()
             };
             match topics.last_mut() {
                 Some(t) if t.topic == tp.topic => t.partitions.push(partition),
                 _ => topics.push(FetchRequestTopic {
                     topic: tp.topic.clone(),
-                    topic_id: ids.get(&tp.topic).copied().unwrap_or_default(),
+                    topic_id: fetch.topic_id,
                     partitions: vec![partition],
                 }),
             }
-            offsets.insert(tp, offset);
+        }
+        let mut forgotten: Vec<FetchRequestForgottenTopic> = Vec::new();
+        for (tp, topic_id) in &session.forget {
+            match forgotten.last_mut() {
+                Some(t) if t.topic == tp.topic => t.partitions.push(tp.partition),
+                _ => forgotten.push(FetchRequestForgottenTopic {
+                    topic: tp.topic.clone(),
+                    topic_id: *topic_id,
+                    partitions: vec![tp.partition],
+                }),
+            }
         }
         let max_wait_ms = if wait { self.settings.max_wait_ms } else { 0 };
         let request = FetchRequest {
@@ -261,9 +296,10 @@ impl Fetcher {
             min_bytes: self.settings.min_bytes,
             max_bytes: self.settings.max_bytes,
             isolation_level: self.settings.isolation.as_i8(),
-            session_id: 0,
-            session_epoch: -1,
+            session_id: session.session_id,
+            session_epoch: session.session_epoch,
             topics,
+            forgotten_topics_data: forgotten,
             rack_id: self.settings.rack.clone(),
             ..Default::default()
         };
@@ -271,13 +307,18 @@ impl Fetcher {
             + Duration::from_millis(u64::try_from(max_wait_ms).unwrap_or(0));
         let correlation_id = client.send_with(node, &request, version, timeout, true)?;
         self.metrics.fetch_requests += 1;
+        if !session.is_full() {
+            self.metrics.incremental_fetch_requests += 1;
+        }
         let topic_names = ids.into_iter().map(|(name, id)| (id, name)).collect();
         self.in_flight.insert(
             node,
             InFlight {
                 correlation_id,
                 sent_at: Instant::now(),
-                offsets,
+                version,
+                next,
+                session,
                 topic_names,
             },
         );
@@ -298,7 +339,35 @@ impl Fetcher {
         let node = response.node_id;
         let decoded = match response.decode::<FetchRequest>() {
             Ok(decoded) => decoded,
-            Err(e) if e.kind() == ErrorKind::CorruptMessage => {
+            Err(e) => {
+                // The broker's view of the session is unknown now.
+                if let Some(session) = self.sessions.get_mut(&node) {
+                    session.on_failure();
+                }
+                return self.fetch_failed(node, e, client);
+            }
+        };
+        self.metrics.fetch_responses += 1;
+        self.metrics.latency.record(in_flight.sent_at.elapsed());
+        let error = ErrorCode(decoded.error_code);
+        let session_id = decoded.session_id;
+        self.absorb(decoded, &in_flight, client, subscriptions);
+        let InFlight {
+            version,
+            next,
+            session: sent,
+            ..
+        } = in_flight;
+        self.sessions
+            .entry(node)
+            .or_default()
+            .on_response(&sent, next, version, error, session_id);
+    }
+
+    /// A Fetch to `node` that failed as a whole with `e`.
+    fn fetch_failed(&mut self, node: i32, e: KafkaError, client: &mut KafkaClient) {
+        match e {
+            e if e.kind() == ErrorKind::CorruptMessage => {
                 // An answer that cannot be read (among them one larger than
                 // receive.message.max.bytes, which closed the connection) would come
                 // back the same on every retry: the caller must hear of it.
@@ -308,19 +377,14 @@ impl Fetcher {
                      receive.message.max.bytes, or lower fetch.max.bytes and \
                      max.partition.fetch.bytes)"
                 )));
-                return;
             }
-            Err(e) => {
+            e => {
                 log::debug!("fetch from node {node} failed: {e}");
                 if e.is_invalid_metadata() {
                     client.request_metadata_update();
                 }
-                return;
             }
-        };
-        self.metrics.fetch_responses += 1;
-        self.metrics.latency.record(in_flight.sent_at.elapsed());
-        self.absorb(decoded, &in_flight, client, subscriptions);
+        }
     }
 
     fn absorb(
@@ -349,7 +413,7 @@ impl Fetcher {
             let arc = self.topic_arc(&name);
             for partition in topic.partitions {
                 let tp = TopicPartition::new(name.clone(), partition.partition_index);
-                let Some(&fetch_offset) = in_flight.offsets.get(&tp) else {
+                let Some(fetch_offset) = in_flight.next.get(&tp).map(|f| f.offset) else {
                     continue;
                 };
                 let Some(state) = subscriptions.state_mut(&tp) else {

@@ -27,6 +27,7 @@ pub mod assignor;
 mod commits;
 mod coordinator;
 mod discovery;
+mod fetch_session;
 mod fetcher;
 mod iter;
 mod listener;
@@ -89,6 +90,9 @@ const DROP_CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct ConsumerMetrics {
     /// Fetch requests sent.
     pub fetch_requests: u64,
+    /// Of those, the ones sent within a fetch session (KIP-227), which name only the
+    /// partitions whose fetch changed since the last.
+    pub incremental_fetch_requests: u64,
     /// Fetch responses received.
     pub fetch_responses: u64,
     /// Records returned by `poll()`.
@@ -893,6 +897,7 @@ impl KafkaConsumer {
         let m = &self.fetcher.metrics;
         ConsumerMetrics {
             fetch_requests: m.fetch_requests,
+            incremental_fetch_requests: m.incremental_fetch_requests,
             fetch_responses: m.fetch_responses,
             records_consumed: m.records,
             bytes_fetched: m.bytes,
