@@ -7,7 +7,8 @@
 #                              KAFKA_BOOTSTRAP set, that broker. Sets $bootstrap.
 #   perf_java_classpath        compiles scripts/perf/*.java once (cached next to the
 #                              Kafka jars) and prints the classpath
-#   perf_create_topic NAME PARTITIONS
+#   perf_create_topic NAME PARTITIONS   creates the topic and writes a record to each
+#                              partition, so that all are served before a run
 #   perf_record LABEL CLIENT-OUTPUT   keeps the RESULT line of a client's output
 #   perf_table TITLE           prints the kept results as a Markdown table; when a
 #                              RESULT line has p50_us, p99_us, p999_us and max_us (the
@@ -67,6 +68,18 @@ bootstrap, name, partitions = sys.argv[1], sys.argv[2], int(sys.argv[3])
 admin = AdminClient({"bootstrap.servers": bootstrap})
 for future in admin.create_topics([NewTopic(name, partitions, 1)], request_timeout=30).values():
     future.result()
+# A new topic's partitions are served one after another for a while (Kafka answers
+# NOT_LEADER_OR_FOLLOWER until each is set up; with 1000 partitions that takes
+# seconds): write one record to each and wait for them all, so that the timed run
+# starts on a topic whose every partition is ready.
+from confluent_kafka import Producer
+producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 0})
+failed = []
+for p in range(partitions):
+    producer.produce(name, b"warm-up", partition=p,
+                     on_delivery=lambda err, msg: err and failed.append(err))
+if producer.flush(120) != 0 or failed:
+    sys.exit(f"warming up {name}: {len(failed)} failed, {len(producer)} left")
 PY
 }
 

@@ -2,6 +2,16 @@
 //!
 //! A pure-Rust, synchronous Apache Kafka client. User calls block; the network work
 //! happens on background threads that own the sockets.
+//!
+//! The clients are at the crate root: [`KafkaProducer`], [`KafkaConsumer`] and
+//! [`KafkaAdminClient`], with their configs, records, errors and metrics; the
+//! [`guide`] has chapters on using them.
+//!
+//! **Low-level API.** The [`protocol`] module (every request and response this client
+//! speaks, sans I/O), the [`record`] module (record batches) and [`RawClient`] (which
+//! sends any such request to a broker and returns the decoded response) are public
+//! for tools and tests that need requests the clients do not send as such. They follow
+//! Kafka's protocol and change with it more readily than the clients' API.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 

@@ -1,4 +1,5 @@
-//! The Kafka wire protocol, sans I/O: primitives, headers, and one schema per API.
+//! Low-level API: the Kafka wire protocol, sans I/O: primitives, headers, and one
+//! schema per API. [`RawClient`](crate::RawClient) sends these requests to brokers.
 //!
 //! Nothing here touches a socket: requests are encoded into byte buffers and responses
 //! decoded from them, so everything is tested with golden bytes and fuzzed.

@@ -1,4 +1,4 @@
-//! The record layer, sans I/O: building record batches for produce requests and
+//! Low-level API: the record layer, sans I/O: building record batches for produce requests and
 //! reading the `records` blobs of fetch responses.
 //!
 //! - [`RecordBatchBuilder`] writes a record batch (magic 2) into one growing buffer and
