@@ -4,7 +4,7 @@
 //! cargo run --release --example producer_perf -- \
 //!     --bootstrap 127.0.0.1:9092 --topic perf --num-records 1000000 --record-size 100 \
 //!     [--throughput -1] [--acks 1] [--compression none] [--linger-ms 5] [--batch-size 16384] \
-//!     [--partitions 1] [--rate 0]
+//!     [--partitions 1] [--rate 0] [--property max.request.size=1048576 ...]
 //! ```
 //!
 //! Prints progress every five seconds, then records/s, MB/s, latency percentiles
@@ -45,6 +45,8 @@ struct Options {
     partitions: i32,
     /// Records per second in latency mode (every record timed); 0 = off.
     rate: u64,
+    /// Further producer settings by their Java names (`--property key=value`).
+    properties: Vec<(String, String)>,
 }
 
 fn parse() -> Result<Options, String> {
@@ -60,6 +62,7 @@ fn parse() -> Result<Options, String> {
         batch_size: 16384,
         partitions: 1,
         rate: 0,
+        properties: Vec::new(),
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -79,6 +82,10 @@ fn parse() -> Result<Options, String> {
             "--batch-size" => o.batch_size = value.parse().map_err(|e| bad(&e))?,
             "--partitions" => o.partitions = value.parse().map_err(|e| bad(&e))?,
             "--rate" => o.rate = value.parse().map_err(|e| bad(&e))?,
+            "--property" => {
+                let (key, v) = value.split_once('=').ok_or_else(|| bad(&"not key=value"))?;
+                o.properties.push((key.to_owned(), v.to_owned()));
+            }
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -131,13 +138,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Duration::from_secs(10),
     )?;
 
-    let producer = KafkaProducer::new(
-        ProducerConfig::new(&o.bootstrap)
-            .acks(o.acks)
-            .compression(o.compression)
-            .linger(Duration::from_millis(o.linger_ms))
-            .batch_size(o.batch_size),
-    )?;
+    let mut config = ProducerConfig::new(&o.bootstrap)
+        .acks(o.acks)
+        .compression(o.compression)
+        .linger(Duration::from_millis(o.linger_ms))
+        .batch_size(o.batch_size);
+    for (key, value) in &o.properties {
+        config = config.set(key, value)?;
+    }
+    let producer = KafkaProducer::new(config)?;
     // Make sure metadata is there before the clock starts.
     producer.partitions_for(&o.topic)?;
 
