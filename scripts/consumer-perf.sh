@@ -60,6 +60,7 @@ for partitions in $partitions_list; do
   "$consumer_perf" --bootstrap "$bootstrap" --topic "$topic" --records "$records" \
     --size "$size" --partitions "$partitions" "$produce_flag" | grep -E '^produced' | sed 's/^/  /'
   for client in $clients; do
+    perf_broker_start
     case "$client" in
       kafka-sync)
         out="$("$consumer_perf" --bootstrap "$bootstrap" --topic "$topic" \

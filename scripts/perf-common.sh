@@ -9,6 +9,8 @@
 #                              Kafka jars) and prints the classpath
 #   perf_create_topic NAME PARTITIONS   creates the topic and writes a record to each
 #                              partition, so that all are served before a run
+#   perf_broker_start          before a client's run: starts counting the local Kafka
+#                              broker's CPU time, which perf_record adds to the result
 #   perf_record LABEL CLIENT-OUTPUT   keeps the RESULT line of a client's output
 #   perf_table TITLE           prints the kept results as a Markdown table; when a
 #                              RESULT line has p50_us, p99_us, p999_us and max_us (the
@@ -83,18 +85,39 @@ if producer.flush(120) != 0 or failed:
 PY
 }
 
+# The CPU time (user + system, in clock ticks) the local Kafka broker has used so far,
+# or nothing when the broker is not one this script started.
+perf_broker_ticks() {
+  local pid stat
+  [ -n "$perf_kafka_dir" ] || return 0
+  pid="$(cat "$perf_kafka_dir/node-1/pid" 2>/dev/null)" || return 0
+  stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 0
+  # The fields after the command name (which may hold spaces): utime is the 12th.
+  set -- ${stat##*) }
+  echo $((${12} + ${13}))
+}
+
+# Starts the broker CPU clock of one client's run.
+perf_broker_start() { perf_ticks_before="$(perf_broker_ticks)"; }
+
 perf_record() {
-  local label="$1" line
+  local label="$1" line after broker=""
   line="$(printf '%s\n' "$2" | grep '^RESULT ' | tail -n 1)"
   if [ -z "$line" ]; then
     line="RESULT client=? records=0 records_per_sec=failed mb_per_sec=- us_per_record=- peak_rss_mib=- errors=-"
   fi
-  perf_results+=("$label ${line#RESULT }")
+  after="$(perf_broker_ticks)"
+  if [ -n "${perf_ticks_before:-}" ] && [ -n "$after" ]; then
+    broker=" broker_cpu_s=$(awk -v t=$((after - perf_ticks_before)) -v hz="$(getconf CLK_TCK)" \
+      'BEGIN { printf "%.2f", t / hz }')"
+  fi
+  perf_ticks_before=""
+  perf_results+=("$label ${line#RESULT }$broker")
 }
 
 perf_table() {
   local row label field client rate mb us rss errors latency=""
-  local p50 p99 p999 max
+  local p50 p99 p999 max cpu
   for row in "${perf_results[@]}"; do
     case "$row" in *" p50_us="*) latency=1 ;; esac
   done
@@ -102,15 +125,15 @@ perf_table() {
   echo "## $1"
   echo
   if [ -n "$latency" ]; then
-    echo "| case | client | records/s | MB/s | us CPU/record | peak RSS MiB | errors | p50 ms | p99 ms | p99.9 ms | max ms |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    echo "| case | client | records/s | MB/s | us CPU/record | peak RSS MiB | errors | broker CPU s | p50 ms | p99 ms | p99.9 ms | max ms |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   else
-    echo "| case | client | records/s | MB/s | us CPU/record | peak RSS MiB | errors |"
-    echo "| --- | --- | --- | --- | --- | --- | --- |"
+    echo "| case | client | records/s | MB/s | us CPU/record | peak RSS MiB | errors | broker CPU s |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
   fi
   for row in "${perf_results[@]}"; do
     label="${row%% client=*}"
-    client="" rate="" mb="" us="" rss="" errors="" p50="-" p99="-" p999="-" max="-"
+    client="" rate="" mb="" us="" rss="" errors="" p50="-" p99="-" p999="-" max="-" cpu="-"
     for field in ${row#"$label"}; do
       case "$field" in
         client=*) client="${field#client=}" ;;
@@ -123,12 +146,13 @@ perf_table() {
         p99_us=*) p99="$(perf_us_to_ms "${field#p99_us=}")" ;;
         p999_us=*) p999="$(perf_us_to_ms "${field#p999_us=}")" ;;
         max_us=*) max="$(perf_us_to_ms "${field#max_us=}")" ;;
+        broker_cpu_s=*) cpu="${field#broker_cpu_s=}" ;;
       esac
     done
     if [ -n "$latency" ]; then
-      echo "| $label | $client | $rate | $mb | $us | $rss | $errors | $p50 | $p99 | $p999 | $max |"
+      echo "| $label | $client | $rate | $mb | $us | $rss | $errors | $cpu | $p50 | $p99 | $p999 | $max |"
     else
-      echo "| $label | $client | $rate | $mb | $us | $rss | $errors |"
+      echo "| $label | $client | $rate | $mb | $us | $rss | $errors | $cpu |"
     fi
   done
 }

@@ -104,6 +104,7 @@ for partitions in $partitions_list; do
         run=$((run + 1))
         topic="perf-$client-$run-$$"
         perf_create_topic "$topic" "$partitions"
+        perf_broker_start
         case "$client" in
           kafka-sync)
             out="$("${CARGO_TARGET_DIR:-target}/release/examples/producer_perf" \
