@@ -568,7 +568,7 @@ impl KafkaClient {
         wanted: bool,
         now: Instant,
     ) -> bool {
-        if self.refresh.pending.is_some() || now < self.refresh.not_before {
+        if !self.metadata_refresh_may_start(now) {
             return false;
         }
         if !wanted && !self.metadata_needs_update(now) {
@@ -593,6 +593,13 @@ impl KafkaClient {
                 false
             }
         }
+    }
+
+    /// Whether a [`refresh_metadata`](Self::refresh_metadata) request may go at `now`:
+    /// none is in flight and the back-off since the last one has passed. Lets a caller
+    /// skip gathering the topics to ask for when no request could go anyway.
+    pub fn metadata_refresh_may_start(&self, now: Instant) -> bool {
+        self.refresh.pending.is_none() && now >= self.refresh.not_before
     }
 
     /// Applies the answer to the refresh in flight (or notes its failure), at `now`.

@@ -263,9 +263,12 @@ impl Sender {
                 break;
             }
             let mut wake_at = now + MAX_IDLE;
-            let (wanted, requested) = self.shared.metadata.wanted();
-            self.client
-                .refresh_metadata(Some(&wanted), true, requested, now);
+            // The wanted topics are copied only when a request could go.
+            if self.client.metadata_refresh_may_start(now) {
+                let (wanted, requested) = self.shared.metadata.wanted();
+                self.client
+                    .refresh_metadata(Some(&wanted), true, requested, now);
+            }
             // A transactional producer's id comes from init_transactions().
             if self.shared.config.enable_idempotence
                 && self.shared.config.transactional_id.is_none()
