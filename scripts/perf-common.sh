@@ -117,7 +117,7 @@ perf_record() {
 
 perf_table() {
   local row label field client rate mb us rss errors latency=""
-  local p50 p99 p999 max cpu
+  local p50 p99 p999 max cpu count busy broker_busy
   for row in "${perf_results[@]}"; do
     case "$row" in *" p50_us="*) latency=1 ;; esac
   done
@@ -125,18 +125,20 @@ perf_table() {
   echo "## $1"
   echo
   if [ -n "$latency" ]; then
-    echo "| case | client | records/s | MB/s | us CPU/record | peak RSS MiB | errors | broker CPU s | p50 ms | p99 ms | p99.9 ms | max ms |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    echo "| case | client | records/s | MB/s | us CPU/record | client busy % | peak RSS MiB | errors | broker CPU s | broker busy % | p50 ms | p99 ms | p99.9 ms | max ms |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   else
-    echo "| case | client | records/s | MB/s | us CPU/record | peak RSS MiB | errors | broker CPU s |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+    echo "| case | client | records/s | MB/s | us CPU/record | client busy % | peak RSS MiB | errors | broker CPU s | broker busy % |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   fi
   for row in "${perf_results[@]}"; do
     label="${row%% client=*}"
     client="" rate="" mb="" us="" rss="" errors="" p50="-" p99="-" p999="-" max="-" cpu="-"
+    count=""
     for field in ${row#"$label"}; do
       case "$field" in
         client=*) client="${field#client=}" ;;
+        records=*) count="${field#records=}" ;;
         records_per_sec=*) rate="${field#records_per_sec=}" ;;
         mb_per_sec=*) mb="${field#mb_per_sec=}" ;;
         us_per_record=*) us="${field#us_per_record=}" ;;
@@ -149,10 +151,17 @@ perf_table() {
         broker_cpu_s=*) cpu="${field#broker_cpu_s=}" ;;
       esac
     done
+    # Busy: CPU time over the run's wall time, in percent of one core (a client or a
+    # broker well under 100% with the other one not busy either is waiting, not
+    # computing). The run's wall time is records / (records/s).
+    busy="$(awk -v us="$us" -v r="$rate" 'BEGIN {
+      if (us + 0 > 0 && r + 0 > 0) printf "%.0f", us * r / 1e4; else print "-" }')"
+    broker_busy="$(awk -v c="$cpu" -v n="$count" -v r="$rate" 'BEGIN {
+      if (c + 0 > 0 && n + 0 > 0 && r + 0 > 0) printf "%.0f", c * 100 * r / n; else print "-" }')"
     if [ -n "$latency" ]; then
-      echo "| $label | $client | $rate | $mb | $us | $rss | $errors | $cpu | $p50 | $p99 | $p999 | $max |"
+      echo "| $label | $client | $rate | $mb | $us | $busy | $rss | $errors | $cpu | $broker_busy | $p50 | $p99 | $p999 | $max |"
     else
-      echo "| $label | $client | $rate | $mb | $us | $rss | $errors | $cpu |"
+      echo "| $label | $client | $rate | $mb | $us | $busy | $rss | $errors | $cpu | $broker_busy |"
     fi
   done
 }

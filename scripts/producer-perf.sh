@@ -81,15 +81,22 @@ python="$(./scripts/setup-python.sh)"
 . scripts/perf-common.sh
 classpath="$(perf_java_classpath)"
 
-# A broker just started runs its first requests slowly (the JVM has not compiled its
-# produce path yet): the first case's first client measured about half of what it
-# did a minute later. One unrecorded run first, then the measured ones.
+# A broker just started runs its first requests slowly, and its JIT compiler threads
+# keep working (and count in the broker CPU column) for a while: without a warm-up the
+# first case's first client measured about half of what it did a minute later, and
+# one 200 MB warm-up still left the next two runs' broker twice as busy per record
+# (1 KB records). Three unrecorded runs of about 200 MB first (at most 2M records
+# each), then the measured ones.
 if [ "$broker" = kafka ]; then
   perf_start_broker kafka
   perf_create_topic "perf-warm-up-$$" 1
-  "${CARGO_TARGET_DIR:-target}/release/examples/producer_perf" --bootstrap "$bootstrap" \
-    --topic "perf-warm-up-$$" --num-records 2000000 --record-size "$size" --acks 1 \
-    --partitions 1 >/dev/null
+  warm_up=$((200000000 / (size > 0 ? size : 1)))
+  [ "$warm_up" -le 2000000 ] || warm_up=2000000
+  for _ in 1 2 3; do
+    "${CARGO_TARGET_DIR:-target}/release/examples/producer_perf" --bootstrap "$bootstrap" \
+      --topic "perf-warm-up-$$" --num-records "$warm_up" --record-size "$size" --acks 1 \
+      --partitions 1 >/dev/null
+  done
 fi
 
 run=0
@@ -104,6 +111,10 @@ for partitions in $partitions_list; do
         run=$((run + 1))
         topic="perf-$client-$run-$$"
         perf_create_topic "$topic" "$partitions"
+        # The previous run's log is still being written back to disk; that write-back
+        # made the broker of the next run up to 2.5x as busy per record (1 KB records).
+        # Every client starts with nothing dirty.
+        sync
         perf_broker_start
         case "$client" in
           kafka-sync)
