@@ -43,7 +43,7 @@ python="$(./scripts/setup-python.sh)"
 . scripts/embedded-broker.sh
 # shellcheck source=scripts/perf-common.sh
 . scripts/perf-common.sh
-classpath="$(perf_java_classpath)"
+classpath="$(perf_java_classpath "$broker")"
 perf_start_broker "$broker"
 consumer_perf="${CARGO_TARGET_DIR:-target}/release/examples/consumer_perf"
 

@@ -5,8 +5,9 @@
 #                              target/perf-kafka, started once per script run) or
 #                              tansu (a fresh embedded tansu each call); with
 #                              KAFKA_BOOTSTRAP set, that broker. Sets $bootstrap.
-#   perf_java_classpath        compiles scripts/perf/*.java once (cached next to the
-#                              Kafka jars) and prints the classpath
+#   perf_java_classpath BROKER compiles scripts/perf/*.java once (cached next to the
+#                              Kafka jars) and prints the classpath; for tansu with
+#                              the 3.9 Java client in front (see below)
 #   perf_create_topic NAME PARTITIONS   creates the topic and writes a record to each
 #                              partition, so that all are served before a run
 #   perf_broker_start          before a client's run: starts counting the local Kafka
@@ -59,7 +60,29 @@ perf_java_classpath() {
     javac -nowarn -cp "$libs/*" -d "$tmp" scripts/perf/*.java >&2
     mv -T "$tmp" "$classes" 2>/dev/null || rm -rf "$tmp"
   fi
-  echo "$classes:$libs/*"
+  if [ "$1" = tansu ] && [ -z "${KAFKA_BOOTSTRAP:-}" ]; then
+    # The 4.x Java client cannot talk to tansu 0.6: on its second connection it sends
+    # ApiVersions v5 with the cluster id learned from Metadata, tansu fails to parse
+    # it ("failed to fill whole buffer") and closes the connection, and the producer
+    # never gets a produce request through. The 3.9 client (ApiVersions v3) works, and
+    # its produce and fetch paths are those of 4.x; its jar goes first on the path.
+    echo "$classes:$(perf_java_client_3_9):$libs/*"
+  else
+    echo "$classes:$libs/*"
+  fi
+}
+
+# The kafka-clients 3.9.1 jar from Maven Central (checksum checked by Maven), cached
+# in .cache/kafka/clients-3.9.1; prints its path.
+perf_java_client_3_9() {
+  local dir=".cache/kafka/clients-3.9.1" jar
+  jar="$dir/kafka-clients-3.9.1.jar"
+  if [ ! -f "$jar" ]; then
+    mvn --batch-mode --quiet --strict-checksums dependency:copy -Dartifact=org.apache.kafka:kafka-clients:3.9.1 \
+      -DoutputDirectory="$dir.partial" >&2
+    mv -T "$dir.partial" "$dir"
+  fi
+  echo "$jar"
 }
 
 perf_create_topic() {

@@ -79,7 +79,7 @@ python="$(./scripts/setup-python.sh)"
 . scripts/embedded-broker.sh
 # shellcheck source=scripts/perf-common.sh
 . scripts/perf-common.sh
-classpath="$(perf_java_classpath)"
+classpath="$(perf_java_classpath "$broker")"
 
 # A broker just started runs its first requests slowly, and its JIT compiler threads
 # keep working (and count in the broker CPU column) for a while: without a warm-up the
