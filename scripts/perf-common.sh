@@ -10,8 +10,8 @@
 #                              the 3.9 Java client in front (see below)
 #   perf_create_topic NAME PARTITIONS   creates the topic and writes a record to each
 #                              partition, so that all are served before a run
-#   perf_broker_start          before a client's run: starts counting the local Kafka
-#                              broker's CPU time, which perf_record adds to the result
+#   perf_broker_start          before a client's run: starts counting the local
+#                              broker's (Kafka's or tansu's) CPU time, which perf_record adds to the result
 #   perf_record LABEL CLIENT-OUTPUT   keeps the RESULT line of a client's output
 #   perf_table TITLE           prints the kept results as a Markdown table; when a
 #                              RESULT line has p50_us, p99_us, p999_us and max_us (the
@@ -108,12 +108,20 @@ if producer.flush(120) != 0 or failed:
 PY
 }
 
-# The CPU time (user + system, in clock ticks) the local Kafka broker has used so far,
-# or nothing when the broker is not one this script started.
+# The CPU time (user + system, in clock ticks) the local broker (the Kafka node or the
+# embedded tansu this script started) has used so far, or nothing when the broker is
+# not one this script started.
 perf_broker_ticks() {
   local pid stat
-  [ -n "$perf_kafka_dir" ] || return 0
-  pid="$(cat "$perf_kafka_dir/node-1/pid" 2>/dev/null)" || return 0
+  if [ -n "${KAFKA_BOOTSTRAP:-}" ]; then
+    return 0
+  elif [ -n "$perf_kafka_dir" ]; then
+    pid="$(cat "$perf_kafka_dir/node-1/pid" 2>/dev/null)" || return 0
+  elif [ -n "${broker_pid:-}" ]; then
+    pid="$broker_pid"
+  else
+    return 0
+  fi
   stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 0
   # The fields after the command name (which may hold spaces): utime is the 12th.
   set -- ${stat##*) }

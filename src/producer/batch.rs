@@ -77,13 +77,14 @@ impl ProducerBatch {
             false,
         );
         builder.reserve_total(size_limit);
+        let completion = Arc::new(BatchCompletion::new(Arc::clone(&topic), partition));
         ProducerBatch {
             id,
             topic,
             partition,
             builder: Some(builder),
             built: None,
-            completion: Arc::new(BatchCompletion::default()),
+            completion,
             callbacks: Vec::new(),
             created: Instant::now(),
             attempts: 0,
@@ -121,8 +122,6 @@ impl ProducerBatch {
         };
         self.record_count += 1;
         let slot = RecordSlot {
-            topic: Arc::clone(&self.topic),
-            partition: self.partition,
             offset_delta,
             timestamp,
             key_size: key.map_or(-1, |k| k.len() as i32),
@@ -197,26 +196,31 @@ impl ProducerBatch {
     /// Publishes the outcome to every future of the batch and runs the callbacks.
     pub fn complete(mut self, outcome: Result<BatchOutcome>) {
         self.completion.complete(outcome.clone());
-        run_callbacks(self.callbacks.drain(..), &outcome);
+        run_callbacks(
+            &self.topic,
+            self.partition,
+            self.callbacks.drain(..),
+            &outcome,
+        );
     }
 }
 
 /// Runs user callbacks. A callback that panics is logged and skipped: the panic must
 /// not end the sender thread, or every later future would never resolve.
 fn run_callbacks(
+    topic: &Arc<str>,
+    partition: i32,
     callbacks: impl Iterator<Item = (RecordSlot, Callback)>,
     outcome: &Result<BatchOutcome>,
 ) {
     for (slot, callback) in callbacks {
         let call = std::panic::AssertUnwindSafe(|| match outcome {
-            Ok(o) => callback(Ok(&slot.metadata(o))),
+            Ok(o) => callback(Ok(&slot.metadata(topic, partition, o))),
             Err(e) => callback(Err(e)),
         });
         if std::panic::catch_unwind(call).is_err() {
             log::error!(
-                "a delivery callback for {}-{} panicked; the producer goes on",
-                slot.topic,
-                slot.partition
+                "a delivery callback for {topic}-{partition} panicked; the producer goes on"
             );
         }
     }
@@ -236,7 +240,12 @@ impl Drop for ProducerBatch {
         )));
         self.completion.complete(error.clone());
         if !std::thread::panicking() {
-            run_callbacks(self.callbacks.drain(..), &error);
+            run_callbacks(
+                &self.topic,
+                self.partition,
+                self.callbacks.drain(..),
+                &error,
+            );
         }
     }
 }
