@@ -155,7 +155,8 @@ pub(crate) struct PartitionQueue {
     in_flight: usize,
 }
 
-type Queues = Arc<Vec<Arc<Mutex<PartitionQueue>>>>;
+/// A topic's partition queues, by partition.
+pub(crate) type Queues = Arc<Vec<Arc<Mutex<PartitionQueue>>>>;
 
 /// Settings the accumulator needs.
 #[derive(Debug, Clone)]
@@ -228,6 +229,11 @@ impl RecordAccumulator {
     }
 
     /// The queue of `topic`-`partition`, created on first use.
+    /// The topic's partition queues so far (for the per-thread route caches).
+    pub fn topic_queues(&self, topic: &str) -> Option<Queues> {
+        self.topics.read().get(topic).cloned()
+    }
+
     fn queue(&self, topic: &str, partition: i32) -> Arc<Mutex<PartitionQueue>> {
         let index = partition as usize;
         if let Some(queues) = self.topics.read().get(topic) {
@@ -257,12 +263,15 @@ impl RecordAccumulator {
     }
 
     /// Appends a record to the open batch of its partition, starting a new batch (and
-    /// reserving its memory, blocking until `deadline`) when needed.
+    /// reserving its memory, blocking until `deadline`) when needed. `cached` is the
+    /// topic's queue list from a route cache, if the caller has one: its queue for the
+    /// partition saves looking it up.
     #[allow(clippy::too_many_arguments)]
     pub fn append(
         &self,
         topic: &str,
         partition: i32,
+        cached: Option<&Queues>,
         timestamp: i64,
         key: Option<&[u8]>,
         value: Option<&[u8]>,
@@ -279,7 +288,14 @@ impl RecordAccumulator {
                 "partition {partition} of topic `{topic}` does not exist"
             )));
         }
-        let queue = self.queue(topic, partition);
+        let looked_up;
+        let queue = match cached.and_then(|queues| queues.get(partition as usize)) {
+            Some(queue) => queue,
+            None => {
+                looked_up = self.queue(topic, partition);
+                &looked_up
+            }
+        };
         let callback = {
             let mut q = queue.lock();
             // Checked again under the partition's lock: the sender's last sweep after
@@ -680,6 +696,7 @@ mod tests {
                 .append(
                     "t",
                     partition,
+                    None,
                     0,
                     None,
                     Some(&value),
@@ -749,8 +766,19 @@ mod tests {
     fn a_batch_waits_for_linger_unless_full() {
         let acc = accumulator(false, Duration::from_millis(50));
         let deadline = BlockDeadline::new(Duration::from_secs(1));
-        acc.append("t", 0, 0, None, Some(b"v"), &[], None, &deadline, false)
-            .expect("append");
+        acc.append(
+            "t",
+            0,
+            None,
+            0,
+            None,
+            Some(b"v"),
+            &[],
+            None,
+            &deadline,
+            false,
+        )
+        .expect("append");
         let start = Instant::now();
         let check = acc.ready(&cluster(), start);
         assert!(check.nodes.is_empty(), "lingering");
@@ -883,6 +911,7 @@ mod tests {
         match acc.append(
             "t",
             partition,
+            None,
             0,
             None,
             Some(b"v"),
@@ -1135,8 +1164,19 @@ mod tests {
     fn a_partition_without_a_leader_asks_for_metadata() {
         let acc = accumulator_with(|_| {});
         let deadline = BlockDeadline::new(Duration::ZERO);
-        acc.append("u", 0, 0, None, Some(b"v"), &[], None, &deadline, false)
-            .expect("append");
+        acc.append(
+            "u",
+            0,
+            None,
+            0,
+            None,
+            Some(b"v"),
+            &[],
+            None,
+            &deadline,
+            false,
+        )
+        .expect("append");
         let check = acc.ready(&cluster(), Instant::now() + Duration::from_secs(1));
         assert!(check.unknown_leader);
         assert!(check.nodes.is_empty());
@@ -1202,7 +1242,18 @@ mod tests {
         let big = vec![0u8; 4096];
         let deadline = BlockDeadline::new(Duration::from_secs(60));
         let err = acc
-            .append("t", 0, 0, None, Some(&big), &[], None, &deadline, false)
+            .append(
+                "t",
+                0,
+                None,
+                0,
+                None,
+                Some(&big),
+                &[],
+                None,
+                &deadline,
+                false,
+            )
             .err()
             .expect("too large");
         assert_eq!(err.kind(), ErrorKind::RecordTooLarge, "{err}");

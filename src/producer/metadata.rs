@@ -2,7 +2,8 @@
 //! sender thread.
 //!
 //! The sender thread owns the network and refreshes metadata; callers read an immutable
-//! snapshot (an `Arc` clone under a read lock, no allocation) on every `send()`. A caller
+//! snapshot (an `Arc` clone under a read lock, no allocation) when their thread's route
+//! cache (`route.rs`) lacks the topic or is older than the snapshot's version. A caller
 //! that needs a topic the snapshot lacks registers it as wanted, wakes the sender, and
 //! waits on a condition variable until the topic appears, an error for it arrives, or
 //! `max.block.ms` passes.
@@ -75,12 +76,19 @@ pub(crate) struct ProducerMetadata {
     changed: Condvar,
     /// Set by `close()`: waiting `send()`s give up.
     closed: std::sync::atomic::AtomicBool,
+    /// Bumped after each new snapshot, for the per-thread route caches.
+    version: std::sync::atomic::AtomicU64,
 }
 
 impl ProducerMetadata {
     /// The current snapshot.
     pub fn snapshot(&self) -> Arc<Snapshot> {
         Arc::clone(&self.snapshot.read())
+    }
+
+    /// The snapshot's version: it changes after every [`publish`](Self::publish).
+    pub fn version(&self) -> u64 {
+        self.version.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The topic's info, waiting for the sender to fetch it until `deadline`.
@@ -173,6 +181,8 @@ impl ProducerMetadata {
     pub fn publish(&self, cluster: Cluster, errors: Vec<(String, ErrorCode)>) {
         let snapshot = Arc::new(Snapshot::new(cluster));
         *self.snapshot.write() = Arc::clone(&snapshot);
+        self.version
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
         let mut state = self.state.lock();
         state.topic_errors.clear();
         for (topic, code) in errors {

@@ -36,6 +36,7 @@ mod metadata;
 mod metrics;
 mod partition_adder;
 mod record;
+mod route;
 mod sender;
 mod serializer;
 mod transaction;
@@ -128,8 +129,10 @@ pub(crate) struct Shared {
     /// The sender thread, to recognize calls from delivery callbacks.
     pub sender_thread: std::sync::OnceLock<std::thread::ThreadId>,
     /// Why the sender thread stopped early, if it did: every later `send()` fails
-    /// with it.
-    pub fatal: Mutex<Option<KafkaError>>,
+    /// with it. (Set once; read on every `send()` without a lock.)
+    pub fatal: std::sync::OnceLock<KafkaError>,
+    /// This producer's key in the per-thread route caches.
+    pub id: u64,
     /// The first record error of the current transaction (transactional producers):
     /// the transaction can only be aborted.
     pub transaction_failure: Mutex<Option<KafkaError>>,
@@ -171,7 +174,8 @@ impl Shared {
             sender_done: AtomicBool::new(false),
             sender_exit: (Mutex::new(()), Condvar::new()),
             sender_thread: std::sync::OnceLock::new(),
-            fatal: Mutex::new(None),
+            fatal: std::sync::OnceLock::new(),
+            id: route::next_producer_id(),
             transaction_failure: Mutex::new(None),
             transaction: transaction.map(Mutex::new),
             adder: partition_adder::AdderSignal::default(),
@@ -196,7 +200,8 @@ impl Shared {
     fn sender_stopped(&self, failure: Option<KafkaError>) {
         let error = match failure {
             Some(e) => {
-                *self.fatal.lock() = Some(e.clone());
+                // The sender stops once: a second failure would change nothing.
+                let _ = self.fatal.set(e.clone());
                 e
             }
             None => KafkaError::closed("the producer was closed before the record was sent"),
@@ -304,7 +309,7 @@ impl KafkaProducer {
         callback: Option<Callback>,
     ) -> Result<FutureRecordMetadata> {
         let shared = &*self.shared;
-        if let Some(e) = &*shared.fatal.lock() {
+        if let Some(e) = shared.fatal.get() {
             return Err(e.clone());
         }
         if self.closed.load(Ordering::SeqCst) || shared.accumulator.is_closed() {
@@ -339,9 +344,32 @@ impl KafkaProducer {
             self.lock_transaction("send()", deadline.get())?
                 .check_send()?;
         }
-        let info = shared
-            .metadata
-            .wait_for_topic(record.topic, &deadline, || shared.wake_sender())?;
+        let lookup = || {
+            let info = shared
+                .metadata
+                .wait_for_topic(record.topic, &deadline, || shared.wake_sender())?;
+            Ok(route::Route {
+                info,
+                queues: std::cell::RefCell::new(shared.accumulator.topic_queues(record.topic)),
+            })
+        };
+        let version = shared.metadata.version();
+        route::with_route(shared.id, record.topic, version, lookup, |route| {
+            self.send_routed(route, record, callback, &deadline)
+        })
+    }
+
+    /// The rest of `send()`, once the topic's route is known: picks the partition and
+    /// appends the record to its queue.
+    fn send_routed(
+        &self,
+        route: &route::Route,
+        record: ProducerRecord<'_>,
+        callback: Option<Callback>,
+        deadline: &BlockDeadline,
+    ) -> Result<FutureRecordMetadata> {
+        let shared = &*self.shared;
+        let info = &*route.info;
         let partitioner = &shared.config.partitioner;
         let mut partition = match record.partition {
             Some(p) if p < 0 || p >= info.partitions => {
@@ -362,17 +390,9 @@ impl KafkaProducer {
         // when its batch is full, the partitioner moves on before a new batch starts
         // (KIP-480), so the new batch opens on the next sticky partition.
         let sticky = record.partition.is_none() && record.key.is_none();
-        self.add_to_transaction(record.topic, partition, &deadline)?;
-        let appended = shared.accumulator.append(
-            record.topic,
-            partition,
-            timestamp,
-            record.key,
-            record.value,
-            &record.headers,
-            callback,
-            &deadline,
-            sticky,
+        self.add_to_transaction(record.topic, partition, deadline)?;
+        let appended = self.append_routed(
+            route, &record, partition, timestamp, callback, deadline, sticky,
         )?;
         let appended = match appended {
             Appended::NeedsNewBatch(callback) => {
@@ -382,17 +402,9 @@ impl KafkaProducer {
                     record.topic,
                     info.partitions,
                 )?;
-                self.add_to_transaction(record.topic, partition, &deadline)?;
-                shared.accumulator.append(
-                    record.topic,
-                    partition,
-                    timestamp,
-                    record.key,
-                    record.value,
-                    &record.headers,
-                    callback,
-                    &deadline,
-                    false,
+                self.add_to_transaction(record.topic, partition, deadline)?;
+                self.append_routed(
+                    route, &record, partition, timestamp, callback, deadline, false,
                 )?
             }
             done => done,
@@ -409,6 +421,44 @@ impl KafkaProducer {
                 "internal error: the accumulator refused a new batch",
             )),
         }
+    }
+
+    /// Appends the record to `partition`'s queue, found through the route; a partition
+    /// the route's queue list lacks refreshes the list in this thread's cache.
+    #[allow(clippy::too_many_arguments)]
+    fn append_routed(
+        &self,
+        route: &route::Route,
+        record: &ProducerRecord<'_>,
+        partition: i32,
+        timestamp: i64,
+        callback: Option<Callback>,
+        deadline: &BlockDeadline,
+        abort_on_new_batch: bool,
+    ) -> Result<Appended> {
+        let accumulator = &self.shared.accumulator;
+        let queues = route.queues.borrow();
+        let cached = queues
+            .as_ref()
+            .filter(|queues| usize::try_from(partition).is_ok_and(|p| p < queues.len()));
+        let missing = cached.is_none();
+        let appended = accumulator.append(
+            record.topic,
+            partition,
+            cached,
+            timestamp,
+            record.key,
+            record.value,
+            &record.headers,
+            callback,
+            deadline,
+            abort_on_new_batch,
+        );
+        drop(queues);
+        if missing {
+            *route.queues.borrow_mut() = accumulator.topic_queues(record.topic);
+        }
+        appended
     }
 
     /// Sends every record appended before this call without waiting for linger, and
@@ -763,6 +813,7 @@ pub fn bench_accumulator_append_with_headers(
         let appended = accumulator.append(
             "bench",
             0,
+            None,
             1_700_000_000_000 + i as i64,
             None,
             Some(&value),
@@ -829,6 +880,7 @@ mod tests {
         match producer.shared.accumulator.append(
             "t",
             0,
+            None,
             0,
             None,
             Some(b"v"),
@@ -885,7 +937,7 @@ mod tests {
         let err = producer
             .shared
             .accumulator
-            .append("t", -1, 0, None, None, &[], None, &deadline, false)
+            .append("t", -1, None, 0, None, None, &[], None, &deadline, false)
             .err()
             .expect("a negative partition is refused");
         assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");

@@ -823,6 +823,7 @@ mod tests {
             .append(
                 "t",
                 partition,
+                None,
                 0,
                 None,
                 Some(b"v"),
