@@ -766,19 +766,7 @@ mod tests {
     fn a_batch_waits_for_linger_unless_full() {
         let acc = accumulator(false, Duration::from_millis(50));
         let deadline = BlockDeadline::new(Duration::from_secs(1));
-        acc.append(
-            "t",
-            0,
-            None,
-            0,
-            None,
-            Some(b"v"),
-            &[],
-            None,
-            &deadline,
-            false,
-        )
-        .expect("append");
+        append_value(&acc, "t", 0, b"v", &deadline).expect("append");
         let start = Instant::now();
         let check = acc.ready(&cluster(), start);
         assert!(check.nodes.is_empty(), "lingering");
@@ -905,21 +893,32 @@ mod tests {
         RecordAccumulator::new(settings)
     }
 
-    /// Appends one small record to `t`-`partition` and returns its future.
-    fn append_one(acc: &RecordAccumulator, partition: i32) -> Result<FutureRecordMetadata> {
-        let deadline = BlockDeadline::new(Duration::ZERO);
-        match acc.append(
-            "t",
+    /// Appends a keyless record of `value` without headers or callback at time 0.
+    fn append_value(
+        acc: &RecordAccumulator,
+        topic: &str,
+        partition: i32,
+        value: &[u8],
+        deadline: &BlockDeadline,
+    ) -> Result<Appended> {
+        acc.append(
+            topic,
             partition,
             None,
             0,
             None,
-            Some(b"v"),
+            Some(value),
             &[],
             None,
-            &deadline,
+            deadline,
             false,
-        )? {
+        )
+    }
+
+    /// Appends one small record to `t`-`partition` and returns its future.
+    fn append_one(acc: &RecordAccumulator, partition: i32) -> Result<FutureRecordMetadata> {
+        let deadline = BlockDeadline::new(Duration::ZERO);
+        match append_value(acc, "t", partition, b"v", &deadline)? {
             Appended::Done { future, .. } => Ok(future),
             Appended::NeedsNewBatch(_) => unreachable!("not asked"),
         }
@@ -1164,19 +1163,7 @@ mod tests {
     fn a_partition_without_a_leader_asks_for_metadata() {
         let acc = accumulator_with(|_| {});
         let deadline = BlockDeadline::new(Duration::ZERO);
-        acc.append(
-            "u",
-            0,
-            None,
-            0,
-            None,
-            Some(b"v"),
-            &[],
-            None,
-            &deadline,
-            false,
-        )
-        .expect("append");
+        append_value(&acc, "u", 0, b"v", &deadline).expect("append");
         let check = acc.ready(&cluster(), Instant::now() + Duration::from_secs(1));
         assert!(check.unknown_leader);
         assert!(check.nodes.is_empty());
@@ -1241,19 +1228,7 @@ mod tests {
         // A record larger than the whole buffer can never fit.
         let big = vec![0u8; 4096];
         let deadline = BlockDeadline::new(Duration::from_secs(60));
-        let err = acc
-            .append(
-                "t",
-                0,
-                None,
-                0,
-                None,
-                Some(&big),
-                &[],
-                None,
-                &deadline,
-                false,
-            )
+        let err = append_value(&acc, "t", 0, &big, &deadline)
             .err()
             .expect("too large");
         assert_eq!(err.kind(), ErrorKind::RecordTooLarge, "{err}");
