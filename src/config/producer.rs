@@ -89,8 +89,10 @@ config_struct! {
             acks: Acks = Acks::All, "acks" => parse_value, setter;
             /// `compression.type` (or librdkafka's `compression.codec`): default none.
             compression: Compression = Compression::None, "compression.type" => parse_compression, setter;
-            /// `batch.size`: the target size of one partition's batch in bytes. Default
-            /// 16384.
+            /// `batch.size`: the target size of one partition's batch in bytes, as sent:
+            /// with compression a batch holds more before compression, as much as the
+            /// topic's batches have been shrinking by (at most 8 times `batch.size` and
+            /// half of `max.request.size`), as in the Java client. Default 16384.
             batch_size: usize = 16 * 1024, "batch.size" => parse_size, setter;
             /// `linger.ms`: how long a batch waits for more records before it is sent.
             /// Default 5 ms (as in the Java client since Kafka 4.0).

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, RwLock};
 
-use super::batch::{Callback, ProducerBatch};
+use super::batch::{batch_limit, Callback, CompressionRatio, ProducerBatch};
 use super::future::{BatchCompletion, FutureRecordMetadata};
 use super::transaction::{SendDecision, TransactionManager};
 use super::BlockDeadline;
@@ -111,6 +111,21 @@ impl BufferPool {
         result
     }
 
+    /// Reserves `size` bytes if they are free and no `send()` waits for memory (a
+    /// waiting one comes first), without blocking.
+    fn try_allocate(&self, size: usize) -> bool {
+        if self.has_waiters() {
+            return false;
+        }
+        let mut state = self.used.lock();
+        if state.used + size <= self.total {
+            state.used += size;
+            true
+        } else {
+            false
+        }
+    }
+
     /// Returns `size` bytes to the pool.
     ///
     /// Blocked senders are woken once an eighth of the pool is free (or all of it):
@@ -153,6 +168,8 @@ pub(crate) struct PartitionQueue {
     batches: VecDeque<ProducerBatch>,
     /// Batches of this partition in flight.
     in_flight: usize,
+    /// The topic's compression estimate, shared by its partitions.
+    ratio: Arc<CompressionRatio>,
 }
 
 /// A topic's partition queues, by partition.
@@ -165,6 +182,8 @@ pub(crate) struct AccumulatorSettings {
     pub compression: Compression,
     pub linger: Duration,
     pub buffer_memory: usize,
+    /// `max.request.size`: compressed batches stay below half of it before compression.
+    pub max_request_size: usize,
     pub idempotent: bool,
     pub max_in_flight: usize,
     /// Batches are marked transactional (the producer has a `transactional.id`).
@@ -249,12 +268,17 @@ impl RecordAccumulator {
             .entry(Arc::clone(&name))
             .or_insert_with(|| Arc::new(Vec::new()));
         if queues.len() <= index {
+            let ratio = queues.first().map_or_else(
+                || Arc::new(CompressionRatio::new()),
+                |q| Arc::clone(&q.lock().ratio),
+            );
             let mut grown: Vec<Arc<Mutex<PartitionQueue>>> = queues.iter().cloned().collect();
             grown.resize_with(index + 1, || {
                 Arc::new(Mutex::new(PartitionQueue {
                     topic: Arc::clone(&name),
                     batches: VecDeque::new(),
                     in_flight: 0,
+                    ratio: Arc::clone(&ratio),
                 }))
             });
             *queues = Arc::new(grown);
@@ -296,7 +320,7 @@ impl RecordAccumulator {
                 &looked_up
             }
         };
-        let callback = {
+        let (callback, ratio) = {
             let mut q = queue.lock();
             // Checked again under the partition's lock: the sender's last sweep after
             // close takes every partition's lock, so a record is either in a queue it
@@ -304,7 +328,7 @@ impl RecordAccumulator {
             if self.closed.load(Ordering::SeqCst) {
                 return Err(KafkaError::closed("send() after the producer was closed"));
             }
-            match Self::append_to_last(&mut q, timestamp, key, value, headers, callback) {
+            match self.append_to_last(&mut q, timestamp, key, value, headers, callback) {
                 Ok(result) => {
                     return result.map(|future| Appended::Done {
                         future,
@@ -312,7 +336,7 @@ impl RecordAccumulator {
                         wake: false,
                     })
                 }
-                Err(callback) => callback,
+                Err(callback) => (callback, q.ratio.estimate()),
             }
         };
         if abort_on_new_batch {
@@ -333,8 +357,7 @@ impl RecordAccumulator {
             return Err(KafkaError::closed("send() after the producer was closed"));
         }
         // Another thread may have started a batch while this one waited.
-        let callback = match Self::append_to_last(&mut q, timestamp, key, value, headers, callback)
-        {
+        let callback = match self.append_to_last(&mut q, timestamp, key, value, headers, callback) {
             Ok(result) => {
                 self.pool.release(memory);
                 return result.map(|future| Appended::Done {
@@ -353,7 +376,12 @@ impl RecordAccumulator {
             self.settings.compression,
             timestamp,
             memory,
-            self.settings.batch_size.max(needed),
+            batch_limit(
+                self.settings.batch_size,
+                self.settings.compression,
+                ratio,
+                self.settings.max_request_size,
+            ),
         );
         if self.settings.transactional {
             batch.set_transactional();
@@ -383,7 +411,12 @@ impl RecordAccumulator {
         })
     }
 
+    /// Appends to the partition's open batch, if it has one with room. A compressed
+    /// batch that is full for the memory it reserved reserves up to `batch.size` more
+    /// (without waiting) while it has not reached the size its topic's compression
+    /// estimate allows.
     fn append_to_last(
+        &self,
         q: &mut PartitionQueue,
         timestamp: i64,
         key: Option<&[u8]>,
@@ -391,11 +424,23 @@ impl RecordAccumulator {
         headers: &[Header],
         callback: Option<Callback>,
     ) -> std::result::Result<Result<FutureRecordMetadata>, Option<Callback>> {
-        match q.batches.back_mut() {
-            Some(last) if last.is_open() => {
-                last.try_append(timestamp, key, value, headers, callback)
+        let Some(last) = q.batches.back_mut().filter(|b| b.is_open()) else {
+            return Err(callback);
+        };
+        let mut callback = match last.try_append(timestamp, key, value, headers, callback) {
+            Err(callback) => callback,
+            appended => return appended,
+        };
+        loop {
+            let more = last.growth(self.settings.batch_size);
+            if more == 0 || !self.pool.try_allocate(more) {
+                return Err(callback);
             }
-            _ => Err(callback),
+            last.grow(more);
+            callback = match last.try_append(timestamp, key, value, headers, callback) {
+                Err(callback) => callback,
+                appended => return appended,
+            };
         }
     }
 
@@ -498,9 +543,15 @@ impl RecordAccumulator {
             let Some(mut batch) = q.batches.pop_front() else {
                 continue;
             };
-            if let Err(e) = batch.close() {
-                failed.push((batch, e));
-                continue;
+            match batch.close() {
+                Ok(Some((before, after))) if self.settings.compression != Compression::None => {
+                    q.ratio.observe(before, after);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    failed.push((batch, e));
+                    continue;
+                }
             }
             let size = batch.bytes().map_or(0, |b| b.len());
             let used = sizes.entry(leader).or_insert(0);
@@ -680,6 +731,7 @@ mod tests {
             compression: Compression::None,
             linger,
             buffer_memory: 1 << 20,
+            max_request_size: 1 << 20,
             idempotent,
             max_in_flight: 5,
             transactional: false,
@@ -885,6 +937,7 @@ mod tests {
             compression: Compression::None,
             linger: Duration::ZERO,
             buffer_memory: 1 << 20,
+            max_request_size: 1 << 20,
             idempotent: false,
             max_in_flight: 5,
             transactional: false,
@@ -1232,6 +1285,103 @@ mod tests {
             .err()
             .expect("too large");
         assert_eq!(err.kind(), ErrorKind::RecordTooLarge, "{err}");
+    }
+
+    /// Drains partition 0's head batch of `t`, completes it (returning its memory) and
+    /// gives its record count and its encoded size.
+    fn drain_and_complete(acc: &RecordAccumulator) -> (i32, usize) {
+        let mut out = acc.drain(&cluster(), &[1], 1 << 20, None, Instant::now());
+        let batch = out.remove(&1).and_then(|mut v| v.pop()).expect("a batch");
+        let sent = (batch.record_count(), batch.bytes().map_or(0, |b| b.len()));
+        acc.in_flight_done(&batch.topic, batch.partition);
+        acc.complete(
+            batch,
+            Ok(crate::producer::future::BatchOutcome {
+                base_offset: 0,
+                log_append_time: -1,
+            }),
+        );
+        sent
+    }
+
+    #[test]
+    fn compressed_batches_grow_as_their_topic_proves_compressible() {
+        let acc = accumulator_with(|s| s.compression = Compression::Lz4);
+        let deadline = BlockDeadline::new(Duration::ZERO);
+        let value = [b'a'; 100];
+        let mut batches = Vec::new();
+        for _ in 0..300 {
+            // Fill the open batch: until the record that starts the next one.
+            loop {
+                match append_value(&acc, "t", 0, &value, &deadline).expect("append") {
+                    Appended::Done {
+                        new_batch: true, ..
+                    } if queued_ids(&acc, 0).len() == 2 => break,
+                    _ => {}
+                }
+            }
+            batches.push(drain_and_complete(&acc));
+        }
+        let (first_records, _) = batches[0];
+        let (last_records, last_bytes) = batches[batches.len() - 1];
+        // The first batch assumes no gain: batch.size (1024) before compression holds
+        // eight records of about 110 bytes.
+        assert!(first_records <= 9, "first batch {first_records} records");
+        // Once the estimate has come down, batches hold up to 8 x batch.size before
+        // compression, which still compresses well within batch.size.
+        assert!(last_records >= 60, "last batch {last_records} records");
+        assert!(
+            last_records <= 8 * 1024 / 100,
+            "last batch {last_records} records"
+        );
+        assert!(
+            last_bytes <= 1024,
+            "last batch {last_bytes} bytes compressed"
+        );
+        // The estimate only comes down a little per batch: each batch holds at most
+        // about 10% more than the one before.
+        for w in batches.windows(2) {
+            assert!(w[1].0 <= w[0].0 + w[0].0 / 10 + 1, "{batches:?}");
+        }
+        // Memory followed the batches: all of it is back.
+        assert_eq!(acc.pool.used(), batch_memory_of_open(&acc));
+    }
+
+    /// The memory the open batches of `t`-0 hold.
+    fn batch_memory_of_open(acc: &RecordAccumulator) -> usize {
+        let queue = acc.queue("t", 0);
+        let q = queue.lock();
+        q.batches.iter().map(|b| b.memory).sum()
+    }
+
+    #[test]
+    fn a_compressed_batch_grows_only_into_free_memory() {
+        let acc = accumulator_with(|s| {
+            s.compression = Compression::Lz4;
+            s.buffer_memory = 3 * 1024;
+        });
+        // The topic has proven very compressible.
+        let queue = acc.queue("t", 0);
+        for _ in 0..500 {
+            queue.lock().ratio.observe(1000, 10);
+        }
+        drop(queue);
+        let deadline = BlockDeadline::new(Duration::ZERO);
+        let value = [b'a'; 100];
+        let mut appended = 0;
+        let err = loop {
+            match append_value(&acc, "t", 0, &value, &deadline) {
+                Ok(_) => appended += 1,
+                Err(e) => break e,
+            }
+        };
+        // One batch took the whole pool (3 KB of 8 KB it may grow to), the next could
+        // not start.
+        assert_eq!(err.kind(), ErrorKind::BufferExhausted, "{err}");
+        assert_eq!(queued_ids(&acc, 0).len(), 1);
+        assert_eq!(acc.pool.used(), 3 * 1024);
+        assert_eq!(batch_memory_of_open(&acc), 3 * 1024);
+        assert!(appended > 2 * 1024 / 110, "{appended} records");
     }
 
     #[test]

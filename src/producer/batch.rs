@@ -1,6 +1,7 @@
 //! [`ProducerBatch`]: the records of one partition that travel together, from the first
 //! `send()` that opens the batch to the broker's answer.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -25,6 +26,78 @@ pub(crate) struct Sequence {
     pub base_sequence: i32,
 }
 
+/// A topic's running estimate of how much its batches shrink when compressed
+/// (compressed size / uncompressed size), which sizes its new batches so that
+/// `batch.size` bounds the bytes a batch takes on the wire, as in the Java client,
+/// rather than the bytes before compression.
+///
+/// It starts at 1 (no gain assumed) and follows what the sender sees when it compresses
+/// a batch: down by at most 0.005 per batch, so one very compressible batch does not
+/// make the next ones huge, and up by at least 0.05 at once when a batch compresses
+/// worse than estimated (the Java client's steps).
+#[derive(Debug)]
+pub(crate) struct CompressionRatio(AtomicU32);
+
+/// The lowest estimate: it bounds how many times `batch.size` a batch may hold before
+/// compression (see [`batch_limit`], which bounds it further).
+const MIN_COMPRESSION_RATIO: f32 = 0.01;
+
+impl CompressionRatio {
+    /// The estimate before any batch was compressed: 1.
+    pub fn new() -> Self {
+        CompressionRatio(AtomicU32::new(1.0f32.to_bits()))
+    }
+
+    /// The current estimate.
+    pub fn estimate(&self) -> f32 {
+        f32::from_bits(self.0.load(Ordering::Relaxed))
+    }
+
+    /// Takes in a batch of `uncompressed` bytes that compressed to `compressed`. Only
+    /// the sender thread calls this, so a load and a store suffice (were two threads to
+    /// race, one observation would be lost, which only delays the estimate).
+    pub fn observe(&self, uncompressed: usize, compressed: usize) {
+        if uncompressed == 0 {
+            return;
+        }
+        let observed = compressed as f32 / uncompressed as f32;
+        let current = self.estimate();
+        let next = if observed > current {
+            observed.max(current + 0.05)
+        } else {
+            observed.max(current - 0.005)
+        };
+        let next = next.clamp(MIN_COMPRESSION_RATIO, 1.0);
+        self.0.store(next.to_bits(), Ordering::Relaxed);
+    }
+}
+
+/// How many times `batch.size` a batch may hold before compression, at most.
+const MAX_BATCH_GROWTH: usize = 8;
+
+/// The bytes before compression that a new batch may grow to: `batch.size` divided by
+/// the expected compression `ratio` (with 5% to spare, as the Java client), never less
+/// than `batch.size`, and at most [`MAX_BATCH_GROWTH`] times `batch.size` and half of
+/// `max.request.size`, so that records compressing worse than expected still make a
+/// batch the broker takes.
+pub(crate) fn batch_limit(
+    batch_size: usize,
+    compression: Compression,
+    ratio: f32,
+    max_request_size: usize,
+) -> usize {
+    if compression == Compression::None {
+        return batch_size;
+    }
+    let ceiling = batch_size
+        .saturating_mul(MAX_BATCH_GROWTH)
+        .min(max_request_size / 2)
+        .max(batch_size);
+    let expected = batch_size as f64 / (f64::from(ratio.max(MIN_COMPRESSION_RATIO)) * 1.05);
+    // A float-to-int `as` saturates, so a huge quotient stays within usize.
+    (expected as usize).clamp(batch_size, ceiling)
+}
+
 /// One partition's batch.
 pub(crate) struct ProducerBatch {
     pub id: u64,
@@ -40,7 +113,11 @@ pub(crate) struct ProducerBatch {
     /// Bytes reserved from the buffer pool for this batch.
     pub memory: usize,
     record_count: i32,
+    /// The bytes the batch may hold now (before compression): those reserved.
     size_limit: usize,
+    /// The bytes it may grow to, reserving more from the pool as it does (more than
+    /// `size_limit` only for compressed batches, see [`batch_limit`]).
+    grow_to: usize,
     pub sequence: Option<Sequence>,
 }
 
@@ -58,7 +135,8 @@ impl std::fmt::Debug for ProducerBatch {
 }
 
 impl ProducerBatch {
-    /// An empty, open batch.
+    /// An empty, open batch holding up to `memory` bytes (reserved by the caller), and
+    /// growing to `grow_to` as more is reserved.
     pub fn new(
         id: u64,
         topic: Arc<str>,
@@ -66,8 +144,9 @@ impl ProducerBatch {
         compression: Compression,
         base_timestamp: i64,
         memory: usize,
-        size_limit: usize,
+        grow_to: usize,
     ) -> Self {
+        let size_limit = memory;
         let mut builder = RecordBatchBuilder::new(
             compression,
             base_timestamp,
@@ -92,6 +171,7 @@ impl ProducerBatch {
             memory,
             record_count: 0,
             size_limit,
+            grow_to: grow_to.max(size_limit),
             sequence: None,
         }
     }
@@ -136,11 +216,29 @@ impl ProducerBatch {
         )))
     }
 
-    /// Whether the batch has reached its size limit.
+    /// Whether the batch has reached the size it may grow to.
     pub fn is_full(&self) -> bool {
         self.builder
             .as_ref()
-            .is_none_or(|b| b.size_in_bytes() >= self.size_limit)
+            .is_none_or(|b| b.size_in_bytes() >= self.grow_to)
+    }
+
+    /// How many more bytes the open batch may reserve to hold more records, at most
+    /// `step` (0 once it holds all it may).
+    pub fn growth(&self, step: usize) -> usize {
+        if self.builder.is_none() {
+            return 0;
+        }
+        self.grow_to.saturating_sub(self.size_limit).min(step)
+    }
+
+    /// Lets the batch hold `bytes` more, reserved from the pool by the caller.
+    pub fn grow(&mut self, bytes: usize) {
+        self.memory += bytes;
+        self.size_limit += bytes;
+        if let Some(builder) = &mut self.builder {
+            builder.reserve_total(self.size_limit);
+        }
     }
 
     /// Marks the batch as part of a transaction (attribute bit 4), before records go
@@ -161,16 +259,22 @@ impl ProducerBatch {
         self.record_count
     }
 
-    /// Closes the batch for appends and encodes it (compressing if configured). Idempotent.
-    pub fn close(&mut self) -> Result<()> {
-        if let Some(mut builder) = self.builder.take() {
-            if let Some(seq) = self.sequence {
-                builder.set_producer(seq.producer_id, seq.producer_epoch);
-                builder.set_base_sequence(seq.base_sequence);
-            }
-            self.built = Some(builder.build()?);
+    /// Closes the batch for appends and encodes it (compressing if configured).
+    /// Idempotent: the call that encodes the batch returns its size before and after
+    /// encoding, later calls `None`.
+    pub fn close(&mut self) -> Result<Option<(usize, usize)>> {
+        let Some(mut builder) = self.builder.take() else {
+            return Ok(None);
+        };
+        if let Some(seq) = self.sequence {
+            builder.set_producer(seq.producer_id, seq.producer_epoch);
+            builder.set_base_sequence(seq.base_sequence);
         }
-        Ok(())
+        let before = builder.size_in_bytes();
+        let built = builder.build()?;
+        let after = built.len();
+        self.built = Some(built);
+        Ok(Some((before, after)))
     }
 
     /// The encoded batch, once closed.
@@ -259,6 +363,62 @@ mod tests {
 
     fn batch() -> ProducerBatch {
         ProducerBatch::new(1, Arc::from("t"), 0, Compression::None, 0, 1024, 1024)
+    }
+
+    #[test]
+    fn the_compression_estimate_comes_down_slowly_and_goes_up_at_once() {
+        let ratio = CompressionRatio::new();
+        assert_eq!(ratio.estimate(), 1.0);
+        ratio.observe(1000, 100);
+        assert!(
+            (ratio.estimate() - 0.995).abs() < 1e-6,
+            "{}",
+            ratio.estimate()
+        );
+        for _ in 0..1000 {
+            ratio.observe(1000, 100);
+        }
+        assert!(
+            (ratio.estimate() - 0.1).abs() < 1e-6,
+            "{}",
+            ratio.estimate()
+        );
+        // Worse than estimated: at least 0.05 up, or straight to what was seen.
+        ratio.observe(1000, 120);
+        assert!(
+            (ratio.estimate() - 0.15).abs() < 1e-6,
+            "{}",
+            ratio.estimate()
+        );
+        ratio.observe(1000, 800);
+        assert!(
+            (ratio.estimate() - 0.8).abs() < 1e-6,
+            "{}",
+            ratio.estimate()
+        );
+        // Incompressible (the codec's framing makes it grow): 1, not more.
+        ratio.observe(1000, 1010);
+        assert_eq!(ratio.estimate(), 1.0);
+        // Nothing to learn from an empty batch.
+        ratio.observe(0, 0);
+        assert_eq!(ratio.estimate(), 1.0);
+    }
+
+    #[test]
+    fn a_batch_may_hold_batch_size_over_the_ratio_within_bounds() {
+        let mb = 1 << 20;
+        assert_eq!(batch_limit(16384, Compression::None, 0.1, mb), 16384);
+        assert_eq!(batch_limit(16384, Compression::Lz4, 1.0, mb), 16384);
+        assert_eq!(batch_limit(16384, Compression::Zstd, 0.5, mb), 31207);
+        // At most 8 x batch.size ...
+        assert_eq!(batch_limit(16384, Compression::Lz4, 0.01, mb), 8 * 16384);
+        // ... and half of max.request.size, but never less than batch.size.
+        assert_eq!(batch_limit(16384, Compression::Lz4, 0.01, 65536), 32768);
+        assert_eq!(batch_limit(mb, Compression::Lz4, 0.1, mb), mb);
+        assert_eq!(
+            batch_limit(usize::MAX, Compression::Lz4, 0.0, mb),
+            usize::MAX
+        );
     }
 
     #[test]
