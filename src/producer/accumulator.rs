@@ -1266,16 +1266,7 @@ mod tests {
             "nothing half-made left behind"
         );
         // The broker acknowledges a batch: its memory comes back.
-        let mut out = acc.drain(&cluster(), &[1], 1 << 20, None, Instant::now());
-        let sent = out.remove(&1).and_then(|mut v| v.pop()).expect("a batch");
-        acc.in_flight_done(&sent.topic, sent.partition);
-        acc.complete(
-            sent,
-            Ok(crate::producer::future::BatchOutcome {
-                base_offset: 0,
-                log_append_time: -1,
-            }),
-        );
+        drain_and_complete(&acc);
         assert_eq!(acc.pool.used(), 1024);
         append_one(&acc, 0).expect("memory again");
         // A record larger than the whole buffer can never fit.
@@ -1287,7 +1278,7 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::RecordTooLarge, "{err}");
     }
 
-    /// Drains partition 0's head batch of `t`, completes it (returning its memory) and
+    /// Drains the head batch of `t` on node 1, completes it (returning its memory) and
     /// gives its record count and its encoded size.
     fn drain_and_complete(acc: &RecordAccumulator) -> (i32, usize) {
         let mut out = acc.drain(&cluster(), &[1], 1 << 20, None, Instant::now());

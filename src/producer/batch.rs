@@ -365,37 +365,29 @@ mod tests {
         ProducerBatch::new(1, Arc::from("t"), 0, Compression::None, 0, 1024, 1024)
     }
 
+    fn assert_estimate(ratio: &CompressionRatio, expected: f32) {
+        let got = ratio.estimate();
+        assert!(
+            (got - expected).abs() < 1e-6,
+            "estimate {got}, expected {expected}"
+        );
+    }
+
     #[test]
     fn the_compression_estimate_comes_down_slowly_and_goes_up_at_once() {
         let ratio = CompressionRatio::new();
         assert_eq!(ratio.estimate(), 1.0);
         ratio.observe(1000, 100);
-        assert!(
-            (ratio.estimate() - 0.995).abs() < 1e-6,
-            "{}",
-            ratio.estimate()
-        );
+        assert_estimate(&ratio, 0.995);
         for _ in 0..1000 {
             ratio.observe(1000, 100);
         }
-        assert!(
-            (ratio.estimate() - 0.1).abs() < 1e-6,
-            "{}",
-            ratio.estimate()
-        );
+        assert_estimate(&ratio, 0.1);
         // Worse than estimated: at least 0.05 up, or straight to what was seen.
         ratio.observe(1000, 120);
-        assert!(
-            (ratio.estimate() - 0.15).abs() < 1e-6,
-            "{}",
-            ratio.estimate()
-        );
+        assert_estimate(&ratio, 0.15);
         ratio.observe(1000, 800);
-        assert!(
-            (ratio.estimate() - 0.8).abs() < 1e-6,
-            "{}",
-            ratio.estimate()
-        );
+        assert_estimate(&ratio, 0.8);
         // Incompressible (the codec's framing makes it grow): 1, not more.
         ratio.observe(1000, 1010);
         assert_eq!(ratio.estimate(), 1.0);
