@@ -47,8 +47,10 @@ classpath="$(perf_java_classpath "$broker")"
 perf_start_broker "$broker"
 consumer_perf="${CARGO_TARGET_DIR:-target}/release/examples/consumer_perf"
 
+cases=0
 for partitions in $partitions_list; do
  for fill in $fills; do
+  cases=$((cases + 1))
   label="$partitions p, $fill"
   topic="perf-consume-$partitions-$fill-$$"
   case "$fill" in
@@ -59,7 +61,7 @@ for partitions in $partitions_list; do
   echo "== $records x $size B over $partitions partitions, $fill ($broker)"
   "$consumer_perf" --bootstrap "$bootstrap" --topic "$topic" --records "$records" \
     --size "$size" --partitions "$partitions" "$produce_flag" | grep -E '^produced' | sed 's/^/  /'
-  for client in $clients; do
+  for client in $(perf_client_order "$cases" "$clients"); do
     perf_broker_start
     case "$client" in
       kafka-sync)

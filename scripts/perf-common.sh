@@ -204,3 +204,18 @@ perf_us_to_ms() {
     *) printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)) ;;
   esac
 }
+
+# The clients of case N (0, 1, ...) in their order of going first: case N starts with
+# the (N mod count)-th client of the list CLIENTS, so that what no warm-up removes (the
+# previous case's log still being written back, a broker's JIT compiler still busy)
+# falls on each client alike.
+perf_client_order() {
+  local n="$1" i=0 first="" rest="" count
+  # shellcheck disable=SC2086 # a list of words
+  count=$(set -- $2; echo $#)
+  for c in $2; do
+    if [ "$i" -lt $((n % count)) ]; then rest="$rest $c"; else first="$first $c"; fi
+    i=$((i + 1))
+  done
+  echo "$first$rest"
+}

@@ -7,7 +7,7 @@
 # --linger-ms says otherwise (the same settings for all three), and prints records/s,
 # MB/s, its process CPU time per record (user + system, all threads, from the first
 # send to the end of the flush) and its peak RSS. A Markdown table of all results comes
-# last.
+# last. The clients take turns at going first: case n starts with the n-th client.
 #
 #   scripts/producer-perf.sh [--broker kafka|tansu] [--records N] [--size B] [--acks A]
 #       [--partitions "1 4"] [--batch-sizes "16384 1048576"] [--codecs "none lz4"]
@@ -86,7 +86,10 @@ classpath="$(perf_java_classpath "$broker")"
 # first case's first client measured about half of what it did a minute later, and
 # one 200 MB warm-up still left the next two runs' broker twice as busy per record
 # (1 KB records). Three unrecorded runs of about 200 MB first (at most 2M records
-# each), then the measured ones.
+# each), with the measured acks and linger.ms, then the measured ones. In the latency
+# mode, whose small acks=all requests take other paths through the broker, a paced
+# unrecorded run of 5 s follows: without it the first client measured had twice the
+# broker CPU and two to four times the latency it had when it went last.
 if [ "$broker" = kafka ]; then
   perf_start_broker kafka
   perf_create_topic "perf-warm-up-$$" 1
@@ -94,18 +97,26 @@ if [ "$broker" = kafka ]; then
   [ "$warm_up" -le 2000000 ] || warm_up=2000000
   for _ in 1 2 3; do
     "${CARGO_TARGET_DIR:-target}/release/examples/producer_perf" --bootstrap "$bootstrap" \
-      --topic "perf-warm-up-$$" --num-records "$warm_up" --record-size "$size" --acks 1 \
-      --partitions 1 >/dev/null
+      --topic "perf-warm-up-$$" --num-records "$warm_up" --record-size "$size" \
+      --acks "$acks" --linger-ms "$linger" --partitions 1 >/dev/null
   done
+  if [ "$rate" -gt 0 ]; then
+    "${CARGO_TARGET_DIR:-target}/release/examples/producer_perf" --bootstrap "$bootstrap" \
+      --topic "perf-warm-up-$$" --num-records $((rate * 5)) --record-size "$size" \
+      --acks "$acks" --linger-ms "$linger" --rate "$rate" --partitions 1 >/dev/null
+  fi
 fi
 
-run=0
+
+run=0 cases=0
 for partitions in $partitions_list; do
   for batch in $batch_sizes; do
     for codec in $codecs; do
       label="$partitions p, batch $batch, $codec"
       echo "== $records x $size B, acks=$acks, linger.ms=$linger$pace, $label ($broker)"
-      for client in $clients; do
+      order="$(perf_client_order "$cases" "$clients")"
+      cases=$((cases + 1))
+      for client in $order; do
         # A fresh tansu per client (its memory storage only grows); one Kafka for all.
         perf_start_broker "$broker"
         run=$((run + 1))
