@@ -135,14 +135,17 @@ fn produce(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
                 }],
             }],
         };
-        let leader = client
-            .leader_for(&args.topic, partition)
-            .ok_or("no leader")?;
-        let response = client.send(leader, &request, Duration::from_secs(30))?;
-        let code = ErrorCode(response.responses[0].partition_responses[0].error_code);
+        // A new topic's partitions are not served at once (no leader in the metadata,
+        // or NOT_LEADER_OR_FOLLOWER, right after CreateTopics on Kafka, more often the
+        // more partitions): look again and write the batch again.
+        let code = match client.leader_for(&args.topic, partition) {
+            Some(leader) => {
+                let response = client.send(leader, &request, Duration::from_secs(30))?;
+                ErrorCode(response.responses[0].partition_responses[0].error_code)
+            }
+            None => ErrorCode::LEADER_NOT_AVAILABLE,
+        };
         if code.is_retriable() && started.elapsed() < Duration::from_secs(60) {
-            // A new topic's partitions are not served at once (NOT_LEADER_OR_FOLLOWER
-            // right after CreateTopics on Kafka): look again and write the batch again.
             client.metadata_for(&[&args.topic], false, Duration::from_secs(30))?;
             std::thread::sleep(Duration::from_millis(50));
             continue;
